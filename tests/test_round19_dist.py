@@ -164,3 +164,48 @@ def test_kl_dispatch_prefers_the_specific_p_and_warns_when_ambiguous() -> None:
 @needs_torch
 def test_kl_dispatch_matches_torch() -> None:
     assert _dispatch_case(tg) == _dispatch_case(torch)
+
+
+def test_transformed_cdf_checks_the_value_in_the_base_space() -> None:
+    # Weibull(1, 2): cdf(x) = 1 - exp(-x^2); 0 maps to the base Exponential's support edge
+    cdf = D.Weibull(1.0, 2.0).cdf(tg.tensor([0.0, 0.5, 1.0], dtype=tg.float64))
+    np.testing.assert_allclose(cdf.numpy(), 1 - np.exp(-np.array([0.0, 0.25, 1.0])))
+    np.testing.assert_allclose(D.HalfNormal(1.0).cdf(tg.tensor([0.0])).numpy(), [0.0])
+    with pytest.raises(ValueError, match="support"):
+        D.LogNormal(0.0, 1.0).cdf(tg.tensor([-1.0]))  # log(-1) is NaN: not real
+    flipped = D.TransformedDistribution(D.Exponential(1.0), [T.AffineTransform(0.0, -1.0)])
+    np.testing.assert_allclose(flipped.cdf(tg.tensor([-1.5], dtype=tg.float64)).numpy(),
+                               [math.exp(-1.5)])
+    with pytest.raises(ValueError, match="support"):
+        flipped.cdf(tg.tensor([1.5]))
+
+
+@needs_torch
+def test_transformed_cdf_validation_matches_torch() -> None:
+    def run(lib, make, value):
+        try:
+            return make(lib.distributions).cdf(lib.tensor(value)).tolist()
+        except ValueError:
+            return "ValueError"
+    makers = [lambda d: d.Weibull(1.0, 2.0), lambda d: d.LogNormal(0.0, 1.0),
+              lambda d: d.HalfCauchy(1.0), lambda d: d.Pareto(1.0, 2.0),
+              lambda d: d.Kumaraswamy(2.0, 3.0),
+              lambda d: d.TransformedDistribution(d.Normal(0.0, 1.0),
+                                                  [d.transforms.TanhTransform()])]
+    for make in makers:
+        for value in ([0.0], [1.0], [-1.0], [0.5], [1.5]):
+            ours, theirs = run(tg, make, value), run(torch, make, value)
+            if isinstance(theirs, list):
+                np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+            else:
+                assert ours == theirs, (make(torch.distributions), value)
+
+
+def test_sample_shape_from_numpy_and_range() -> None:
+    assert D.Normal(0.0, 1.0).sample(np.array([2, 3])).shape == (2, 3)
+    assert D.Normal(0.0, 1.0).rsample(range(2, 4)).shape == (2, 3)
+    assert D.Normal(tg.zeros(2), 1.0).expand(np.array([3, 2])).batch_shape == (3, 2)
+    with pytest.raises(TypeError, match="int"):
+        D.Normal(0.0, 1.0).sample(np.array([2.0]))
+    with pytest.raises(TypeError, match="not iterable"):
+        D.Normal(0.0, 1.0).sample(2)

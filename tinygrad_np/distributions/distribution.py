@@ -28,6 +28,8 @@ def as_size(shape: Any) -> Size:
     int is PyTorch's TypeError (`torch.Size(3)`: 'int' object is not iterable)."""
     if isinstance(shape, Tensor) and shape.ndim == 1 and not shape.is_floating_point():
         shape = shape.tolist()
+    if isinstance(shape, (range, np.ndarray)) and np.ndim(shape) == 1:
+        shape = list(shape)  # (any iterable of ints makes a torch.Size)
     if not isinstance(shape, (tuple, list)):
         raise TypeError(f"'{type(shape).__name__}' object is not iterable (sample_shape and "
                         f"batch_shape are a tuple of ints, a torch.Size: pass (n,), not n)")

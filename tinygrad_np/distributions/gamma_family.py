@@ -457,11 +457,6 @@ class LogNormal(TransformedDistribution):
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log() + self.loc
 
-    def cdf(self, value: Tensor) -> Tensor:
-        """The normal cdf of log x (0 at x = 0)."""
-        z = (self._value(value, "cdf").log() - self.loc) / (self.scale * math.sqrt(2))
-        return 0.5 * (1 + z.erf())
-
     def icdf(self, value: Tensor) -> Tensor:
         """exp(loc + scale sqrt(2) erfinv(2p - 1))."""
         p = to_tensor(value)

@@ -452,11 +452,16 @@ class TransformedDistribution(Distribution):
         return p if isinstance(sign, int) and sign == 1 else sign * (p - 0.5) + 0.5
 
     def cdf(self, value: Tensor) -> Tensor:
-        """base.cdf(t^-1(y)), or 1 - that where the transforms decrease."""
-        value = self._value(value, "cdf")
+        """base.cdf(t^-1(y)), or 1 - that where the transforms decrease. The value is checked
+        in the base's space, as PyTorch's (Weibull's cdf(0) is 0, not a support error)."""
+        if self._validate_args and not isinstance(value, Tensor):
+            raise ValueError("The value argument to log_prob must be a Tensor")
+        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value))
         self._monotonize(value)  # (refuses non-elementwise transforms first)
         for transform in reversed(self.transforms):
             value = transform.inv(value)
+        if self._validate_args:
+            self.base_dist._validate_sample(value, "cdf")
         return self._monotonize(self.base_dist.cdf(value))
 
     def icdf(self, value: Tensor) -> Tensor:
