@@ -209,3 +209,31 @@ def test_sample_shape_from_numpy_and_range() -> None:
         D.Normal(0.0, 1.0).sample(np.array([2.0]))
     with pytest.raises(TypeError, match="not iterable"):
         D.Normal(0.0, 1.0).sample(2)
+
+
+def test_multinomial_log_prob_gradient_in_the_value() -> None:
+    # d/dx_i log p(x) = digamma(n + 1) - digamma(x_i + 1) + log p_i, also where x_i = 0
+    probs = np.array([0.1, 0.1, 0.8])
+    value = tg.tensor([0.0, 0.0, 5.0], dtype=tg.float64, requires_grad=True)
+    d = D.Multinomial(5, tg.tensor(probs, dtype=tg.float64))
+    (grad,) = tg.autograd.grad(d.log_prob(value), value)
+    digamma = {1: -0.5772156649015329, 6: 1.7061176684318003}
+    want = [digamma[6] - digamma[1] + math.log(0.1)] * 2 + [math.log(0.8)]
+    np.testing.assert_allclose(grad.numpy(), want, rtol=1e-10)
+
+
+@needs_torch
+def test_multinomial_log_prob_matches_torch_with_infinite_logits() -> None:
+    inf = math.inf
+    logits = np.array([[-inf, 0.0, 1.0], [0.0, -inf, -inf], [0.3, 0.1, -0.2]])
+    counts = np.array([[[1.0, 2.0, 2.0], [0.0, 0.0, 5.0], [5.0, 0.0, 0.0]],
+                       [[0.0, 3.0, 2.0], [5.0, 0.0, 0.0], [1.0, 1.0, 3.0]]])
+    results = []
+    for lib in (torch, tg):
+        value = lib.tensor(counts, requires_grad=True)
+        param = lib.tensor(logits, requires_grad=True)
+        lp = lib.distributions.Multinomial(5, logits=param, validate_args=False).log_prob(value)
+        grads = lib.autograd.grad(lp.sum(), [value, param])
+        results.append([lp.detach().numpy()] + [g.numpy() for g in grads])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
