@@ -237,3 +237,23 @@ def test_multinomial_log_prob_matches_torch_with_infinite_logits() -> None:
         results.append([lp.detach().numpy()] + [g.numpy() for g in grads])
     for ours, theirs in zip(results[1], results[0]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_mvn_private_helpers_custom_kl_code_reads() -> None:
+    from tinygrad_np.distributions.multivariate_normal import _batch_mahalanobis, _batch_mv
+    rng = np.random.default_rng(0)
+    tril = np.tril(rng.normal(size=(3, 1, 2, 2)), -1) + 2 * np.eye(2)
+    x = rng.normal(size=(5, 3, 4, 2))
+    want = np.einsum("...i,...ij,...j->...", x, np.linalg.inv(tril @ np.swapaxes(tril, -1, -2)), x)
+    got = _batch_mahalanobis(tg.tensor(tril), tg.tensor(x))
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10)
+    np.testing.assert_allclose(_batch_mv(tg.tensor(tril), tg.tensor(x[:, :, :1])).numpy(),
+                               np.einsum("...ij,...j->...i", tril, x[:, :, :1]), rtol=1e-12)
+    d = D.MultivariateNormal(tg.zeros(3, 2, dtype=tg.float64), scale_tril=tg.tensor(tril[0, 0]))
+    np.testing.assert_allclose(d._unbroadcasted_scale_tril.numpy()[-1], tril[0, 0])
+    # a custom KL written as PyTorch's, on the private names
+    q = D.MultivariateNormal(tg.ones(2, dtype=tg.float64), scale_tril=tg.tensor(tril[1, 0]))
+    diff = q.loc - d.loc
+    m = _batch_mahalanobis(q._unbroadcasted_scale_tril, diff)
+    np.testing.assert_allclose(m.numpy(), np.full(3, want.dtype.type(
+        np.ones(2) @ np.linalg.inv(tril[1, 0] @ tril[1, 0].T) @ np.ones(2))), rtol=1e-10)

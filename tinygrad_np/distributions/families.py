@@ -415,17 +415,33 @@ class MultivariateNormal(MatrixForms, Distribution):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value).to(self.loc.dtype)  # the parameters' dtype, as PyTorch
-        diff = value - self.loc
-        shape = np.broadcast_shapes(tuple(diff.shape[:-1]), tuple(self.batch_shape))
+        mahalanobis = _batch_mahalanobis(self.scale_tril, value - self.loc)
         d = self._event_shape[0]
-        tril = self.scale_tril.tril().expand((*shape, d, d))  # only the lower part is read
-        whitened = linalg.solve(tril, diff.expand((*shape, d)).unsqueeze(-1)).squeeze(-1)
-        mahalanobis = (whitened**2).sum(-1)
         return -0.5 * (d * math.log(2 * math.pi) + mahalanobis) - self._half_log_det()
+
+    @property
+    def _unbroadcasted_scale_tril(self) -> Tensor:
+        """PyTorch's private name that custom KL rules read (here at the batch shape)."""
+        return self.scale_tril
+
 
     def entropy(self) -> Tensor:
         d = self._event_shape[0]
         return 0.5 * d * (1.0 + math.log(2 * math.pi)) + self._half_log_det()
+
+
+def _batch_mv(matrices: Tensor, vectors: Tensor) -> Tensor:
+    """Matrix-vector products over broadcast batch dims (PyTorch's helper)."""
+    return (matrices @ vectors.unsqueeze(-1)).squeeze(-1)
+
+
+def _batch_mahalanobis(scale_tril: Tensor, x: Tensor) -> Tensor:
+    """x^T (L L^T)^-1 x = |L^-1 x|^2 over the last dim, batch dims broadcast (PyTorch's
+    helper); only L's lower triangle is read."""
+    d = x.shape[-1]
+    shape = np.broadcast_shapes(tuple(x.shape[:-1]), tuple(scale_tril.shape[:-2]))
+    tril = scale_tril.tril().expand((*shape, d, d))
+    return (linalg.solve(tril, x.expand((*shape, d)).unsqueeze(-1)).squeeze(-1) ** 2).sum(-1)
 
 
 # ----------------------------------------------------------------- Independent
