@@ -257,3 +257,32 @@ def test_mvn_private_helpers_custom_kl_code_reads() -> None:
     m = _batch_mahalanobis(q._unbroadcasted_scale_tril, diff)
     np.testing.assert_allclose(m.numpy(), np.full(3, want.dtype.type(
         np.ones(2) @ np.linalg.inv(tril[1, 0] @ tril[1, 0].T) @ np.ones(2))), rtol=1e-10)
+
+
+@needs_torch
+def test_values_outside_the_support_without_validation_match_torch() -> None:
+    """validate_args=False: NaN, +-inf and out-of-support values give PyTorch's numbers
+    (NaN stays NaN, -inf outside), with no NumPy warning."""
+    makers = [
+        ("log_prob", lambda d: d.LogNormal(0.0, 1.0, validate_args=False)),
+        ("log_prob", lambda d: d.HalfNormal(2.0, validate_args=False)),
+        ("cdf", lambda d: d.HalfNormal(2.0, validate_args=False)),
+        ("cdf", lambda d: d.ContinuousBernoulli(0.3, validate_args=False)),
+        ("cdf", lambda d: d.ContinuousBernoulli(0.5, validate_args=False)),
+        ("log_prob", lambda d: d.ContinuousBernoulli(0.3, validate_args=False)),
+        ("log_prob", lambda d: d.Binomial(5, 0.3, validate_args=False)),
+        ("log_prob", lambda d: d.NegativeBinomial(3.0, 0.3, validate_args=False)),
+        ("log_prob", lambda d: d.Poisson(2.0, validate_args=False)),
+        ("log_prob", lambda d: d.Gamma(2.0, 1.0, validate_args=False)),
+        ("log_prob", lambda d: d.Beta(2.0, 3.0, validate_args=False)),
+        ("cdf", lambda d: d.Uniform(0.0, 2.0, validate_args=False)),
+    ]
+    values = [-1.5, -1e-3, 0.0, 0.5, 1.0, 2.7, math.inf, -math.inf, math.nan]
+    for method, make in makers:
+        theirs = getattr(make(torch.distributions), method)(
+            torch.tensor(values, dtype=torch.float64))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ours = getattr(make(D), method)(tg.tensor(values, dtype=tg.float64))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7,
+                                   err_msg=f"{make(torch.distributions)}.{method}")

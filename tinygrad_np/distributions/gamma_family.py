@@ -449,7 +449,7 @@ class LogNormal(TransformedDistribution):
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         positive = value > 0  # NaN at x <= 0 (validate_args=False), quietly, as PyTorch
-        log_value = value.where(positive, 1.0).log()
+        log_value = value.where(positive | value.isnan(), 1.0).log()  # (NaN stays NaN)
         result = (-((log_value - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log()
                   - _LOG_SQRT_2PI - log_value)
         return result.where(positive | value.isnan(), math.nan)

@@ -145,8 +145,8 @@ class HalfNormal(TransformedDistribution):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        log_prob = Normal(0.0, self.scale).log_prob(value) + math.log(2)
-        return log_prob.masked_fill(value < 0, -math.inf)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return log_prob.where(value >= 0, -math.inf)  # (NaN too, as PyTorch)
 
     def entropy(self) -> Tensor:
         return 0.5 * math.log(math.pi / 2) + self.scale.log() + 0.5
