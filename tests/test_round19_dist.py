@@ -286,3 +286,28 @@ def test_values_outside_the_support_without_validation_match_torch() -> None:
             ours = getattr(make(D), method)(tg.tensor(values, dtype=tg.float64))
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7,
                                    err_msg=f"{make(torch.distributions)}.{method}")
+
+
+def _transform_equalities(lib):
+    transforms = lib.distributions.transforms
+
+    class Own(transforms.Transform):
+        def _call(self, x):
+            return x * 2
+
+    class Exp2(transforms.ExpTransform):
+        pass
+
+    own = Own()
+    return [Own() == Own(), own == own, Exp2() == Exp2(), own.inv == own.inv,
+            transforms.AffineTransform(1.0, 2.0) == transforms.AffineTransform(1.0, 2.0),
+            transforms.ExpTransform().inv == transforms.ExpTransform().inv]
+
+
+def test_own_transform_equal_only_to_itself() -> None:
+    assert _transform_equalities(tg) == [False, True, True, True, True, True]
+
+
+@needs_torch
+def test_own_transform_equality_matches_torch() -> None:
+    assert _transform_equalities(tg) == _transform_equalities(torch)

@@ -114,7 +114,12 @@ class Transform:
 
     def __eq__(self, other: object) -> bool:
         """The same kind of transform with equal parameters (tensors compared by value), as
-        PyTorch's (`ExpTransform() == ExpTransform()`, `AffineTransform(0., 1.)` twice)."""
+        PyTorch's (`ExpTransform() == ExpTransform()`, `AffineTransform(0., 1.)` twice); a
+        user's own subclass of Transform itself is only equal to itself, as in PyTorch."""
+        mro = type(self).__mro__
+        if not any(cls.__module__.startswith("tinygrad_np.")
+                   for cls in mro[:mro.index(Transform)]):
+            return self is other
         if type(other) is not type(self):
             return False
         mine, theirs = _parameters(self), _parameters(other)  # type: ignore[arg-type]
