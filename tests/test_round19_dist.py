@@ -311,3 +311,12 @@ def test_own_transform_equal_only_to_itself() -> None:
 @needs_torch
 def test_own_transform_equality_matches_torch() -> None:
     assert _transform_equalities(tg) == _transform_equalities(torch)
+
+
+def test_second_names_in_module_paths() -> None:
+    from tinygrad_np.distributions.one_hot_categorical import OneHotCategoricalStraightThrough
+    from tinygrad_np.distributions.relaxed_bernoulli import LogitRelaxedBernoulli
+    from tinygrad_np.distributions.relaxed_categorical import ExpRelaxedCategorical
+    assert OneHotCategoricalStraightThrough is D.OneHotCategoricalStraightThrough
+    assert LogitRelaxedBernoulli is D.LogitRelaxedBernoulli
+    assert ExpRelaxedCategorical is D.ExpRelaxedCategorical
