@@ -320,3 +320,13 @@ def test_second_names_in_module_paths() -> None:
     assert OneHotCategoricalStraightThrough is D.OneHotCategoricalStraightThrough
     assert LogitRelaxedBernoulli is D.LogitRelaxedBernoulli
     assert ExpRelaxedCategorical is D.ExpRelaxedCategorical
+
+
+def test_constraint_check_on_a_python_number_is_a_bool() -> None:
+    C = D.constraints
+    assert C.positive.check(1.0) is True and C.positive.check(-1) is False
+    assert C.interval(0.0, 1.0).check(0.5) is True
+    assert C.nonnegative_integer.check(0.5) is False
+    checked = C.interval(tg.zeros(2), 1.0).check(0.5)  # tensor bounds: a tensor, as PyTorch
+    assert isinstance(checked, tg.Tensor) and checked.tolist() == [True, True]
+    assert isinstance(C.positive.check(tg.tensor(1.0)), tg.Tensor)
