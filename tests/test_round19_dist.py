@@ -330,3 +330,42 @@ def test_constraint_check_on_a_python_number_is_a_bool() -> None:
     checked = C.interval(tg.zeros(2), 1.0).check(0.5)  # tensor bounds: a tensor, as PyTorch
     assert isinstance(checked, tg.Tensor) and checked.tolist() == [True, True]
     assert isinstance(C.positive.check(tg.tensor(1.0)), tg.Tensor)
+
+
+def _missing_definition_warnings(lib):
+    dist = lib.distributions
+
+    class Bare(dist.Distribution):
+        def __init__(self, validate_args=None):
+            super().__init__(lib.Size([2]), validate_args=validate_args)
+
+        def log_prob(self, value):
+            if self._validate_args:
+                self._validate_sample(value)
+            return value * 0
+
+    class Declared(Bare):
+        arg_constraints: dict = {}
+        support = dist.constraints.real
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Bare().log_prob(lib.zeros(2))
+        Bare(validate_args=False).log_prob(lib.zeros(2))
+        Declared().log_prob(lib.zeros(2))
+        dist.Normal(0.0, 1.0).log_prob(lib.zeros(2))
+        dist.Independent(dist.Normal(lib.zeros(2), 1.0), 1).log_prob(lib.zeros(2))
+    return [str(w.message).replace("torch", "LIB").replace("tinygrad_np", "LIB")
+            for w in caught]
+
+
+def test_own_distribution_without_constraints_warns() -> None:
+    messages = _missing_definition_warnings(tg)
+    assert len(messages) == 2
+    assert "does not define `arg_constraints`" in messages[0]
+    assert "does not define `support`" in messages[1]
+
+
+@needs_torch
+def test_own_distribution_without_constraints_warns_as_torch() -> None:
+    assert _missing_definition_warnings(tg) == _missing_definition_warnings(torch)

@@ -75,6 +75,12 @@ def standard_uniform(shape: tuple[int, ...], dtype: Any) -> Tensor:
     return Tensor(rng.uniform(rng.generator(), 0.0, 1.0, shape, dtype))
 
 
+def _users(distribution: Any) -> bool:
+    """Whether the distribution's class is a user's (PyTorch warns when such a class leaves
+    out `arg_constraints` or `support` and validation is on)."""
+    return not type(distribution).__module__.startswith("tinygrad_np.")
+
+
 class Distribution:
     """The base class: subclasses set `arg_constraints`, `support` and the methods they have.
 
@@ -102,6 +108,10 @@ class Distribution:
         if validate_args is not None:
             self._validate_args = bool(validate_args)
         if self._validate_args:
+            if type(self).arg_constraints is Distribution.arg_constraints and _users(self):
+                warnings.warn(f"{self.__class__} does not define `arg_constraints`. Please set "
+                              "`arg_constraints = {}` or initialize the distribution with "
+                              "`validate_args=False` to turn off validation.", stacklevel=2)
             for name, constraint in self.arg_constraints.items():
                 if name not in self.__dict__:
                     continue  # the other parametrisation (probs vs logits): not given
@@ -243,6 +253,10 @@ class Distribution:
                              f"{tuple(self._batch_shape)} (event shape "
                              f"{tuple(self._event_shape)})") from None
         support = self.support
+        if support is None and _users(self):
+            warnings.warn(f"{self.__class__} does not define `support` to enable sample "
+                          "validation. Please initialize the distribution with "
+                          "`validate_args=False` to turn off validation.", stacklevel=3)
         if support is not None and not constraints.holds(support, value):
             raise ValueError(f"Expected value argument (Tensor of shape {tuple(value.shape)}) "
                              f"to be within the support ({support!r}) of the distribution "
