@@ -23,6 +23,7 @@ import types as _types
 from tinygrad_np.distributions import (  # noqa: F401
     constraints,
     cross_kl,
+    families as _families,
     kl,
     more_kl,
     transforms,
@@ -172,3 +173,9 @@ for _path, _name in _PATHS.items():
     _module.__dict__[_name] = globals()[_name]
     _sys.modules[_module.__name__] = _module
     globals()[_path] = _module  # (`torch.distributions.normal` is an attribute too)
+_sys.modules[f"{__name__}.multivariate_normal"].__dict__.update(  # (its private helpers)
+    _batch_mahalanobis=_families._batch_mahalanobis, _batch_mv=_families._batch_mv)
+for _path, _name in (("one_hot_categorical", "OneHotCategoricalStraightThrough"),
+                     ("relaxed_bernoulli", "LogitRelaxedBernoulli"),
+                     ("relaxed_categorical", "ExpRelaxedCategorical")):  # (PyTorch's 2nd names)
+    _sys.modules[f"{__name__}.{_path}"].__dict__[_name] = globals()[_name]

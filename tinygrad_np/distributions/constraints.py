@@ -30,10 +30,15 @@ class Constraint:
     is_discrete = False
     event_dim = 0
 
-    def check(self, value: Any) -> Tensor:
+    def check(self, value: Any) -> Tensor | bool:
         """A bool tensor: whether each element of `value` (its event dims reduced) lies in
-        the region."""
-        return Tensor(np.asarray(self._check(value), dtype=bool))
+        the region; a Python bool for a Python number against number bounds (PyTorch's
+        `positive.check(1.)` is True)."""
+        result = np.asarray(self._check(value), dtype=bool)
+        if (isinstance(value, (int, float)) and result.ndim == 0
+                and not any(isinstance(v, Tensor) for v in vars(self).values())):
+            return bool(result)
+        return Tensor(result)
 
     def _check(self, value: Any) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define check(value)")

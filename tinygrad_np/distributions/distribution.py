@@ -28,6 +28,8 @@ def as_size(shape: Any) -> Size:
     int is PyTorch's TypeError (`torch.Size(3)`: 'int' object is not iterable)."""
     if isinstance(shape, Tensor) and shape.ndim == 1 and not shape.is_floating_point():
         shape = shape.tolist()
+    if isinstance(shape, (range, np.ndarray)) and np.ndim(shape) == 1:
+        shape = list(shape)  # (any iterable of ints makes a torch.Size)
     if not isinstance(shape, (tuple, list)):
         raise TypeError(f"'{type(shape).__name__}' object is not iterable (sample_shape and "
                         f"batch_shape are a tuple of ints, a torch.Size: pass (n,), not n)")
@@ -73,6 +75,12 @@ def standard_uniform(shape: tuple[int, ...], dtype: Any) -> Tensor:
     return Tensor(rng.uniform(rng.generator(), 0.0, 1.0, shape, dtype))
 
 
+def _users(distribution: Any) -> bool:
+    """Whether the distribution's class is a user's (PyTorch warns when such a class leaves
+    out `arg_constraints` or `support` and validation is on)."""
+    return not type(distribution).__module__.startswith("tinygrad_np.")
+
+
 class Distribution:
     """The base class: subclasses set `arg_constraints`, `support` and the methods they have.
 
@@ -100,6 +108,10 @@ class Distribution:
         if validate_args is not None:
             self._validate_args = bool(validate_args)
         if self._validate_args:
+            if type(self).arg_constraints is Distribution.arg_constraints and _users(self):
+                warnings.warn(f"{self.__class__} does not define `arg_constraints`. Please set "
+                              "`arg_constraints = {}` or initialize the distribution with "
+                              "`validate_args=False` to turn off validation.", stacklevel=2)
             for name, constraint in self.arg_constraints.items():
                 if name not in self.__dict__:
                     continue  # the other parametrisation (probs vs logits): not given
@@ -241,6 +253,10 @@ class Distribution:
                              f"{tuple(self._batch_shape)} (event shape "
                              f"{tuple(self._event_shape)})") from None
         support = self.support
+        if support is None and _users(self):
+            warnings.warn(f"{self.__class__} does not define `support` to enable sample "
+                          "validation. Please initialize the distribution with "
+                          "`validate_args=False` to turn off validation.", stacklevel=3)
         if support is not None and not constraints.holds(support, value):
             raise ValueError(f"Expected value argument (Tensor of shape {tuple(value.shape)}) "
                              f"to be within the support ({support!r}) of the distribution "

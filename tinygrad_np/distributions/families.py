@@ -129,17 +129,18 @@ class Normal(LocScale, ExponentialFamily):
 class Uniform(Distribution):
     """U[low, high), elementwise."""
 
-    arg_constraints = {"low": constraints.real, "high": constraints.real}
     has_rsample = True
 
     def __init__(self, low: Tensor | float, high: Tensor | float,
                  validate_args: bool | None = None) -> None:
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, (), validate_args)
-        if self._validate_args and not np.all(self.low._data < self.high._data):
-            raise ValueError(f"Expected parameter low (Tensor of shape {tuple(self.low.shape)}) "
-                             f"of distribution {self!r} to satisfy the constraint "
-                             f"LessThan(upper_bound=high), but found invalid values:\n{self.low}")
+
+    @property
+    def arg_constraints(self) -> dict[str, constraints.Constraint]:  # type: ignore[override]
+        """low < high and high > low, as PyTorch's (its validation error names the bound)."""
+        return {"low": constraints.less_than(self.high),
+                "high": constraints.greater_than(self.low)}
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
@@ -418,17 +419,33 @@ class MultivariateNormal(MatrixForms, Distribution):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value).to(self.loc.dtype)  # the parameters' dtype, as PyTorch
-        diff = value - self.loc
-        shape = np.broadcast_shapes(tuple(diff.shape[:-1]), tuple(self.batch_shape))
+        mahalanobis = _batch_mahalanobis(self.scale_tril, value - self.loc)
         d = self._event_shape[0]
-        tril = self.scale_tril.tril().expand((*shape, d, d))  # only the lower part is read
-        whitened = linalg.solve(tril, diff.expand((*shape, d)).unsqueeze(-1)).squeeze(-1)
-        mahalanobis = (whitened**2).sum(-1)
         return -0.5 * (d * math.log(2 * math.pi) + mahalanobis) - self._half_log_det()
+
+    @property
+    def _unbroadcasted_scale_tril(self) -> Tensor:
+        """PyTorch's private name that custom KL rules read (here at the batch shape)."""
+        return self.scale_tril
+
 
     def entropy(self) -> Tensor:
         d = self._event_shape[0]
         return 0.5 * d * (1.0 + math.log(2 * math.pi)) + self._half_log_det()
+
+
+def _batch_mv(matrices: Tensor, vectors: Tensor) -> Tensor:
+    """Matrix-vector products over broadcast batch dims (PyTorch's helper)."""
+    return (matrices @ vectors.unsqueeze(-1)).squeeze(-1)
+
+
+def _batch_mahalanobis(scale_tril: Tensor, x: Tensor) -> Tensor:
+    """x^T (L L^T)^-1 x = |L^-1 x|^2 over the last dim, batch dims broadcast (PyTorch's
+    helper); only L's lower triangle is read."""
+    d = x.shape[-1]
+    shape = np.broadcast_shapes(tuple(x.shape[:-1]), tuple(scale_tril.shape[:-2]))
+    tril = scale_tril.tril().expand((*shape, d, d))
+    return (linalg.solve(tril, x.expand((*shape, d)).unsqueeze(-1)).squeeze(-1) ** 2).sum(-1)
 
 
 # ----------------------------------------------------------------- Independent

@@ -327,7 +327,7 @@ def dirichlet_mode(concentration: Tensor) -> Tensor:
 class Dirichlet(ExponentialFamily):
     """p(x) = prod x_i^(a_i - 1) / B(a) on the simplex (the last axis is the event)."""
 
-    arg_constraints = {"concentration": constraints.positive}
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
     has_rsample = True
 
@@ -449,18 +449,13 @@ class LogNormal(TransformedDistribution):
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         positive = value > 0  # NaN at x <= 0 (validate_args=False), quietly, as PyTorch
-        log_value = value.where(positive, 1.0).log()
+        log_value = value.where(positive | value.isnan(), 1.0).log()  # (NaN stays NaN)
         result = (-((log_value - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log()
                   - _LOG_SQRT_2PI - log_value)
         return result.where(positive | value.isnan(), math.nan)
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log() + self.loc
-
-    def cdf(self, value: Tensor) -> Tensor:
-        """The normal cdf of log x (0 at x = 0)."""
-        z = (self._value(value, "cdf").log() - self.loc) / (self.scale * math.sqrt(2))
-        return 0.5 * (1 + z.erf())
 
     def icdf(self, value: Tensor) -> Tensor:
         """exp(loc + scale sqrt(2) erfinv(2p - 1))."""

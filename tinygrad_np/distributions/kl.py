@@ -4,6 +4,7 @@ types in a registry that `@register_kl(P, Q)` extends (the most specific match w
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -49,11 +50,23 @@ def register_kl(type_p: type, type_q: type) -> Callable[[KLFunction], KLFunction
     return decorator
 
 
+_KL_REGISTRY = _REGISTRY  # (PyTorch's name)
+
+
 def _lookup(type_p: type, type_q: type) -> KLFunction | None:
-    matches = [(type_p.__mro__.index(p) + type_q.__mro__.index(q), function)
-               for (p, q), function in _REGISTRY.items()
-               if issubclass(type_p, p) and issubclass(type_q, q)]
-    return min(matches, key=lambda match: match[0])[1] if matches else None
+    """PyTorch's dispatch: the rule for p's most specific registered class (then q's); a
+    RuntimeWarning when the rule for q's most specific class first is another one."""
+    matches = [(type_p.__mro__.index(p), type_q.__mro__.index(q), p, q)
+               for (p, q) in _REGISTRY if issubclass(type_p, p) and issubclass(type_q, q)]
+    if not matches:
+        return None
+    left = min(matches, key=lambda match: (match[0], match[1]))
+    right = min(matches, key=lambda match: (match[1], match[0]))
+    if _REGISTRY[left[2], left[3]] is not _REGISTRY[right[2], right[3]]:
+        warnings.warn(f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). "
+                      f"Please register_kl({left[2].__name__}, {right[3].__name__})",
+                      RuntimeWarning, stacklevel=3)
+    return _REGISTRY[left[2], left[3]]
 
 
 @xp.quiet

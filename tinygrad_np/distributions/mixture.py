@@ -145,8 +145,8 @@ class HalfNormal(TransformedDistribution):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        log_prob = Normal(0.0, self.scale).log_prob(value) + math.log(2)
-        return log_prob.masked_fill(value < 0, -math.inf)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return log_prob.where(value >= 0, -math.inf)  # (NaN too, as PyTorch)
 
     def entropy(self) -> Tensor:
         return 0.5 * math.log(math.pi / 2) + self.scale.log() + 0.5
@@ -351,9 +351,11 @@ class Multinomial(_OverCategories):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        logits = self.logits.clamp(min=float(finfo(self.logits.dtype).min))
-        terms = (value * logits).where(value != 0, 0.0)  # 0 * -inf is 0 here
-        return ((value.sum(-1) + 1).lgamma() - (value + 1).lgamma().sum(-1) + terms.sum(-1))
+        # 0 * -inf is 0: such logits are zeroed (PyTorch's), every other logit multiplies its
+        # count, so d/dvalue is the logit also where the count is 0
+        logits = self.logits.where((value != 0) | (self.logits != -math.inf), 0.0)
+        return ((value.sum(-1) + 1).lgamma() - (value + 1).lgamma().sum(-1)
+                + (value * logits).sum(-1))
 
     def entropy(self) -> Tensor:
         """n H(Categorical) - log n! + sum_k E[log x_k!], each count x_k ~ Binomial(n, p_k)

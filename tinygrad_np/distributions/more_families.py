@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import linalg, rng, special
+from tinygrad_np import linalg, rng, special, xp
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
     Distribution,
@@ -317,13 +317,15 @@ class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
         bce = F.binary_cross_entropy_with_logits(logits, value, reduction="none")
         return -bce + self._log_norm()
 
+    @xp.quiet  # (x = +-inf: 0 * inf inside, replaced by 0 or 1; NaN stays NaN, as PyTorch)
     def cdf(self, value: Tensor) -> Tensor:
         """(l^x (1 - l)^(1-x) + l - 1) / (2l - 1), x itself near l = 1/2; 0 / 1 outside."""
         value = self._value(value, "cdf")
         p = self._cut_probs()
         exact = (p**value * (1 - p) ** (1 - value) + p - 1) / (2 * p - 1)
         inside = exact.where(self._stable(), value)
-        return inside.where(value > 0, 0.0).where(value < 1, 1.0)
+        return inside.where((value >= 1).logical_not(), 1.0).where(
+            (value <= 0).logical_not(), 0.0)
 
     def icdf(self, value: Tensor) -> Tensor:
         """(log1p(-l + u (2l - 1)) - log1p(-l)) / (log l - log1p(-l))."""
@@ -423,6 +425,7 @@ class Binomial(_ProbsOrLogits):
         p = np.clip(np.broadcast_to(self.probs._data.astype(np.float64), shape), 0, 1)
         return _draw(rng.generator().binomial(n, p), self._param)
 
+    @xp.quiet  # (a value of +-inf: inf - inf is NaN, silently as PyTorch)
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         n, logits = self.total_count, self.logits
@@ -483,12 +486,15 @@ class NegativeBinomial(_ProbsOrLogits):
         generator = rng.generator()
         return _draw(generator.poisson(generator.gamma(n, odds)), self._param)
 
+    @xp.quiet  # (a value of +-inf: inf - inf is NaN, silently as PyTorch)
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         n = self.total_count
         unnormalised = n * F.logsigmoid(-self.logits) + value * F.logsigmoid(self.logits)
-        log_norm = -(n + value).lgamma() + (1 + value).lgamma() + n.lgamma()
-        return unnormalised - log_norm.masked_fill(n + value == 0, 0.0)
+        empty = n + value == 0  # (n = k = 0: probability 1; lgamma(0) kept out, no inf - inf)
+        log_norm = (-(n + value).masked_fill(empty, 1.0).lgamma() + (1 + value).lgamma()
+                    + n.masked_fill(empty, 1.0).lgamma())
+        return unnormalised - log_norm
 
 
 # ----------------------------------------------------------------- LowRankMultivariateNormal

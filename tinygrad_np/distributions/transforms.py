@@ -114,7 +114,12 @@ class Transform:
 
     def __eq__(self, other: object) -> bool:
         """The same kind of transform with equal parameters (tensors compared by value), as
-        PyTorch's (`ExpTransform() == ExpTransform()`, `AffineTransform(0., 1.)` twice)."""
+        PyTorch's (`ExpTransform() == ExpTransform()`, `AffineTransform(0., 1.)` twice); a
+        user's own subclass of Transform itself is only equal to itself, as in PyTorch."""
+        mro = type(self).__mro__
+        if not any(cls.__module__.startswith("tinygrad_np.")
+                   for cls in mro[:mro.index(Transform)]):
+            return self is other
         if type(other) is not type(self):
             return False
         mine, theirs = _parameters(self), _parameters(other)  # type: ignore[arg-type]
@@ -128,7 +133,8 @@ class Transform:
 
 
 def _parameters(transform: Transform) -> dict[str, Any]:
-    return {k: v for k, v in vars(transform).items() if k not in ("_cache_size", "_cached")}
+    return {k: v for k, v in vars(transform).items()
+            if k not in ("_cache_size", "_cached", "_inverse_compose")}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -259,6 +265,15 @@ class AffineTransform(Transform):
             return self.scale.sign()
         return 1 if self.scale > 0 else -1 if self.scale < 0 else 0  # an int, as PyTorch
 
+    @property
+    def domain(self) -> constraints.Constraint:  # type: ignore[override]
+        """Real numbers, as vectors (matrices, ...) when event_dim > 0, as PyTorch's."""
+        if self.event_dim == 0:
+            return constraints.real
+        return constraints.independent(constraints.real, self.event_dim)
+
+    codomain = domain  # type: ignore[assignment]
+
     def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         """x's shape broadcast with loc's and scale's (PyTorch's)."""
         return _broadcast_params(shape, self.loc, self.scale)
@@ -284,8 +299,27 @@ class ComposeTransform(Transform):
 
     def __init__(self, parts: list[Transform], cache_size: int = 0) -> None:
         super().__init__(cache_size)
-        self.parts = list(parts)
+        self.parts = [part.with_cache(cache_size) for part in parts] if cache_size else list(parts)
         self.event_dim = max((part.event_dim for part in self.parts), default=0)
+
+    @property
+    def inv(self) -> Transform:
+        """The parts' inverses in reverse order (a ComposeTransform, as PyTorch's); its `inv`
+        is this transform again."""
+        inverse = self.__dict__.get("_inverse_compose")
+        if inverse is not None and inverse.__dict__.get("_inverse_compose") is not self:
+            inverse = None  # (a copy's: made again)
+        if inverse is None:
+            inverse = ComposeTransform([part.inv for part in reversed(self.parts)])
+            inverse.__dict__["_inverse_compose"] = self
+            self.__dict__["_inverse_compose"] = inverse
+        return inverse
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        """The same parts, each with `cache_size` (PyTorch's)."""
+        if cache_size == self._cache_size:
+            return self
+        return ComposeTransform(self.parts, cache_size=cache_size)
 
     def __repr__(self) -> str:
         """PyTorch's text: one part a line (`ComposeTransform(\n    \n)` for none)."""
@@ -423,11 +457,16 @@ class TransformedDistribution(Distribution):
         return p if isinstance(sign, int) and sign == 1 else sign * (p - 0.5) + 0.5
 
     def cdf(self, value: Tensor) -> Tensor:
-        """base.cdf(t^-1(y)), or 1 - that where the transforms decrease."""
-        value = self._value(value, "cdf")
+        """base.cdf(t^-1(y)), or 1 - that where the transforms decrease. The value is checked
+        in the base's space, as PyTorch's (Weibull's cdf(0) is 0, not a support error)."""
+        if self._validate_args and not isinstance(value, Tensor):
+            raise ValueError("The value argument to log_prob must be a Tensor")
+        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value))
         self._monotonize(value)  # (refuses non-elementwise transforms first)
         for transform in reversed(self.transforms):
             value = transform.inv(value)
+        if self._validate_args:
+            self.base_dist._validate_sample(value, "cdf")
         return self._monotonize(self.base_dist.cdf(value))
 
     def icdf(self, value: Tensor) -> Tensor:

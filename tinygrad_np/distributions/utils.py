@@ -83,10 +83,18 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
     tensors' dtype (the default float dtype when there is none)."""
     tensors = [v for v in values if isinstance(v, Tensor)]
     if not all(isinstance(v, (Tensor, int, float)) for v in values):
-        raise ValueError("broadcast_all: input arguments must all be Tensors or numbers")
+        raise ValueError("broadcast_all: input arguments must all be Tensors or Python "
+                         "numbers (int, float, bool), got "
+                         f"{', '.join(type(v).__name__ for v in values)}")
     dtype = tensors[0].dtype if tensors else get_default_dtype()
     made = [v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=dtype)) for v in values]
-    shape = np.broadcast_shapes(*(t.shape for t in made))
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in made))
+    except ValueError:
+        raise RuntimeError("broadcast_all: the shapes "
+                           f"{', '.join(str(tuple(t.shape)) for t in made)} do not broadcast "
+                           "(PyTorch: the size of tensor a must match the size of tensor b)"
+                           ) from None
     return tuple(t.expand(shape) for t in made)
 
 
