@@ -519,13 +519,14 @@ class Function(engine.Function):
             if not ctx.materialize_grads:
                 _note_reached(ctx, outputs)
             return outputs
-        if ctx._dirty:
+        dirty = bool(ctx._dirty)  # (the input changed in place and returned: not a view)
+        if dirty:
             result = _rebase(ctx, args, result)
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
             result = Tensor._make(result._data, None)
-        if result.grad_fn is not None and any(  # a view of an input (or it as-is): an
+        if not dirty and result.grad_fn is not None and any(  # a view of an input (or it
                 isinstance(arg, Tensor) and np.may_share_memory(arg._data, result._data)
-                for arg in args):  # in-place write into it is refused, as PyTorch's
+                for arg in args):  # as-is): an in-place write into it is refused, as PyTorch's
             result._custom_view_of = cls._op_name
         return result
 
