@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -382,7 +383,7 @@ class Function(engine.Function):
     _dirty: tuple = ()
     materialize_grads: bool = True
     _setup_style = False  # forward without ctx, and setup_context (set per subclass)
-    _fills_defaults = False  # apply binds forward's defaults (setup_context style)
+    _fills_defaults = 0  # apply binds forward's defaults when given fewer arguments
 
     _op_name = "Function"  # the subclass's own name, also on its nodes (see _backward_cls)
 
@@ -404,10 +405,7 @@ class Function(engine.Function):
         if "forward" in own:
             user_forward = _function_of(own["forward"])
             cls.forward = staticmethod(_wrapped_forward(user_forward))
-            # setup_context sees forward's defaults in `inputs`, as PyTorch's
-            cls._fills_defaults = cls._setup_style and any(
-                parameter.default is not parameter.empty
-                for parameter in inspect.signature(user_forward).parameters.values())
+            cls._fills_defaults = _defaults_from(user_forward) if cls._setup_style else 0
         rule = own.get("backward", own.get("vjp"))
         if rule is not None:
             cls.backward = staticmethod(_wrapped_backward(_function_of(rule)))
@@ -480,16 +478,21 @@ class Function(engine.Function):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the op on Tensors (other arguments are passed to forward as they are)."""
-        if kwargs or cls._fills_defaults:  # bound to forward's parameters, as PyTorch does
-            forward = getattr(cls.forward, "__wrapped__", cls.forward)
-            parameters = list(inspect.signature(forward).parameters.values())
-            if not cls._setup_style:
-                parameters = parameters[1:]  # ctx
-            signature = inspect.Signature(parameters)
+        if kwargs or len(args) < cls._fills_defaults:  # bound to forward's parameters, as
+            signature = vars(cls).get("_signature")  # PyTorch does (made once per class)
+            if signature is None:
+                forward = getattr(cls.forward, "__wrapped__", cls.forward)
+                parameters = list(inspect.signature(forward).parameters.values())
+                signature = cls._signature = inspect.Signature(
+                    parameters if cls._setup_style else parameters[1:])  # (without ctx)
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError as error:
                 raise TypeError(f"{cls.__name__}.apply: {error}") from None
+            if bound.kwargs:  # (PyTorch's error too: apply passes forward positions only)
+                raise TypeError(f"{cls.__name__}.apply: forward() got an unexpected keyword "
+                                f"argument {next(iter(bound.kwargs))!r} (keyword-only: apply "
+                                "passes arguments by position)")
             bound.apply_defaults()
             args = bound.args
         if getattr(_transforms, "depth", 0):
@@ -529,6 +532,19 @@ class Function(engine.Function):
                 for arg in args):  # as-is): an in-place write into it is refused, as PyTorch's
             result._custom_view_of = cls._op_name
         return result
+
+
+def _defaults_from(forward: Callable[..., Any]) -> int:
+    """For a setup_context-style forward with defaults (setup_context sees them in `inputs`,
+    as PyTorch's): apply binds them when given fewer positional arguments than this; 0 when
+    there are none to fill (a binding per call costs several times the apply)."""
+    parameters = list(inspect.signature(forward).parameters.values())
+    if not any(parameter.default is not parameter.empty for parameter in parameters):
+        return 0
+    if any(parameter.kind not in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+           for parameter in parameters):
+        return sys.maxsize  # (a keyword-only default, or *args: always bound)
+    return len(parameters)
 
 
 _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
