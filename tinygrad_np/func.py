@@ -389,7 +389,8 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: list, level: Any = N
                 return leaf
             if leaf.shape[dims]:
                 piece = leaf.select(dims, index)  # (batch_norm may update it in place, and
-                piece._vmap_slice = (level, leaf, dims % leaf.ndim)  # see _by_vmap_rule)
+                piece._vmap_slice = (level, leaf, dims % leaf.ndim,  # see _by_vmap_rule)
+                                     piece._version)
                 return piece
             # an empty batch: a slice of zeros, for the outputs' shapes
             return leaf.new_zeros([n for d, n in enumerate(leaf.shape) if d != dims % leaf.ndim])
@@ -488,6 +489,8 @@ def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
             for arg in args]
     if level is None or not any(tag and tag[0] is level for tag in tags):
         return None
+    if any(tag and tag[0] is level and arg._version != tag[3] for arg, tag in zip(args, tags)):
+        return None  # a slice written since (the rule would read the source's old values)
     batched = tuple(tag[1] if tag and tag[0] is level else arg for arg, tag in zip(args, tags))
     key = ("rule", cls, *map(id, batched))
     if key not in level:  # once per vmap call (the batched arguments are kept alive with it)
