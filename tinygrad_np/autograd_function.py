@@ -298,6 +298,10 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
         try:
             if grad_output is not None and not isinstance(grad_output, Tensor):
                 grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))
+            if recording and getattr(ctx, "_missing_jvp", False) and getattr(
+                    _forward_ad, "depth", 0):
+                raise NotImplementedError("You must implement the jvp function for custom "
+                                          "autograd.Function to use it with forward mode AD.")
             if recording and getattr(ctx, "_tangent_specs", None) is not None:
                 grads = _jvp_transposed(ctx, grad_output)
             elif getattr(ctx, "_outputs", None) is None:
@@ -564,8 +568,15 @@ def _note_forward_mode(cls: type, ctx: Function, args: tuple) -> None:
     """A node recorded under func.jvp: its jvp is required, and the shapes of its tangents
     (one per Tensor argument that requires grad, None for the others) noted."""
     if _function_of(inspect.getattr_static(cls, "jvp", None)) in (None, _base_jvp):
-        raise NotImplementedError("You must implement the jvp function for custom "
-                                  "autograd.Function to use it with forward mode AD.")
+        from tinygrad_np.forward_ad import _levels  # (imports this module)
+
+        # PyTorch raises only when a dual reaches it: here at once for a dual passed in,
+        # else when a tangent is computed through the node (see _wrapped_backward)
+        if any(arg is dual for level in _levels for dual, _ in level for arg in args):
+            raise NotImplementedError("You must implement the jvp function for custom "
+                                      "autograd.Function to use it with forward mode AD.")
+        ctx._missing_jvp = True
+        return
     ctx._tangent_specs = tuple((arg.shape, arg.dtype) if isinstance(arg, Tensor) and
                                arg.requires_grad else None for arg in args)
 
