@@ -190,3 +190,35 @@ def test_dual_level_lets_a_function_without_jvp_run_where_no_dual_reaches():
         np.testing.assert_array_equal(w.grad.numpy(), [3.0, 6.0])
         with pytest.raises(NotImplementedError, match="jvp"):
             fw.unpack_dual(Triple.apply(dual))
+
+
+def test_vmap_rule_runs_once_for_a_number_computed_in_each_slice():
+    """The vmap rule's cache keyed its arguments by identity: a number computed inside the
+    function (a new float object per slice) missed it, and the rule ran on the whole batch
+    once per slice (batch^2 work). Numbers are keyed by value (-0.0 apart from 0.0)."""
+    calls = []
+
+    class Scale(tg.autograd.Function):
+        @staticmethod
+        def forward(x, k):
+            return x * k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.k = inputs[1]
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.k, None
+
+        @staticmethod
+        def vmap(info, in_dims, x, k):
+            calls.append(k)
+            return x * k, in_dims[0]
+
+    k = 3
+    out = tg.func.vmap(lambda x: Scale.apply(x, k * 0.5))(tg.ones(16, 2))
+    np.testing.assert_array_equal(out.numpy(), np.full((16, 2), 1.5))
+    assert len(calls) == 1
+    tg.func.vmap(lambda x: (Scale.apply(x, -0.0 * k), Scale.apply(x, 0.0 * k)))(tg.ones(2, 2))
+    assert [str(c) for c in calls[1:]] == ["-0.0", "0.0"]

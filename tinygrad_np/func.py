@@ -492,7 +492,7 @@ def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
     if any(tag and tag[0] is level and arg._version != tag[3] for arg, tag in zip(args, tags)):
         return None  # a slice written since (the rule would read the source's old values)
     batched = tuple(tag[1] if tag and tag[0] is level else arg for arg, tag in zip(args, tags))
-    key = ("rule", cls, *map(id, batched))
+    key = ("rule", cls, *map(_rule_key, batched))
     if key not in level:  # once per vmap call (the batched arguments are kept alive with it)
         in_dims = tuple(tag[2] if tag and tag[0] is level else None for tag in tags)
         with autograd_function.transform(True):
@@ -503,6 +503,14 @@ def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
         dims = dims if isinstance(dims, tuple) else (dims,) * len(output)
         return tuple(o if d is None else o.select(d, index) for o, d in zip(output, dims))
     return output if dims is None else output.select(dims, index)
+
+
+def _rule_key(arg: Any) -> Any:
+    """An argument of a vmap rule in its cache key: a tensor (or anything unhashable) by
+    identity, a number or string by value (one computed in each slice is a new object)."""
+    if isinstance(arg, (bool, int, float, complex, str, type(None))):
+        return type(arg), repr(arg)  # (repr: -0.0 is not 0.0)
+    return id(arg)
 
 
 autograd_function.vmap_rule_runner = _by_vmap_rule
