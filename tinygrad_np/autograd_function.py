@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -297,6 +298,10 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
         try:
             if grad_output is not None and not isinstance(grad_output, Tensor):
                 grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))
+            if recording and getattr(ctx, "_missing_jvp", False) and getattr(
+                    _forward_ad, "depth", 0):
+                raise NotImplementedError("You must implement the jvp function for custom "
+                                          "autograd.Function to use it with forward mode AD.")
             if recording and getattr(ctx, "_tangent_specs", None) is not None:
                 grads = _jvp_transposed(ctx, grad_output)
             elif getattr(ctx, "_outputs", None) is None:
@@ -382,7 +387,7 @@ class Function(engine.Function):
     _dirty: tuple = ()
     materialize_grads: bool = True
     _setup_style = False  # forward without ctx, and setup_context (set per subclass)
-    _fills_defaults = False  # apply binds forward's defaults (setup_context style)
+    _fills_defaults = 0  # apply binds forward's defaults when given fewer arguments
 
     _op_name = "Function"  # the subclass's own name, also on its nodes (see _backward_cls)
 
@@ -404,10 +409,7 @@ class Function(engine.Function):
         if "forward" in own:
             user_forward = _function_of(own["forward"])
             cls.forward = staticmethod(_wrapped_forward(user_forward))
-            # setup_context sees forward's defaults in `inputs`, as PyTorch's
-            cls._fills_defaults = cls._setup_style and any(
-                parameter.default is not parameter.empty
-                for parameter in inspect.signature(user_forward).parameters.values())
+            cls._fills_defaults = _defaults_from(user_forward) if cls._setup_style else 0
         rule = own.get("backward", own.get("vjp"))
         if rule is not None:
             cls.backward = staticmethod(_wrapped_backward(_function_of(rule)))
@@ -480,16 +482,21 @@ class Function(engine.Function):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the op on Tensors (other arguments are passed to forward as they are)."""
-        if kwargs or cls._fills_defaults:  # bound to forward's parameters, as PyTorch does
-            forward = getattr(cls.forward, "__wrapped__", cls.forward)
-            parameters = list(inspect.signature(forward).parameters.values())
-            if not cls._setup_style:
-                parameters = parameters[1:]  # ctx
-            signature = inspect.Signature(parameters)
+        if kwargs or len(args) < cls._fills_defaults:  # bound to forward's parameters, as
+            signature = vars(cls).get("_signature")  # PyTorch does (made once per class)
+            if signature is None:
+                forward = getattr(cls.forward, "__wrapped__", cls.forward)
+                parameters = list(inspect.signature(forward).parameters.values())
+                signature = cls._signature = inspect.Signature(
+                    parameters if cls._setup_style else parameters[1:])  # (without ctx)
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError as error:
                 raise TypeError(f"{cls.__name__}.apply: {error}") from None
+            if bound.kwargs:  # (PyTorch's error too: apply passes forward positions only)
+                raise TypeError(f"{cls.__name__}.apply: forward() got an unexpected keyword "
+                                f"argument {next(iter(bound.kwargs))!r} (keyword-only: apply "
+                                "passes arguments by position)")
             bound.apply_defaults()
             args = bound.args
         if getattr(_transforms, "depth", 0):
@@ -519,15 +526,29 @@ class Function(engine.Function):
             if not ctx.materialize_grads:
                 _note_reached(ctx, outputs)
             return outputs
-        if ctx._dirty:
+        dirty = bool(ctx._dirty)  # (the input changed in place and returned: not a view)
+        if dirty:
             result = _rebase(ctx, args, result)
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
             result = Tensor._make(result._data, None)
-        if result.grad_fn is not None and any(  # a view of an input (or it as-is): an
+        if not dirty and result.grad_fn is not None and any(  # a view of an input (or it
                 isinstance(arg, Tensor) and np.may_share_memory(arg._data, result._data)
-                for arg in args):  # in-place write into it is refused, as PyTorch's
+                for arg in args):  # as-is): an in-place write into it is refused, as PyTorch's
             result._custom_view_of = cls._op_name
         return result
+
+
+def _defaults_from(forward: Callable[..., Any]) -> int:
+    """For a setup_context-style forward with defaults (setup_context sees them in `inputs`,
+    as PyTorch's): apply binds them when given fewer positional arguments than this; 0 when
+    there are none to fill (a binding per call costs several times the apply)."""
+    parameters = list(inspect.signature(forward).parameters.values())
+    if not any(parameter.default is not parameter.empty for parameter in parameters):
+        return 0
+    if any(parameter.kind not in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+           for parameter in parameters):
+        return sys.maxsize  # (a keyword-only default, or *args: always bound)
+    return len(parameters)
 
 
 _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
@@ -547,8 +568,15 @@ def _note_forward_mode(cls: type, ctx: Function, args: tuple) -> None:
     """A node recorded under func.jvp: its jvp is required, and the shapes of its tangents
     (one per Tensor argument that requires grad, None for the others) noted."""
     if _function_of(inspect.getattr_static(cls, "jvp", None)) in (None, _base_jvp):
-        raise NotImplementedError("You must implement the jvp function for custom "
-                                  "autograd.Function to use it with forward mode AD.")
+        from tinygrad_np.forward_ad import _levels  # (imports this module)
+
+        # PyTorch raises only when a dual reaches it: here at once for a dual passed in,
+        # else when a tangent is computed through the node (see _wrapped_backward)
+        if any(arg is dual for level in _levels for dual, _ in level for arg in args):
+            raise NotImplementedError("You must implement the jvp function for custom "
+                                      "autograd.Function to use it with forward mode AD.")
+        ctx._missing_jvp = True
+        return
     ctx._tangent_specs = tuple((arg.shape, arg.dtype) if isinstance(arg, Tensor) and
                                arg.requires_grad else None for arg in args)
 

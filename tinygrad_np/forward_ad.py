@@ -8,7 +8,8 @@ shape, tangent = d/du (sum_i <dy/dx_i^T u, t_i>). So the ops between must run wi
 on (not inside `no_grad()`), and a dual made from a tensor that did not require grad makes
 the results require grad (PyTorch's do not). The tangents are the same as PyTorch's. A custom
 `autograd.Function` recorded inside a level gives its tangent by its `jvp` staticmethod, and
-one without `jvp` raises (as PyTorch's, which raises only when a dual reaches it).
+one without `jvp` raises when a dual reaches it (passed to it, or a tangent computed through
+it), as PyTorch's.
 """
 
 from __future__ import annotations

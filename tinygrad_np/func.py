@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -290,7 +291,8 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
         _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
                                            create_graph=True)
     output, aux = calls[0]
-    if strict and not any(leaf.requires_grad for leaf in _leaves(output)):
+    # strict: every output needs a tangent (PyTorch's check is per output)
+    if strict and not all(leaf.requires_grad for leaf in _leaves(output)):
         raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is "
                            "independent of the inputs. This is not allowed with strict=True.")
     # each result kept in the graph when it depends on the caller's graph (the primals, or
@@ -387,7 +389,8 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: list, level: Any = N
                 return leaf
             if leaf.shape[dims]:
                 piece = leaf.select(dims, index)  # (batch_norm may update it in place, and
-                piece._vmap_slice = (level, leaf, dims % leaf.ndim)  # see _by_vmap_rule)
+                piece._vmap_slice = (level, leaf, dims % leaf.ndim,  # see _by_vmap_rule)
+                                     piece._version)
                 return piece
             # an empty batch: a slice of zeros, for the outputs' shapes
             return leaf.new_zeros([n for d, n in enumerate(leaf.shape) if d != dims % leaf.ndim])
@@ -434,8 +437,10 @@ def _noting_bump(tensor: Tensor) -> None:
     """Tensor._bump_version while a vmap runs: notes which tensor each slice wrote."""
     _plain_bump(tensor)
     for log in getattr(_writes, "logs", ()):
-        index = log["slice"]
-        if log.setdefault(id(tensor), (tensor, index))[1] not in (index, None):
+        index, noted = log["slice"], log.get(id(tensor))
+        if noted is None or noted[0]() is not tensor:  # (weakly: a slice's temporaries die
+            log[id(tensor)] = (weakref.ref(tensor), index)  # with it, their ids reused)
+        elif noted[1] not in (index, None):
             raise RuntimeError(
                 f"vmap({log['name']}, ...): `{log['name']}` wrote in place into a tensor of "
                 f"shape {tensor.shape} that it captures from outside (not an input); here vmap "
@@ -451,7 +456,7 @@ def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
     slices raises (set log["slice"] before each). A tensor made inside a slice is a new one
     in every slice, and so are the slices of the mapped inputs (unmapped ones: vmap's own
     check, _refuse_unmapped_writes)."""
-    log: dict = {"slice": 0, "name": name, **{id(t): (t, None) for t in inputs}}
+    log: dict = {"slice": 0, "name": name, **{id(t): (weakref.ref(t), None) for t in inputs}}
     _writes.logs = (*getattr(_writes, "logs", ()), log)
     with _swap_lock:
         _open_vmaps[0] += 1
@@ -484,8 +489,10 @@ def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
             for arg in args]
     if level is None or not any(tag and tag[0] is level for tag in tags):
         return None
+    if any(tag and tag[0] is level and arg._version != tag[3] for arg, tag in zip(args, tags)):
+        return None  # a slice written since (the rule would read the source's old values)
     batched = tuple(tag[1] if tag and tag[0] is level else arg for arg, tag in zip(args, tags))
-    key = ("rule", cls, *map(id, batched))
+    key = ("rule", cls, *map(_rule_key, batched))
     if key not in level:  # once per vmap call (the batched arguments are kept alive with it)
         in_dims = tuple(tag[2] if tag and tag[0] is level else None for tag in tags)
         with autograd_function.transform(True):
@@ -496,6 +503,14 @@ def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
         dims = dims if isinstance(dims, tuple) else (dims,) * len(output)
         return tuple(o if d is None else o.select(d, index) for o, d in zip(output, dims))
     return output if dims is None else output.select(dims, index)
+
+
+def _rule_key(arg: Any) -> Any:
+    """An argument of a vmap rule in its cache key: a tensor (or anything unhashable) by
+    identity, a number or string by value (one computed in each slice is a new object)."""
+    if isinstance(arg, (bool, int, float, complex, str, type(None))):
+        return type(arg), repr(arg)  # (repr: -0.0 is not 0.0)
+    return id(arg)
 
 
 autograd_function.vmap_rule_runner = _by_vmap_rule
