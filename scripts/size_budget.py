@@ -18,7 +18,7 @@ MACHINERY_BUDGET = 300
 OP_BUDGET = 25
 PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_np"
 MACHINERY = ("function.py", "autograd.py")
-ENGINE = MACHINERY + ("tensor.py", "hooks.py", "node_api.py", "xp.py", "dtypes.py")
+ENGINE = MACHINERY + ("tensor.py", "hooks.py", "paths.py", "node_api.py", "xp.py", "dtypes.py")
 # Fused ops (a layer or a loss as one op, each file saying why) are not primitives.
 FUSED = ("linear.py", "loss.py", "norm.py", "conv.py")
 SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,

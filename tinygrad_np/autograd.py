@@ -31,6 +31,7 @@ from tinygrad_np import errors, hooks
 from tinygrad_np._decorate import QuietPass
 from tinygrad_np.function import Function as Node, _mode, enable_grad  # (= autograd.Function)
 from tinygrad_np.ops import masked
+from tinygrad_np.paths import leading_to, running
 from tinygrad_np.tensor import Tensor, TensorError, copy_like
 from tinygrad_np.xp import unbroadcast
 
@@ -46,10 +47,11 @@ _PASS = QuietPass()
 
 
 def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False,
-                  retain_graph: bool | None = None, capture: Any = ()) -> dict[Any, tuple]:
+                  retain_graph: bool | None = None, capture: Any = (),
+                  needed: set | None = None) -> dict[Any, tuple]:
     """The chain rule from `outputs`, seeded with `seeds`. Returns {key: (gradient, owned)}
     for every leaf reached (key: the leaf Tensor) and every node in `capture` (key: the node,
-    with the gradient of its output)."""
+    with the gradient of its output). Only the rules of `needed` run, unless it is None."""
     retain_graph = create_graph if retain_graph is None else retain_graph
     pending, captured, previous = {}, {}, _mode.grad  # (grad mode: restored at the end)
     for output, seed in zip(outputs, seeds):
@@ -71,6 +73,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                 grad_output = hooks.run_hooks(node, grad_output, create_graph)
             if node in capture:
                 captured[node] = (grad_output, False)
+            if needed is not None and node not in needed:  # (paths.py: not on the way to an
+                continue  # input asked for, so its saved values stay, as PyTorch's)
             grads = run_rule(node, grad_output)
             for observe in observers:  # (its own tuple: one it keeps holds the arrays)
                 observe(node, grad_output, (*grads,))
@@ -165,8 +169,10 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
     """`Tensor.backward`: add d(tensor)/d(leaf) to every leaf's `.grad` (or only to those of
     `inputs`, which may be intermediate results, as in PyTorch)."""
     asked = {t.grad_fn: t for t in inputs or () if t.grad_fn is not None}  # non-leaf inputs
+    needed = None if inputs is None else leading_to([tensor], [t.grad_fn or t for t in inputs])
     found = backward_pass([tensor], _seeds([tensor], [gradient], create_graph), create_graph,
-                          retain_graph, {*_RETAINED, *asked} if _RETAINED.data or asked else ())
+                          retain_graph, {*running(_RETAINED, needed), *asked} if _RETAINED.data or
+                          asked else (), needed)
     _fill_grads(found, None if inputs is None else {id(t) for t in inputs}, asked, create_graph)
 
 
@@ -220,8 +226,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if not all(isinstance(tensor, Tensor) and tensor.requires_grad for tensor in inputs):
         raise TensorError(errors.INPUT_NOT_REQUIRING_GRAD)
     keys = [tensor.grad_fn or tensor for tensor in inputs]  # (and retain_grad()'s, as PyTorch)
+    needed = leading_to(outputs, keys)
     found = backward_pass(outputs, _seeds(outputs, grad_outputs, create_graph), create_graph,
-                          retain_graph, {*_RETAINED, *(k for k in keys if isinstance(k, Node))})
+                          retain_graph, {*running(_RETAINED, needed), *(k for k in keys if
+                                                                    isinstance(k, Node))}, needed)
     _fill_grads(found, set(), {}, create_graph)  # only the retained gradients
     results = [found.get(key, (None, False)) for key in keys]
     unused = [position for position, (gradient, _) in enumerate(results) if gradient is None]

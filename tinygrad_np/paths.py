@@ -1,0 +1,39 @@
+"""Which nodes `tg.grad` and `backward(inputs=...)` run: those on a path to an input.
+
+PyTorch's engine runs only the nodes between the outputs and the tensors asked for; the
+others keep their saved values (a second backward through them still works) and their
+retained gradients stay unset. `leading_to` finds them once, before the pass: every node
+reachable from the outputs, then, oldest first (a node's inputs were recorded before it),
+those with an input that is asked for or leads to one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tinygrad_np.function import Function as Node
+
+
+def leading_to(outputs: Sequence[Any], keys: Sequence[Any]) -> set:
+    """The nodes below `outputs` whose rule a gradient of `keys` (leaf Tensors or the nodes
+    of non-leaf inputs) needs; an input's own node is not among them unless another input
+    lies below it."""
+    seen, stack = set(), [output.grad_fn for output in outputs]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Node) and node not in seen:
+            seen.add(node)
+            stack.extend(node.parents)
+    wanted, needed = {id(key) for key in keys}, set()
+    for node in sorted(seen, key=lambda node: node._sequence):
+        if any(id(parent) in wanted for parent in node.parents):
+            needed.add(node)
+            wanted.add(id(node))
+    return needed
+
+
+def running(nodes: Any, needed: set | None) -> Any:
+    """Those of `nodes` (the ones that called retain_grad()) whose rule runs in the pass: all
+    of them when `needed` is None (a whole backward())."""
+    return nodes if needed is None else [node for node in nodes if node in needed]
