@@ -15,8 +15,8 @@ import tinygrad_np as tg
 ROOT = pathlib.Path(tg.__file__).parent
 # The engine and the helper modules it loads at import time (docs/ARCHITECTURE.md's table).
 ENGINE = ("tensor.py", "function.py", "autograd.py", "xp.py", "dtypes.py", "hooks.py",
-          "paths.py", "node_api.py", "errors.py", "device.py", "_decorate.py", "printing.py", "rng.py",
-          "return_types.py", "cpu_order.py", "torch_version.py")
+          "paths.py", "node_api.py", "errors.py", "device.py", "_decorate.py", "printing.py",
+          "rng.py", "return_types.py", "cpu_order.py", "torch_version.py")
 ABOVE = ("nn", "optim", "viz", "gradcheck", "opcheck", "anomaly", "datasets", "serialization",
          "testing", "utils", "torch_checkpoint", "data")
 
