@@ -197,11 +197,51 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
                               f"in int64")
         values = int(start) + np.arange(count, dtype=np.int64) * int(step)
         return Tensor(values.astype(dtype), requires_grad=requires_grad)
-    values = np.arange(start, end, step)
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
         dtype = np.int64 if integral else get_default_dtype()
+    if np.dtype(dtype) in (np.float32, np.float64):
+        values = _float_range(float(start), float(end), float(step), np.dtype(dtype))
+    else:
+        values = np.arange(start, end, step)
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def _fused_multiply_add(a: Any, b: Any, c: Any) -> np.ndarray:
+    """a * b + c rounded once (C's fma, which PyTorch's compiled kernels use), from the exact
+    product's two halves (Dekker's split) and an exact sum (Knuth's TwoSum) in float64."""
+    a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
+    with np.errstate(all="ignore"):
+        product = a * b
+        a_high = a * 134217729.0 - (a * 134217729.0 - a)
+        b_high = b * 134217729.0 - (b * 134217729.0 - b)
+        a_low, b_low = a - a_high, b - b_high
+        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high
+                         + a_low * b_low)
+        total = product + c
+        c_part = total - product
+        sum_error = (product - (total - c_part)) + (c - c_part)
+        correction = sum_error + product_error
+        exact = np.where(correction == 0, total, total + correction)  # (keeps -0.0)
+    return np.where(np.isfinite(exact), exact, product + c)
+
+
+def _float_range(start: float, end: float, step: float, dtype: np.dtype) -> np.ndarray:
+    """arange's float32/float64 values as PyTorch's CPU kernel makes them, to the bit: in
+    blocks of two 256-bit vectors (16 float32s, 8 float64s), each vector's first value
+    start + step * i and the others that value (rounded to dtype) + j * step, then the tail
+    value by value from start; every a * b + c one fused rounding, in float64. (PyTorch
+    splits ranges past 32768 values between threads; this is its one-thread layout.)"""
+    count = math.ceil((end - start) / step)
+    lanes = 32 // dtype.itemsize
+    blocked = count - count % (2 * lanes)
+    index = np.arange(count, dtype=np.float64)
+    values = _fused_multiply_add(step, index, start).astype(dtype)
+    if blocked:
+        firsts = values[:blocked:lanes].astype(np.float64)
+        lane = np.arange(lanes, dtype=np.float64)
+        values[:blocked] = _fused_multiply_add(lane[None, :], step, firsts[:, None]).reshape(-1)
+    return values
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
@@ -417,16 +457,15 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     if steps < 0:
         raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
     if target in (np.float32, np.float64) and steps > 1:
-        wide = np.float64 if target == np.float32 else np.longdouble  # one rounding per value
-        first, last = target.type(start), target.type(end)
-        step = (last - first) / target.type(steps - 1)
-        index, half = np.arange(steps).astype(wide), steps // 2
+        first, last = target.type(start), target.type(end)  # one rounding per value (a
+        step = (last - first) / target.type(steps - 1)  # fused multiply-add, as its kernel)
+        index, half = np.arange(steps, dtype=np.float64), steps // 2
         with np.errstate(invalid="ignore", over="ignore"):  # an inf bound: NaN, as PyTorch
             values = np.concatenate([
-                (wide(first) + wide(step) * index[:half]).astype(target),
-                (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
-    elif target.kind in "iu" and steps > 1:  # float64's values truncated, as PyTorch
-        values = linspace(start, end, steps, dtype=np.float64).numpy()
+                _fused_multiply_add(step, index[:half], first).astype(target),
+                _fused_multiply_add(-step, steps - 1 - index[half:], last).astype(target)])
+    elif target.kind in "iu" and steps > 1:  # float64's values from the truncated bounds,
+        values = linspace(int(start), int(end), steps, dtype=np.float64).numpy()  # truncated
     else:
         values = np.linspace(start, end, steps)
     return _made(values, target, requires_grad, device, "linspace", layout, pin_memory)
@@ -440,9 +479,31 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
         _refuse_bool("logspace", dtype)
     if int(steps) < 0:
         raise TensorError(f"logspace: number of steps must be non-negative, got {steps}")
-    values = np.logspace(float(_item(start)), float(_item(end)), int(steps), base=base)
-    return _made(values, dtype or get_default_dtype(), requires_grad, device, "logspace",
-                 layout, pin_memory)
+    target = np.dtype(dtype or get_default_dtype())
+    start, end, steps = _item(start), _item(end), int(steps)
+    integer = target.kind in "iu"  # PyTorch's bounds in the integer dtype (truncated)
+    first, last = target.type(int(start) if integer else start), target.type(
+        int(end) if integer else end)
+    if steps > 1:  # PyTorch's kernel: exponents counted up from start for the first half,
+        step = float(last - first) / (steps - 1)  # down from end for the rest, in float64
+        index, half = np.arange(steps, dtype=np.float64), steps // 2
+        exponents = np.concatenate([float(first) + step * index[:half],
+                                    float(last) - step * (steps - 1 - index[half:])])
+    else:
+        exponents = np.full(steps, float(_item(start)))
+    values = np.array([_c_pow(float(base), exponent) for exponent in exponents.tolist()])
+    return _made(values, target, requires_grad, device, "logspace", layout, pin_memory)
+
+
+def _c_pow(base: float, exponent: float) -> float:
+    """C's pow, which PyTorch calls (NumPy's vectorised power can differ in the last bit):
+    an overflow is inf, a negative base to a fractional power NaN."""
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        return -math.inf if base < 0 and exponent % 2 == 1 else math.inf
+    except ValueError:
+        return math.nan
 
 
 def _refuse_bool(op: str, dtype: Any) -> None:
