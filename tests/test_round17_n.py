@@ -185,14 +185,14 @@ def test_logsumexp_empty_dims_as_pytorch():
 def test_module_reprs_show_sizes_as_given():
     nn = tg.nn
     assert repr(nn.Unflatten(-1, tg.Size([2, 3]))) == \
-        "Unflatten(dim=-1, unflattened_size=tg.Size([2, 3]))"
+        "Unflatten(dim=-1, unflattened_size=torch.Size([2, 3]))"
     assert repr(nn.Unflatten(-1, [2, 3])) == "Unflatten(dim=-1, unflattened_size=[2, 3])"
     assert repr(nn.Unflatten(1, (2, 3))) == "Unflatten(dim=1, unflattened_size=(2, 3))"
     assert tuple(nn.Unflatten(-1, tg.Size([2, 3]))(tg.ones(4, 6)).shape) == (4, 2, 3)
     assert repr(nn.AdaptiveAvgPool2d(tg.Size([4, 5]))) == \
-        "AdaptiveAvgPool2d(output_size=tg.Size([4, 5]))"
+        "AdaptiveAvgPool2d(output_size=torch.Size([4, 5]))"
     assert repr(nn.MaxPool2d(tg.Size([2, 2]))).startswith(
-        "MaxPool2d(kernel_size=tg.Size([2, 2]), stride=tg.Size([2, 2])")
+        "MaxPool2d(kernel_size=torch.Size([2, 2]), stride=torch.Size([2, 2])")
     assert repr(nn.Fold([4, 5], 2)).startswith("Fold(output_size=[4, 5], kernel_size=2")
     if torch is not None:
         assert repr(torch.nn.Unflatten(-1, [2, 3])) == "Unflatten(dim=-1, unflattened_size=[2, 3])"

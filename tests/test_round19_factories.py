@@ -56,3 +56,20 @@ def test_linspace_logspace_bit_for_bit():
 def test_linspace_int_truncates_bounds_first():
     assert tg.linspace(4.7, -2.0, 5, dtype=tg.int64).tolist() == [4, 2, 1, 0, -2]
     assert tg.logspace(1.1, -1.8, 1, base=math.e, dtype=tg.int32).tolist() == [3]
+
+
+def test_size_prints_as_pytorch():
+    for shape in [(2, 3), (), (5,), (0, 1, 2)]:
+        ours, theirs = tg.zeros(shape).shape, torch.zeros(shape).shape
+        assert repr(ours) == repr(theirs) and str(ours) == str(theirs)
+        assert ours == theirs == tuple(shape) and ours.numel() == theirs.numel()
+        assert type(ours[1:]) is tg.Size and repr(ours[1:]) == repr(theirs[1:])
+    assert repr(tg.Size([])) == repr(torch.Size([])) == "torch.Size([])"
+    assert repr(tg.nn.Unflatten(1, tg.Size([2, 3]))) == repr(
+        torch.nn.Unflatten(1, torch.Size([2, 3])))
+    assert f"{tg.Size([2, 3])}" == "(2, 3)"  # documented: error messages' f-strings
+
+
+def test_cast_grad_fn_named_as_pytorch():
+    x = tg.ones(2, requires_grad=True)
+    assert repr(x.double()) == repr(torch.ones(2, requires_grad=True).double())

@@ -19,7 +19,7 @@ import numpy as np
 # id(leaf) -> weak reference to its AccumulateGrad, which holds the leaf (as in PyTorch: the
 # node keeps its tensor, the tensor only finds the node while somebody holds it)
 _ACCUMULATORS: dict[int, weakref.ref] = {}
-_PYTORCH_SPELLING = {"ReLU": "Relu"}  # the same op, spelled differently
+_PYTORCH_SPELLING = {"ReLU": "Relu", "Cast": "ToCopy"}  # the same op, spelled differently
 # Which forward arguments PyTorch's node has as inputs (what grad_fn.register_hook's hooks
 # see). Trailing constants are settings (`x.sum(0)`: the 0), left off; except for these ops,
 # whose every argument is an operand (PyTorch wraps a number operand in a tensor: `x * 2`

@@ -1292,12 +1292,15 @@ class Size(tuple):
     __rmul__ = __mul__
 
     def __repr__(self) -> str:
-        return f"tg.Size({list(self)})"
+        """`torch.Size([2, 3])`, as PyTorch's repr(), str() and print() show it."""
+        return f"torch.Size({list(self)})"
 
-    def __str__(self) -> str:
-        """print() and f-strings (the error messages among them) show `(2, 3)`, as `.shape`
-        printed before it became a Size; repr() is `tg.Size([2, 3])`."""
-        return tuple.__repr__(self)
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        """f-strings (the error messages among them) show `(2, 3)`: the one place this
+        differs from PyTorch, whose f"{x.shape}" is `torch.Size([2, 3])`."""
+        return format(tuple.__repr__(self), spec)
 
 
 # The (values, indices) results of dim reductions, named as PyTorch's torch.return_types.
