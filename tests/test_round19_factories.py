@@ -73,3 +73,111 @@ def test_size_prints_as_pytorch():
 def test_cast_grad_fn_named_as_pytorch():
     x = tg.ones(2, requires_grad=True)
     assert repr(x.double()) == repr(torch.ones(2, requires_grad=True).double())
+
+
+def _both_raise(call, error):
+    """`call(torch)` and `call(tg)` raise the same PyTorch error class; ours' text returned."""
+    with pytest.raises(error) as theirs:
+        call(torch)
+    with pytest.raises(error) as ours:
+        call(tg)
+    return str(theirs.value), str(ours.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.zeros(-1), lambda m: m.ones(2, -1), lambda m: m.ones((2, -1)),
+    lambda m: m.empty(-2), lambda m: m.full((2, -1), 1.0), lambda m: m.empty(size=(-1,)),
+    lambda m: m.rand(2, -1), lambda m: m.randn(-1)])
+def test_negative_sizes_pytorch_text(call):
+    theirs, ours = _both_raise(call, RuntimeError)
+    if "Trying to create" in theirs:
+        assert theirs in ours
+    assert "negative dimension" in ours
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.zeros(), lambda m: m.ones(), lambda m: m.empty(), lambda m: m.arange(),
+    lambda m: m.arange("a"), lambda m: m.eye(2.0), lambda m: m.eye((2, 3)),
+    lambda m: m.tensor([1, 2], m.float32), lambda m: m.tensor(np.array([1, 2], dtype=object))])
+def test_factory_type_errors(call):
+    _both_raise(call, TypeError)
+
+
+def test_eye_negative_pytorch_text():
+    for args in [(-1,), (2, -1)]:
+        theirs, ours = _both_raise(lambda m, a=args: m.eye(*a), RuntimeError)
+        assert theirs in ours
+
+
+def test_negative_strides_from_numpy_refused_as_pytorch_copies_taken():
+    for array in (np.arange(6.0)[::-2], np.flip(np.arange(6).reshape(2, 3), 1)):
+        theirs, ours = _both_raise(lambda m, a=array: m.from_numpy(a), ValueError)
+        assert theirs.split(".")[0] in ours
+        for make in (tg.tensor, tg.as_tensor, tg.asarray):  # documented: copied here
+            assert make(array).tolist() == array.tolist()
+    assert tg.from_numpy(np.arange(6.0)[::2]).tolist() == [0.0, 2.0, 4.0]
+
+
+def test_item_error_text_and_tensor_list_warning():
+    for values in ([1.5, 2.0], []):
+        theirs, ours = _both_raise(lambda m, v=values: m.tensor(v).item(), RuntimeError)
+        assert theirs in ours
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True"):
+        made = tg.tensor([tg.tensor(1.0, requires_grad=True), tg.tensor(2.0)])
+    assert made.tolist() == [1.0, 2.0] and not made.requires_grad
+
+
+def test_size_constructor_as_pytorch():
+    for items in ([2, 3], (np.int64(2), 3), [tg.tensor(2), True], [], [-1]):
+        theirs = torch.Size([torch.tensor(2) if isinstance(i, tg.Tensor) else i for i in items])
+        made = tg.Size(items)
+        assert made == tuple(theirs) and all(type(n) is int for n in made)
+    for bad in ([2.5], ["a"], [tg.tensor(2.0)]):
+        with pytest.raises(TypeError, match=r"torch.Size\(\) takes an iterable of 'int'"):
+            tg.Size(bad)
+    with pytest.raises(RuntimeError, match=r"negative dimension -1: \[-1\]"):
+        tg.Tensor(-1)
+
+
+def test_float64_data_into_float16_rounds_via_float32_as_pytorch():
+    values = np.random.default_rng(0).uniform(-7e4, 7e4, 20000)
+    values[:3] = [2757.0000001, 1.00048828125001, 1e39]
+    for name in ("tensor", "as_tensor", "asarray"):
+        _same_bits(getattr(tg, name)(values, dtype=tg.float16),
+                   getattr(torch, name)(values, dtype=torch.float16))
+    _same_bits(tg.tensor(values.tolist(), dtype=tg.float16),
+               torch.tensor(values.tolist(), dtype=torch.float16))
+    _same_bits(tg.zeros(1).new_tensor(values, dtype=tg.float16),
+               torch.zeros(1).new_tensor(values, dtype=torch.float16))
+    assert tg.tensor(2757.0000001, dtype=tg.float16).item() == 2756.0  # fixed: via float32
+    # a float64 tensor's own casts too, as PyTorch's .to()
+    _same_bits(tg.from_numpy(values).half(), torch.from_numpy(values).half())
+    _same_bits(tg.from_numpy(values).to(tg.float16), torch.from_numpy(values).to(torch.float16))
+
+
+def test_triangle_indices_as_pytorch():
+    for name in ("tril_indices", "triu_indices"):
+        for args in [(3, 3), (3, 3, 1), (3, 3, -1), (4, 3, -2), (2, 5, 3), (0, 3), (3, 3, 10),
+                     (3, 3, -10), (1, 1)]:
+            ours, theirs = getattr(tg, name)(*args), getattr(torch, name)(*args)
+            assert ours.tolist() == theirs.tolist() and ours.dtype == tg.int64
+        assert getattr(tg, name)(3, 4, dtype=tg.int32).dtype == tg.int32
+        for dtype in ("float32", "int16", "uint8", "bool"):
+            _both_raise(lambda m, n=name, d=dtype: getattr(m, n)(3, 3, dtype=getattr(m, d)),
+                        NotImplementedError)
+        theirs, ours = _both_raise(lambda m, n=name: getattr(m, n)(-1, 3), RuntimeError)
+        assert theirs.split(",")[0] in ours
+
+
+def test_object_array_refused_with_pytorch_words():
+    for array in (np.array([1, 2], dtype=object), np.array(["a"])):
+        theirs, ours = _both_raise(lambda m, a=array: m.tensor(a), TypeError)
+        assert theirs.split(".")[0] in ours
+
+
+def test_empty_strided_errors_pytorch_words():
+    for size, stride in [((2, 3), (1,)), ((2, 3), (1, -1))]:
+        theirs, ours = _both_raise(lambda m, a=size, b=stride: m.empty_strided(a, b),
+                                   RuntimeError)
+        assert theirs in ours
+    assert tg.empty_strided((2, 3), (1, 2)).stride() == torch.empty_strided((2, 3), (1, 2)).stride()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import operator
 import warnings
 from typing import Any
@@ -42,8 +43,10 @@ def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
     else:
         shape = _shape_args((size,))
     shape = tuple(_size_entry(op, n, position) for position, n in enumerate(shape))
-    if any(n < 0 for n in shape):
-        raise TensorError(f"{op}: sizes must be non-negative, got {tuple(shape)}")
+    negative = next((n for n in shape if n < 0), None)
+    if negative is not None:
+        raise TensorError(f"{op}: sizes must be non-negative, got {tuple(shape)}: Trying to "
+                          f"create tensor with negative dimension {negative}: {list(shape)}")
     return shape
 
 
@@ -70,10 +73,29 @@ def _float_tensor(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     return Tensor(array.astype(dtype or get_default_dtype(), copy=False), requires_grad)
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
-           device: Any = None, pin_memory: bool = False) -> Tensor:
-    """A new tensor holding a copy of `data` (as `torch.tensor`)."""
+def refuse_negative_strides(op: str, data: Any) -> None:
+    """PyTorch's ValueError for a NumPy array with a negative stride (`a[::-1]`, `np.flip`),
+    which from_numpy cannot share (tensor(), as_tensor() and asarray() copy it here, where
+    PyTorch raises this too)."""
+    if isinstance(data, np.ndarray) and any(stride < 0 for stride in data.strides):
+        raise ValueError(f"{op}: At least one stride in the given numpy array is negative, "
+                         f"and tensors with negative strides are not currently supported "
+                         f"(strides {data.strides}). (You can probably work around this by "
+                         f"making a copy of your array with array.copy().)")
+
+
+def tensor(data: Any, *args: Any, dtype: Any = None, requires_grad: bool = False,
+           name: str | None = None, device: Any = None, pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (as `torch.tensor`; the keywords are keywords
+    only, as there)."""
+    if args:
+        raise TypeError(f"tensor() takes 1 positional argument but {1 + len(args)} were given "
+                        f"(pass dtype=..., requires_grad=... as keywords)")
     check_placement("tensor", device, None, pin_memory)
+    if isinstance(data, (list, tuple)) and _holds_grad_tensor(data):
+        warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                      "unexpected behavior.\nConsider using tensor.detach() first.",
+                      UserWarning, stacklevel=2)  # (PyTorch's: the value is read, no graph)
     if isinstance(data, Tensor):
         copy_construct_warning("torch.tensor")
     source = data._data if isinstance(data, Tensor) else data
@@ -81,6 +103,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else _to_array(
         source, dtype)
     return Tensor(copied, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def _holds_grad_tensor(data: list | tuple) -> bool:
+    """Whether nested lists hold a tensor that requires grad (read as a number)."""
+    return any(item.requires_grad if isinstance(item, Tensor) else
+               isinstance(item, (list, tuple)) and _holds_grad_tensor(item) for item in data)
 
 
 def copy_construct_warning(caller: str) -> None:
@@ -97,6 +125,7 @@ def zeros(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
           layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A tensor of zeros (default float dtype)."""
     check_placement("zeros", device, layout, pin_memory)
+    _needs_size("zeros", shape, size)
     return _float_tensor(np.zeros(_shape("zeros", shape, size)), dtype, requires_grad)
 
 
@@ -105,6 +134,7 @@ def ones(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
          layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A tensor of ones (default float dtype)."""
     check_placement("ones", device, layout, pin_memory)
+    _needs_size("ones", shape, size)
     return _float_tensor(np.ones(_shape("ones", shape, size)), dtype, requires_grad)
 
 
@@ -169,16 +199,24 @@ def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
     return _float_tensor(values, dtype, requires_grad)
 
 
-def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype: Any = None,
+def arange(start: float | None = None, end: float | None = None, step: float = 1, *,
+           dtype: Any = None,
            requires_grad: bool = False, device: Any = None,
            layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Evenly spaced values in [start, end): int64 when start, end and step are all
     integers, else the default float dtype (PyTorch's rule). `arange(end=5)` works too."""
     check_placement("arange", device, layout, pin_memory)
     _refuse_bool("arange", dtype)
+    if start is None and end is None:
+        raise TypeError("arange() missing 1 required positional argument: 'end'")
     if end is None:
         start, end = 0, start
+    start = 0 if start is None else start
     start, end, step = _item(start), _item(end), _item(step)
+    for name, bound in (("start", start), ("end", end), ("step", step)):
+        if isinstance(bound, (str, bytes)) or not isinstance(bound, numbers.Real):
+            raise TypeError(f"arange(): argument '{name}' must be Number, not "
+                            f"{type(bound).__name__}")
     if step == 0:
         raise TensorError("arange: step must be nonzero")
     if not all(map(math.isfinite, (start, end, step))):
@@ -248,8 +286,11 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
         device: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     """The identity matrix (n x m, m defaults to n)."""
     check_placement("eye", device, layout, pin_memory)
-    if n < 0 or m is not None and m < 0:
-        raise TensorError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+    n = int_value("eye", "n", n)
+    m = None if m is None else int_value("eye", "m", m)
+    for name, count in (("n", n), ("m", m)):
+        if count is not None and count < 0:  # PyTorch's words
+            raise TensorError(f"eye: {name} must be greater or equal to 0, got {count}")
     return _float_tensor(np.eye(n, m), dtype, requires_grad)
 
 
@@ -324,6 +365,7 @@ def empty(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
     if memory_format is preserve_format:
         raise RuntimeError("empty: unsupported memory format torch.preserve_format (there is "
                            "no tensor to preserve the format of)")
+    _needs_size("empty", shape, size)
     values = np.zeros(_shape("empty", shape, size), dtype=dtype or get_default_dtype())
     return _made(laid_out(values, memory_format, "empty") if memory_format else values, None,
                  requires_grad, device, "empty", layout, pin_memory)
@@ -334,10 +376,14 @@ def empty_strided(size: Any, stride: Any, *, dtype: Any = None, requires_grad: b
     """A tensor of `size` whose elements lie `stride` elements apart in a new block of memory
     (zeros here), as PyTorch's: `empty_strided((2, 3), (1, 2)).stride()` is (1, 2)."""
     size, stride = _shape("empty_strided", (size,), None), tuple(stride)
-    if len(stride) != len(size) or any(_size_entry("empty_strided", step, k) < 0
-                                       for k, step in enumerate(stride)):
-        raise RuntimeError(f"empty_strided: size {size} and stride {stride} must have the "
-                           "same length, and the strides must be non-negative")
+    if len(stride) != len(size):  # PyTorch's words
+        raise RuntimeError(f"empty_strided: dimensionality of sizes ({len(size)}) must match "
+                           f"dimensionality of strides ({len(stride)}): size {size}, stride "
+                           f"{stride}")
+    if any(_size_entry("empty_strided", step, k) < 0 for k, step in enumerate(stride)):
+        raise RuntimeError(f"empty_strided: Storage size calculation overflowed with sizes="
+                           f"{list(size)} and strides={list(stride)} (strides must be "
+                           f"non-negative)")
     dtype = np.dtype(dtype or get_default_dtype())
     reach = 1 + sum((n - 1) * step for n, step in zip(size, stride)) if all(size) else 0
     array = np.ndarray(size, dtype, buffer=np.zeros(reach, dtype),

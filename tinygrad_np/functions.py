@@ -833,8 +833,12 @@ def _triangle_indices(name: str, pick: Any, row: int, col: int, offset: int, dty
                             f"int, not {type(value).__name__}")  # TypeError (NumPy floors)
         numbers.append(int(value))
     row, col, offset = numbers
-    if row < 0 or col < 0:
-        raise RuntimeError(f"{name}: row and col must be non-negative, got {row} and {col}")
+    for argument, value in (("row", row), ("col", col)):  # PyTorch's words
+        if value < 0:
+            raise RuntimeError(f"{name}: {argument} must be non-negative, got {value}")
+    if dtype is not None and np.dtype(dtype) not in (np.int64, np.int32):  # PyTorch's error
+        raise DtypeError(f'"{name}" not implemented for {np.dtype(dtype)}: the indices are '
+                         f"integers (int64 or int32)")
     return Tensor(np.stack(pick(row, offset, col)).astype(dtype).reshape(2, -1))
 
 
