@@ -18,7 +18,7 @@ def _same_bits(ours, theirs):
     assert ours.tobytes() == theirs.tobytes(), np.flatnonzero(ours != theirs)[:8]
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_arange_float_steps_bit_for_bit(dtype):
     rng = np.random.default_rng(19)
     cases = [(0, 1, 0.1), (-1, 1, 0.3), (1.3, 4.1, 0.13), (0, 100, 0.77), (0, 1000, 0.1),

@@ -238,7 +238,7 @@ def arange(start: float | None = None, end: float | None = None, step: float = 1
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
         dtype = np.int64 if integral else get_default_dtype()
-    if np.dtype(dtype) in (np.float32, np.float64):
+    if np.dtype(dtype) in (np.float16, np.float32, np.float64):
         values = _float_range(float(start), float(end), float(step), np.dtype(dtype))
     else:
         values = np.arange(start, end, step)
@@ -265,20 +265,25 @@ def _fused_multiply_add(a: Any, b: Any, c: Any) -> np.ndarray:
 
 
 def _float_range(start: float, end: float, step: float, dtype: np.dtype) -> np.ndarray:
-    """arange's float32/float64 values as PyTorch's CPU kernel makes them, to the bit: in
-    blocks of two 256-bit vectors (16 float32s, 8 float64s), each vector's first value
+    """arange's float values as PyTorch's CPU kernel makes them, to the bit: in blocks of
+    two 256-bit vectors (32 float16s, 16 float32s, 8 float64s), each vector's first value
     start + step * i and the others that value (rounded to dtype) + j * step, then the tail
     value by value from start; every a * b + c one fused rounding, in float64. (PyTorch
     splits ranges past 32768 values between threads; this is its one-thread layout.)"""
     count = math.ceil((end - start) / step)
     lanes = 32 // dtype.itemsize
     blocked = count - count % (2 * lanes)
+    # float16 accumulates in float32 (start, step and each a * b + c rounded to it first)
+    accumulate = np.float32 if dtype == np.float16 else np.float64
+    start, step = float(accumulate(start)), float(accumulate(step))
     index = np.arange(count, dtype=np.float64)
-    values = _fused_multiply_add(step, index, start).astype(dtype)
-    if blocked:
-        firsts = values[:blocked:lanes].astype(np.float64)
-        lane = np.arange(lanes, dtype=np.float64)
-        values[:blocked] = _fused_multiply_add(lane[None, :], step, firsts[:, None]).reshape(-1)
+    with np.errstate(over="ignore"):
+        values = _fused_multiply_add(step, index, start).astype(accumulate).astype(dtype)
+        if blocked:
+            firsts = values[:blocked:lanes].astype(np.float64)
+            lane = np.arange(lanes, dtype=np.float64)
+            values[:blocked] = _fused_multiply_add(lane[None, :], step, firsts[:, None]).astype(
+                accumulate).reshape(-1)
     return values
 
 
