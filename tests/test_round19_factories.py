@@ -181,3 +181,16 @@ def test_empty_strided_errors_pytorch_words():
                                    RuntimeError)
         assert theirs in ours
     assert tg.empty_strided((2, 3), (1, 2)).stride() == torch.empty_strided((2, 3), (1, 2)).stride()
+
+
+def test_float16_linspace_logspace_bit_for_bit():
+    rng = np.random.default_rng(4)
+    for k in range(300):
+        start, end = round(float(rng.uniform(-5, 5)), 2), round(float(rng.uniform(-5, 8)), 2)
+        steps, base = int(rng.integers(0, 80)), [10.0, 2.0, 1.7][k % 3]
+        _same_bits(tg.linspace(start * 900, end * 900, steps, dtype=tg.float16),
+                   torch.linspace(start * 900, end * 900, steps, dtype=torch.float16))
+        _same_bits(tg.logspace(start, end, steps, base=base, dtype=tg.float16),
+                   torch.logspace(start, end, steps, base=base, dtype=torch.float16))
+    # fixed: a tie in float32 rounds to even in float16 (14816), not up (14824)
+    assert tg.linspace(14820.000000000002, 9720.0, 2, dtype=tg.float16).tolist()[0] == 14816.0

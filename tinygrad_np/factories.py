@@ -515,11 +515,29 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
             values = np.concatenate([
                 _fused_multiply_add(step, index[:half], first).astype(target),
                 _fused_multiply_add(-step, steps - 1 - index[half:], last).astype(target)])
+    elif target == np.float16 and steps > 1:
+        values = _half_linspace(start, end, steps)
     elif target.kind in "iu" and steps > 1:  # float64's values from the truncated bounds,
         values = linspace(int(start), int(end), steps, dtype=np.float64).numpy()  # truncated
     else:
         values = np.linspace(start, end, steps)
     return _made(values, target, requires_grad, device, "linspace", layout, pin_memory)
+
+
+def _half_linspace(start: float, end: float, steps: int) -> np.ndarray:
+    """linspace's float16 values as PyTorch's kernel makes them: every operation a float16
+    one (computed in float32, rounded to float16), the first half counted from start, the
+    rest back from end."""
+    half, wide = np.float16, np.float32
+    with np.errstate(over="ignore", invalid="ignore"):
+        first, last = half(wide(start)), half(wide(end))  # (a double becomes float first)
+        difference = half(wide(last) - wide(first))
+        step = wide(half(wide(difference) / wide(half(steps - 1))))
+        counts = np.arange(steps).astype(half).astype(wide)
+        back = np.arange(steps - 1, -1, -1).astype(half).astype(wide)
+        up = (wide(first) + (step * counts).astype(half).astype(wide)).astype(half)
+        down = (wide(last) - (step * back).astype(half).astype(wide)).astype(half)
+    return np.concatenate([up[:steps // 2], down[steps // 2:]])
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
@@ -543,6 +561,9 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     else:
         exponents = np.full(steps, float(_item(start)))
     values = np.array([_c_pow(float(base), exponent) for exponent in exponents.tolist()])
+    with np.errstate(over="ignore", invalid="ignore"):  # past the dtype's range: inf, as
+        values = values.astype(np.float32 if target == np.float16 else target)  # PyTorch's
+        values = values.astype(target)  # (float16 through float32, as PyTorch's)
     return _made(values, target, requires_grad, device, "logspace", layout, pin_memory)
 
 
