@@ -194,3 +194,29 @@ def test_float16_linspace_logspace_bit_for_bit():
                    torch.logspace(start, end, steps, base=base, dtype=torch.float16))
     # fixed: a tie in float32 rounds to even in float16 (14816), not up (14824)
     assert tg.linspace(14820.000000000002, 9720.0, 2, dtype=tg.float16).tolist()[0] == 14816.0
+
+
+def test_integer_linspace_logspace_bounds_as_pytorch():
+    rng = np.random.default_rng(9)
+    for k in range(400):
+        dtype = ["uint8", "int8", "int16", "int32"][k % 4]
+        start, end = (round(float(bound), 1) for bound in rng.uniform(-300, 300, 2))
+        steps = int(rng.integers(0, 30)) if k % 4 else int(rng.integers(0, 3))
+        if k % 3 == 0:
+            start, end = int(start), int(end)
+        for name, keywords in (("linspace", {}), ("logspace", {"base": 1.01})):
+            try:
+                theirs = getattr(torch, name)(start, end, steps, dtype=getattr(torch, dtype),
+                                              **keywords)
+            except RuntimeError:
+                with pytest.raises(RuntimeError, match="cannot be converted"):
+                    getattr(tg, name)(start, end, steps, dtype=getattr(tg, dtype), **keywords)
+                continue
+            _same_bits(getattr(tg, name)(start, end, steps, dtype=getattr(tg, dtype), **keywords),
+                       theirs)
+    assert tg.linspace(-1, 2, 5, dtype=tg.uint8).tolist() == [255, 191, 128, 65, 2]  # wraps
+
+
+def test_triangle_indices_refuse_requires_grad():
+    for name in ("tril_indices", "triu_indices"):
+        _both_raise(lambda m, n=name: getattr(m, n)(3, 3, requires_grad=True), RuntimeError)

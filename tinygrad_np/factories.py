@@ -501,9 +501,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     target = np.dtype(dtype or get_default_dtype())
     if steps > 1:  # (one value or none is made without a kernel, as PyTorch's)
         _refuse_bool("linspace", target)
-    for bound in (_item(start), _item(end)):  # (300 for uint8, 1e5 for float16: PyTorch's error)
-        if type(bound) in (int, float) and target.kind in "iuf":
-            _scalar_for("linspace", bound, target)
+    _check_bounds("linspace", start, end, steps, target)
     start, end = float(_item(start)), float(_item(end))
     if steps < 0:
         raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
@@ -517,11 +515,20 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
                 _fused_multiply_add(-step, steps - 1 - index[half:], last).astype(target)])
     elif target == np.float16 and steps > 1:
         values = _half_linspace(start, end, steps)
-    elif target.kind in "iu" and steps > 1:  # float64's values from the truncated bounds,
-        values = linspace(int(start), int(end), steps, dtype=np.float64).numpy()  # truncated
+    elif target.kind in "iu" and steps > 1:  # float64's values from the truncated bounds
+        first, last = (_wrapped(bound, target) for bound in (start, end))  # (uint8's -1: 255)
+        values = linspace(first, last, steps, dtype=np.float64).numpy()  # truncated
     else:
         values = np.linspace(start, end, steps)
     return _made(values, target, requires_grad, device, "linspace", layout, pin_memory)
+
+
+def _check_bounds(op: str, start: Any, end: Any, steps: int, target: np.dtype) -> None:
+    """PyTorch's RuntimeError for a range bound the dtype cannot hold (300 or -9.0 for uint8,
+    1e5 for float16; an int -1 wraps in uint8); one step checks start alone, none neither."""
+    for bound in (_item(start), _item(end))[:min(steps, 2)]:
+        if type(bound) in (int, float) and target.kind in "iuf":
+            _scalar_for(op, bound, target)
 
 
 def _half_linspace(start: float, end: float, steps: int) -> np.ndarray:
@@ -550,11 +557,13 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
         raise TensorError(f"logspace: number of steps must be non-negative, got {steps}")
     target = np.dtype(dtype or get_default_dtype())
     start, end, steps = _item(start), _item(end), int(steps)
+    _check_bounds("logspace", start, end, steps if steps > 1 else 0, target)  # (one: pow)
     integer = target.kind in "iu"  # PyTorch's bounds in the integer dtype (truncated)
-    first, last = target.type(int(start) if integer else start), target.type(
-        int(end) if integer else end)
+    first, last = (target.type(_wrapped(bound, target) if integer else bound)
+                   for bound in (start, end))
     if steps > 1:  # PyTorch's kernel: exponents counted up from start for the first half,
-        step = float(last - first) / (steps - 1)  # down from end for the rest, in float64
+        span = int(last) - int(first) if integer else last - first  # (C++ int arithmetic)
+        step = float(span) / (steps - 1)  # down from end for the rest, in float64
         index, half = np.arange(steps, dtype=np.float64), steps // 2
         exponents = np.concatenate([float(first) + step * index[:half],
                                     float(last) - step * (steps - 1 - index[half:])])
@@ -565,6 +574,12 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
         values = values.astype(np.float32 if target == np.float16 else target)  # PyTorch's
         values = values.astype(target)  # (float16 through float32, as PyTorch's)
     return _made(values, target, requires_grad, device, "logspace", layout, pin_memory)
+
+
+def _wrapped(bound: float, target: np.dtype) -> int:
+    """A range bound truncated into an integer dtype, wrapping as C's cast (uint8's -1 is
+    255), as PyTorch's kernels read it."""
+    return int(np.array(int(bound), dtype=np.int64).astype(target))
 
 
 def _c_pow(base: float, exponent: float) -> float:
