@@ -220,3 +220,18 @@ def test_integer_linspace_logspace_bounds_as_pytorch():
 def test_triangle_indices_refuse_requires_grad():
     for name in ("tril_indices", "triu_indices"):
         _both_raise(lambda m, n=name: getattr(m, n)(3, 3, requires_grad=True), RuntimeError)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_arange_past_one_chunk_follows_the_thread_count(threads):
+    before_torch, before_ours = torch.get_num_threads(), tg.get_num_threads()
+    torch.set_num_threads(threads)
+    tg.set_num_threads(threads)
+    try:
+        for args in [(0, 10000, 0.1), (-5.3, 3e4, 0.77), (1.5, 70000.3, 1.1)]:
+            for dtype in ("float32", "float64"):
+                _same_bits(tg.arange(*args, dtype=getattr(tg, dtype)),
+                           torch.arange(*args, dtype=getattr(torch, dtype)))
+    finally:
+        torch.set_num_threads(before_torch)
+        tg.set_num_threads(before_ours)

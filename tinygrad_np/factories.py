@@ -22,6 +22,7 @@ from tinygrad_np.device import check_placement, laid_out, overlapping, preserve_
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.rng import numpy_generator
+from tinygrad_np.settings import get_num_threads
 from tinygrad_np.tensor import (
     Tensor,
     TensorError,
@@ -268,22 +269,25 @@ def _float_range(start: float, end: float, step: float, dtype: np.dtype) -> np.n
     """arange's float values as PyTorch's CPU kernel makes them, to the bit: in blocks of
     two 256-bit vectors (32 float16s, 16 float32s, 8 float64s), each vector's first value
     start + step * i and the others that value (rounded to dtype) + j * step, then the tail
-    value by value from start; every a * b + c one fused rounding, in float64. (PyTorch
-    splits ranges past 32768 values between threads; this is its one-thread layout.)"""
+    value by value from start; every a * b + c one fused rounding, in float64. Past 32768
+    values PyTorch splits the range between its threads, each chunk laid out so: the chunks
+    here follow `get_num_threads()`, so set both libraries' thread counts alike.)"""
     count = math.ceil((end - start) / step)
     lanes = 32 // dtype.itemsize
-    blocked = count - count % (2 * lanes)
     # float16 accumulates in float32 (start, step and each a * b + c rounded to it first)
     accumulate = np.float32 if dtype == np.float16 else np.float64
     start, step = float(accumulate(start)), float(accumulate(step))
     index = np.arange(count, dtype=np.float64)
+    lane = np.arange(lanes, dtype=np.float64)
+    tasks = min(get_num_threads(), -(-count // 32768)) if count > 32768 else 1
+    chunk = -(-count // max(tasks, 1))  # PyTorch's parallel_for: equal chunks per thread
     with np.errstate(over="ignore"):
         values = _fused_multiply_add(step, index, start).astype(accumulate).astype(dtype)
-        if blocked:
-            firsts = values[:blocked:lanes].astype(np.float64)
-            lane = np.arange(lanes, dtype=np.float64)
-            values[:blocked] = _fused_multiply_add(lane[None, :], step, firsts[:, None]).astype(
-                accumulate).reshape(-1)
+        for begin in range(0, count, chunk):  # each chunk's vector blocks from its start
+            blocked = begin + (min(count - begin, chunk) // (2 * lanes)) * 2 * lanes
+            firsts = values[begin:blocked:lanes].astype(np.float64)
+            values[begin:blocked] = _fused_multiply_add(
+                lane[None, :], step, firsts[:, None]).astype(accumulate).reshape(-1)
     return values
 
 
