@@ -86,10 +86,10 @@ W = tg.tensor(W_np, requires_grad=True, name="W")
 bias = tg.tensor(bias_np, requires_grad=True, name="bias")
 
 Z = batch @ W + bias
-print("Z shape:", Z.shape)
+print("Z shape:", tuple(Z.shape))
 print(np.round(Z.numpy(), 4))
 A = Z.sigmoid()
-print("Activations shape:", A.shape)
+print("Activations shape:", tuple(A.shape))
 print(np.round(A.numpy(), 4))
 print("same as NumPy's batch @ W + bias:", np.array_equal(Z.numpy(), X_std[:5] @ W_np + bias_np))
 
@@ -98,7 +98,7 @@ print("same as NumPy's batch @ W + bias:", np.array_equal(Z.numpy(), X_std[:5] @
 
 # %%
 A_all = (tg.tensor(X_std) @ W + bias).sigmoid()
-print("Full forward pass shape:", A_all.shape)
+print("Full forward pass shape:", tuple(A_all.shape))
 print("First patient's activations:", np.round(A_all.numpy()[0], 4))
 
 # %% [markdown]
@@ -143,5 +143,5 @@ tg.draw_graph(out, show_data=True)
 # %%
 layer_loss = A.sum()
 layer_loss.backward(retain_graph=True)
-print("W.grad shape:", W.grad.shape, " bias.grad:", np.round(bias.grad.numpy(), 4))
+print("W.grad shape:", tuple(W.grad.shape), " bias.grad:", np.round(bias.grad.numpy(), 4))
 layer_loss

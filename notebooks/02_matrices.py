@@ -122,7 +122,7 @@ G = np.array([[1.0, 0, 2], [1, 0, 2], [1, 1, 2], [1, 0, 2], [1, 0, 2]])
 Z = X @ W + b
 Z.backward(gradient=G)                 # a non-scalar output: pass dL/dZ yourself
 print("upstream gradient G (5, 3):\n", G)
-print("b.grad:", b.grad.numpy(), "  shape", b.grad.shape)
+print("b.grad:", b.grad.numpy(), "  shape", tuple(b.grad.shape))
 print("G summed over the rows:", G.sum(axis=0))
 
 # %% [markdown]

@@ -139,7 +139,7 @@ loss.backward()
 print(f"loss J = {loss.item():.6f}")
 print(f"{'':4} {'shape':>10} {'max |hand - backward()|':>25}")
 for p, hand in zip(params, by_hand):
-    print(f"{p.name:<4} {str(p.shape):>10} {np.abs(hand - p.grad.numpy()).max():>25.2e}")
+    print(f"{p.name:<4} {str(tuple(p.shape)):>10} {np.abs(hand - p.grad.numpy()).max():>25.2e}")
 
 # %% [markdown]
 # ## The lesson's `db` slip, on real gradients

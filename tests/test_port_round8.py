@@ -430,7 +430,8 @@ def test_tensors_inside_a_list_are_read_as_numbers():
     assert tg.tensor([tg.tensor([1.0]), tg.tensor([2.0])]).shape == (2,)
     assert tg.tensor([[tg.tensor([1.0])], [tg.tensor([2.0])]]).shape == (2, 1)
     losses = [tg.tensor(0.5, requires_grad=True) * 2, tg.tensor(1.5)]
-    assert tg.tensor(losses).tolist() == [1.0, 1.5]
+    with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):  # as PyTorch
+        assert tg.tensor(losses).tolist() == [1.0, 1.5]
     with pytest.raises(ValueError, match="one element"):
         tg.tensor([tg.ones(2), tg.ones(2)])
     if _torch is not None:

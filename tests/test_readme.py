@@ -30,12 +30,12 @@ def test_readme_trace_table_is_what_trace_backward_prints():
 
 # What each block prints, as the README's comments say (fragments of the printed text).
 PRINTED = {
-    "print(w.grad.shape, b.grad.shape)": ["(3, 4) (4,)\n"],
+    "print(w.grad.shape, b.grad.shape)": ["torch.Size([3, 4]) torch.Size([4])\n"],
     "(tg.tensor([7, -7]) % 3)": ["[False, False, False, True, True] [1, 2] 2.0\n"],
-    "x.numel())": ["[0, 2] (2, 3) 3 6\n(3, 2)\n"],
+    "x.numel())": ["[0, 2] torch.Size([2, 3]) 3 6\ntorch.Size([3, 2])\n"],
     "named_buffers()": ["['1.running_mean', '1.running_var', "],
     "lstm.named_parameters()": ["['weight_ih_l0', 'weight_hh_l0', "],
-    "cnn[0].weight.grad.shape": ["(8, 1, 3, 3) (8, 1, 3, 3)\n"],
+    "cnn[0].weight.grad.shape": ["torch.Size([8, 1, 3, 3]) torch.Size([8, 1, 3, 3])\n"],
     "# changes the weights the graph saved": [
         "one of the variables needed for gradient computation has been modified by an "
         "inplace operation: a tensor LinearFunction saved for backward (input 1 '2.weight', "

@@ -32,7 +32,7 @@ def test_shape_is_a_size_and_size_arithmetic_stays_a_size():
     assert isinstance(x.shape + (5,), tg.Size) and isinstance((1,) + x.shape, tg.Size)
     assert isinstance(x.transpose(0, 2).shape, tg.Size)
     assert x.shape[0] == 2 and type(x.shape[0]) is int
-    assert repr(x.shape) == "torch.Size([2, 3, 4])" and f"{x.shape}" == "(2, 3, 4)"
+    assert repr(x.shape) == str(x.shape) == "torch.Size([2, 3, 4])" and f"{x.shape}" == "(2, 3, 4)"
 
 
 def test_size_of_a_dim_of_a_0d_tensor_raises_as_pytorch():

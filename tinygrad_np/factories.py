@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import operator
 import warnings
 from typing import Any
@@ -21,6 +22,7 @@ from tinygrad_np.device import check_placement, laid_out, overlapping, preserve_
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.rng import numpy_generator
+from tinygrad_np.settings import get_num_threads
 from tinygrad_np.tensor import (
     Tensor,
     TensorError,
@@ -43,8 +45,10 @@ def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
     else:
         shape = _shape_args((size,))
     shape = tuple(_size_entry(op, n, position) for position, n in enumerate(shape))
-    if any(n < 0 for n in shape):
-        raise TensorError(f"{op}: sizes must be non-negative, got {tuple(shape)}")
+    negative = next((n for n in shape if n < 0), None)
+    if negative is not None:
+        raise TensorError(f"{op}: sizes must be non-negative, got {tuple(shape)}: Trying to "
+                          f"create tensor with negative dimension {negative}: {list(shape)}")
     return shape
 
 
@@ -71,10 +75,29 @@ def _float_tensor(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     return Tensor(array.astype(dtype or get_default_dtype(), copy=False), requires_grad)
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
-           device: Any = None, pin_memory: bool = False) -> Tensor:
-    """A new tensor holding a copy of `data` (as `torch.tensor`)."""
+def refuse_negative_strides(op: str, data: Any) -> None:
+    """PyTorch's ValueError for a NumPy array with a negative stride (`a[::-1]`, `np.flip`),
+    which from_numpy cannot share (tensor(), as_tensor() and asarray() copy it here, where
+    PyTorch raises this too)."""
+    if isinstance(data, np.ndarray) and any(stride < 0 for stride in data.strides):
+        raise ValueError(f"{op}: At least one stride in the given numpy array is negative, "
+                         f"and tensors with negative strides are not currently supported "
+                         f"(strides {data.strides}). (You can probably work around this by "
+                         f"making a copy of your array with array.copy().)")
+
+
+def tensor(data: Any, *args: Any, dtype: Any = None, requires_grad: bool = False,
+           name: str | None = None, device: Any = None, pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (as `torch.tensor`; the keywords are keywords
+    only, as there)."""
+    if args:
+        raise TypeError(f"tensor() takes 1 positional argument but {1 + len(args)} were given "
+                        f"(pass dtype=..., requires_grad=... as keywords)")
     check_placement("tensor", device, None, pin_memory)
+    if isinstance(data, (list, tuple)) and _holds_grad_tensor(data):
+        warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                      "unexpected behavior.\nConsider using tensor.detach() first.",
+                      UserWarning, stacklevel=2)  # (PyTorch's: the value is read, no graph)
     if isinstance(data, Tensor):
         copy_construct_warning("torch.tensor")
     source = data._data if isinstance(data, Tensor) else data
@@ -82,6 +105,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else _to_array(
         source, dtype)
     return Tensor(copied, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def _holds_grad_tensor(data: list | tuple) -> bool:
+    """Whether nested lists hold a tensor that requires grad (read as a number)."""
+    return any(item.requires_grad if isinstance(item, Tensor) else
+               isinstance(item, (list, tuple)) and _holds_grad_tensor(item) for item in data)
 
 
 def copy_construct_warning(caller: str) -> None:
@@ -98,6 +127,7 @@ def zeros(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
           layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A tensor of zeros (default float dtype)."""
     check_placement("zeros", device, layout, pin_memory)
+    _needs_size("zeros", shape, size)
     return _float_tensor(np.zeros(_shape("zeros", shape, size)), dtype, requires_grad)
 
 
@@ -106,6 +136,7 @@ def ones(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
          layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A tensor of ones (default float dtype)."""
     check_placement("ones", device, layout, pin_memory)
+    _needs_size("ones", shape, size)
     return _float_tensor(np.ones(_shape("ones", shape, size)), dtype, requires_grad)
 
 
@@ -171,16 +202,24 @@ def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
     return _float_tensor(values, dtype, requires_grad)
 
 
-def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype: Any = None,
+def arange(start: float | None = None, end: float | None = None, step: float = 1, *,
+           dtype: Any = None,
            requires_grad: bool = False, device: Any = None,
            layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Evenly spaced values in [start, end): int64 when start, end and step are all
     integers, else the default float dtype (PyTorch's rule). `arange(end=5)` works too."""
     check_placement("arange", device, layout, pin_memory)
     _refuse_bool("arange", dtype)
+    if start is None and end is None:
+        raise TypeError("arange() missing 1 required positional argument: 'end'")
     if end is None:
         start, end = 0, start
+    start = 0 if start is None else start
     start, end, step = _item(start), _item(end), _item(step)
+    for name, bound in (("start", start), ("end", end), ("step", step)):
+        if isinstance(bound, (str, bytes)) or not isinstance(bound, numbers.Real):
+            raise TypeError(f"arange(): argument '{name}' must be Number, not "
+                            f"{type(bound).__name__}")
     if step == 0:
         raise TensorError("arange: step must be nonzero")
     if not all(map(math.isfinite, (start, end, step))):
@@ -199,19 +238,70 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
                               f"in int64")
         values = int(start) + np.arange(count, dtype=np.int64) * int(step)
         return Tensor(values.astype(dtype), requires_grad=requires_grad)
-    values = np.arange(start, end, step)
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
         dtype = np.int64 if integral else get_default_dtype()
+    if np.dtype(dtype) in (np.float16, np.float32, np.float64):
+        values = _float_range(float(start), float(end), float(step), np.dtype(dtype))
+    else:
+        values = np.arange(start, end, step)
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def _fused_multiply_add(a: Any, b: Any, c: Any) -> np.ndarray:
+    """a * b + c rounded once (C's fma, which PyTorch's compiled kernels use), from the exact
+    product's two halves (Dekker's split) and an exact sum (Knuth's TwoSum) in float64."""
+    a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
+    with np.errstate(all="ignore"):
+        product = a * b
+        a_high = a * 134217729.0 - (a * 134217729.0 - a)
+        b_high = b * 134217729.0 - (b * 134217729.0 - b)
+        a_low, b_low = a - a_high, b - b_high
+        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high
+                         + a_low * b_low)
+        total = product + c
+        c_part = total - product
+        sum_error = (product - (total - c_part)) + (c - c_part)
+        correction = sum_error + product_error
+        exact = np.where(correction == 0, total, total + correction)  # (keeps -0.0)
+    return np.where(np.isfinite(exact), exact, product + c)
+
+
+def _float_range(start: float, end: float, step: float, dtype: np.dtype) -> np.ndarray:
+    """arange's float values as PyTorch's CPU kernel makes them, to the bit: in blocks of
+    two 256-bit vectors (32 float16s, 16 float32s, 8 float64s), each vector's first value
+    start + step * i and the others that value (rounded to dtype) + j * step, then the tail
+    value by value from start; every a * b + c one fused rounding, in float64. Past 32768
+    values PyTorch splits the range between its threads, each chunk laid out so: the chunks
+    here follow `get_num_threads()`, so set both libraries' thread counts alike.)"""
+    count = math.ceil((end - start) / step)
+    lanes = 32 // dtype.itemsize
+    # float16 accumulates in float32 (start, step and each a * b + c rounded to it first)
+    accumulate = np.float32 if dtype == np.float16 else np.float64
+    start, step = float(accumulate(start)), float(accumulate(step))
+    index = np.arange(count, dtype=np.float64)
+    lane = np.arange(lanes, dtype=np.float64)
+    tasks = min(get_num_threads(), -(-count // 32768)) if count > 32768 else 1
+    chunk = -(-count // max(tasks, 1))  # PyTorch's parallel_for: equal chunks per thread
+    with np.errstate(over="ignore"):
+        values = _fused_multiply_add(step, index, start).astype(accumulate).astype(dtype)
+        for begin in range(0, count, chunk):  # each chunk's vector blocks from its start
+            blocked = begin + (min(count - begin, chunk) // (2 * lanes)) * 2 * lanes
+            firsts = values[begin:blocked:lanes].astype(np.float64)
+            values[begin:blocked] = _fused_multiply_add(
+                lane[None, :], step, firsts[:, None]).astype(accumulate).reshape(-1)
+    return values
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     """The identity matrix (n x m, m defaults to n)."""
     check_placement("eye", device, layout, pin_memory)
-    if n < 0 or m is not None and m < 0:
-        raise TensorError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+    n = int_value("eye", "n", n)
+    m = None if m is None else int_value("eye", "m", m)
+    for name, count in (("n", n), ("m", m)):
+        if count is not None and count < 0:  # PyTorch's words
+            raise TensorError(f"eye: {name} must be greater or equal to 0, got {count}")
     return _float_tensor(np.eye(n, m), dtype, requires_grad)
 
 
@@ -286,6 +376,7 @@ def empty(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
     if memory_format is preserve_format:
         raise RuntimeError("empty: unsupported memory format torch.preserve_format (there is "
                            "no tensor to preserve the format of)")
+    _needs_size("empty", shape, size)
     values = np.zeros(_shape("empty", shape, size), dtype=dtype or get_default_dtype())
     return _made(laid_out(values, memory_format, "empty") if memory_format else values, None,
                  requires_grad, device, "empty", layout, pin_memory)
@@ -296,10 +387,14 @@ def empty_strided(size: Any, stride: Any, *, dtype: Any = None, requires_grad: b
     """A tensor of `size` whose elements lie `stride` elements apart in a new block of memory
     (zeros here), as PyTorch's: `empty_strided((2, 3), (1, 2)).stride()` is (1, 2)."""
     size, stride = _shape("empty_strided", (size,), None), tuple(stride)
-    if len(stride) != len(size) or any(_size_entry("empty_strided", step, k) < 0
-                                       for k, step in enumerate(stride)):
-        raise RuntimeError(f"empty_strided: size {size} and stride {stride} must have the "
-                           "same length, and the strides must be non-negative")
+    if len(stride) != len(size):  # PyTorch's words
+        raise RuntimeError(f"empty_strided: dimensionality of sizes ({len(size)}) must match "
+                           f"dimensionality of strides ({len(stride)}): size {size}, stride "
+                           f"{stride}")
+    if any(_size_entry("empty_strided", step, k) < 0 for k, step in enumerate(stride)):
+        raise RuntimeError(f"empty_strided: Storage size calculation overflowed with sizes="
+                           f"{list(size)} and strides={list(stride)} (strides must be "
+                           f"non-negative)")
     dtype = np.dtype(dtype or get_default_dtype())
     reach = 1 + sum((n - 1) * step for n, step in zip(size, stride)) if all(size) else 0
     array = np.ndarray(size, dtype, buffer=np.zeros(reach, dtype),
@@ -413,26 +508,50 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     target = np.dtype(dtype or get_default_dtype())
     if steps > 1:  # (one value or none is made without a kernel, as PyTorch's)
         _refuse_bool("linspace", target)
-    for bound in (_item(start), _item(end)):  # (300 for uint8, 1e5 for float16: PyTorch's error)
-        if type(bound) in (int, float) and target.kind in "iuf":
-            _scalar_for("linspace", bound, target)
+    _check_bounds("linspace", start, end, steps, target)
     start, end = float(_item(start)), float(_item(end))
     if steps < 0:
         raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
     if target in (np.float32, np.float64) and steps > 1:
-        wide = np.float64 if target == np.float32 else np.longdouble  # one rounding per value
-        first, last = target.type(start), target.type(end)
-        step = (last - first) / target.type(steps - 1)
-        index, half = np.arange(steps).astype(wide), steps // 2
+        first, last = target.type(start), target.type(end)  # one rounding per value (a
+        step = (last - first) / target.type(steps - 1)  # fused multiply-add, as its kernel)
+        index, half = np.arange(steps, dtype=np.float64), steps // 2
         with np.errstate(invalid="ignore", over="ignore"):  # an inf bound: NaN, as PyTorch
             values = np.concatenate([
-                (wide(first) + wide(step) * index[:half]).astype(target),
-                (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
-    elif target.kind in "iu" and steps > 1:  # float64's values truncated, as PyTorch
-        values = linspace(start, end, steps, dtype=np.float64).numpy()
+                _fused_multiply_add(step, index[:half], first).astype(target),
+                _fused_multiply_add(-step, steps - 1 - index[half:], last).astype(target)])
+    elif target == np.float16 and steps > 1:
+        values = _half_linspace(start, end, steps)
+    elif target.kind in "iu" and steps > 1:  # float64's values from the truncated bounds
+        first, last = (_wrapped(bound, target) for bound in (start, end))  # (uint8's -1: 255)
+        values = linspace(first, last, steps, dtype=np.float64).numpy()  # truncated
     else:
         values = np.linspace(start, end, steps)
     return _made(values, target, requires_grad, device, "linspace", layout, pin_memory)
+
+
+def _check_bounds(op: str, start: Any, end: Any, steps: int, target: np.dtype) -> None:
+    """PyTorch's RuntimeError for a range bound the dtype cannot hold (300 or -9.0 for uint8,
+    1e5 for float16; an int -1 wraps in uint8); one step checks start alone, none neither."""
+    for bound in (_item(start), _item(end))[:min(steps, 2)]:
+        if type(bound) in (int, float) and target.kind in "iuf":
+            _scalar_for(op, bound, target)
+
+
+def _half_linspace(start: float, end: float, steps: int) -> np.ndarray:
+    """linspace's float16 values as PyTorch's kernel makes them: every operation a float16
+    one (computed in float32, rounded to float16), the first half counted from start, the
+    rest back from end."""
+    half, wide = np.float16, np.float32
+    with np.errstate(over="ignore", invalid="ignore"):
+        first, last = half(wide(start)), half(wide(end))  # (a double becomes float first)
+        difference = half(wide(last) - wide(first))
+        step = wide(half(wide(difference) / wide(half(steps - 1))))
+        counts = np.arange(steps).astype(half).astype(wide)
+        back = np.arange(steps - 1, -1, -1).astype(half).astype(wide)
+        up = (wide(first) + (step * counts).astype(half).astype(wide)).astype(half)
+        down = (wide(last) - (step * back).astype(half).astype(wide)).astype(half)
+    return np.concatenate([up[:steps // 2], down[steps // 2:]])
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
@@ -443,9 +562,42 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
         _refuse_bool("logspace", dtype)
     if int(steps) < 0:
         raise TensorError(f"logspace: number of steps must be non-negative, got {steps}")
-    values = np.logspace(float(_item(start)), float(_item(end)), int(steps), base=base)
-    return _made(values, dtype or get_default_dtype(), requires_grad, device, "logspace",
-                 layout, pin_memory)
+    target = np.dtype(dtype or get_default_dtype())
+    start, end, steps = _item(start), _item(end), int(steps)
+    _check_bounds("logspace", start, end, steps if steps > 1 else 0, target)  # (one: pow)
+    integer = target.kind in "iu"  # PyTorch's bounds in the integer dtype (truncated)
+    first, last = (target.type(_wrapped(bound, target) if integer else bound)
+                   for bound in (start, end))
+    if steps > 1:  # PyTorch's kernel: exponents counted up from start for the first half,
+        span = int(last) - int(first) if integer else last - first  # (C++ int arithmetic)
+        step = float(span) / (steps - 1)  # down from end for the rest, in float64
+        index, half = np.arange(steps, dtype=np.float64), steps // 2
+        exponents = np.concatenate([float(first) + step * index[:half],
+                                    float(last) - step * (steps - 1 - index[half:])])
+    else:
+        exponents = np.full(steps, float(_item(start)))
+    values = np.array([_c_pow(float(base), exponent) for exponent in exponents.tolist()])
+    with np.errstate(over="ignore", invalid="ignore"):  # past the dtype's range: inf, as
+        values = values.astype(np.float32 if target == np.float16 else target)  # PyTorch's
+        values = values.astype(target)  # (float16 through float32, as PyTorch's)
+    return _made(values, target, requires_grad, device, "logspace", layout, pin_memory)
+
+
+def _wrapped(bound: float, target: np.dtype) -> int:
+    """A range bound truncated into an integer dtype, wrapping as C's cast (uint8's -1 is
+    255), as PyTorch's kernels read it."""
+    return int(np.array(int(bound), dtype=np.int64).astype(target))
+
+
+def _c_pow(base: float, exponent: float) -> float:
+    """C's pow, which PyTorch calls (NumPy's vectorised power can differ in the last bit):
+    an overflow is inf, a negative base to a fractional power NaN."""
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        return -math.inf if base < 0 and exponent % 2 == 1 else math.inf
+    except ValueError:
+        return math.nan
 
 
 def _refuse_bool(op: str, dtype: Any) -> None:

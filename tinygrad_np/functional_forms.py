@@ -23,6 +23,7 @@ import numpy as np
 from tinygrad_np import inference_tensors, return_types
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import result_dtype
+from tinygrad_np.factories import refuse_negative_strides
 from tinygrad_np.function import is_grad_enabled, no_grad
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.tensor import (
@@ -458,9 +459,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A Tensor sharing memory with `array` (writes to one show in the other), dtype kept."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
-    if builtins.any(stride < 0 for stride in array.strides):
-        raise ValueError(f"from_numpy: the array has a negative stride ({array.strides}), "
-                         "which tensors do not support, as PyTorch's; pass array.copy()")
+    refuse_negative_strides("from_numpy", array)
     # (a tensor of another byte order would be a converted copy, not sharing the memory)
     if array.dtype.fields is None and not array.dtype.isnative:
         raise ValueError(f"from_numpy: the array's byte order ({array.dtype.str}) is not "

@@ -824,7 +824,7 @@ def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tens
 
 
 def _triangle_indices(name: str, pick: Any, row: int, col: int, offset: int, dtype: Any,
-                      placement: tuple) -> Tensor:
+                      placement: tuple, requires_grad: bool = False) -> Tensor:
     check_placement(name, *placement)
     numbers = []
     for position, (argument, value) in enumerate(
@@ -836,9 +836,14 @@ def _triangle_indices(name: str, pick: Any, row: int, col: int, offset: int, dty
                             f"int, not {type(value).__name__}")  # TypeError (NumPy floors)
         numbers.append(int(value))
     row, col, offset = numbers
-    if row < 0 or col < 0:
-        raise RuntimeError(f"{name}: row and col must be non-negative, got {row} and {col}")
-    return Tensor(np.stack(pick(row, offset, col)).astype(dtype).reshape(2, -1))
+    for argument, value in (("row", row), ("col", col)):  # PyTorch's words
+        if value < 0:
+            raise RuntimeError(f"{name}: {argument} must be non-negative, got {value}")
+    if dtype is not None and np.dtype(dtype) not in (np.int64, np.int32):  # PyTorch's error
+        raise DtypeError(f'"{name}" not implemented for {np.dtype(dtype)}: the indices are '
+                         f"integers (int64 or int32)")
+    return Tensor(np.stack(pick(row, offset, col)).astype(dtype).reshape(2, -1),
+                  requires_grad=requires_grad)  # (True: PyTorch's error for integers)
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
@@ -846,7 +851,7 @@ def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
                  requires_grad: bool = False) -> Tensor:
     """The (2, N) row and column indices of the lower triangle of a row x col matrix."""
     return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype,
-                             (device, layout, pin_memory))
+                             (device, layout, pin_memory), requires_grad)
 
 
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
@@ -854,7 +859,7 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
                  requires_grad: bool = False) -> Tensor:
     """The (2, N) row and column indices of the upper triangle of a row x col matrix."""
     return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype,
-                             (device, layout, pin_memory))
+                             (device, layout, pin_memory), requires_grad)
 
 
 @xp.quiet

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import operator
 import re
 import warnings
 import weakref
@@ -132,14 +133,22 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         elif array.dtype.kind in "iu" and array.dtype != np.uint8:
             if not (array.dtype == np.uint64 and array.max() > np.iinfo(np.int64).max):
                 array = array.astype(np.int64)
-    if array.dtype.kind not in "biuf":
-        raise DataError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
+    if array.dtype.kind not in "biuf":  # PyTorch's words for an array (complex: none here)
+        raise DataError(f"Tensor: data must be numeric (bool, int or float), not "
+                        f"{array.dtype}: can't convert np.ndarray of type numpy."
+                        f"{array.dtype.type.__name__}. The only supported types are: float64, "
+                        f"float32, float16, int64, int32, int16, int8, uint64, uint32, uint16, "
+                        f"uint8, and bool.")
     if array.dtype.itemsize > 8:  # float128: PyTorch's TypeError (no such tensor dtype)
         raise DataError(f"Tensor: can't convert an array of type {array.dtype}; the floating "
                         "types are float16, float32 and float64 (use .astype(np.float64))")
     if not array.dtype.isnative:  # big-endian data ('>f4'): native order, as PyTorch's dtypes
         array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
+        if array.dtype == np.float64 and np.dtype(dtype) == np.float16 and not isinstance(
+                data, Tensor):  # PyTorch's double -> Half goes through float: rounded twice
+            with np.errstate(over="ignore"):
+                array = array.astype(np.float32)
         if not isinstance(data, (Tensor, np.ndarray, np.generic)) and array.size:
             _check_int_range(array, np.dtype(dtype))
             with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
@@ -1422,11 +1431,26 @@ def _unlock(tensor: Tensor, repeats: bool = False) -> tuple[np.ndarray, bool]:
 # Keyed by id() (a WeakSet would compare tensors with ==, which is elementwise here).
 named_tensors: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 # ----------------------------------------------------------------- PyTorch keywords and dims
+_NEW_TUPLE = tuple.__new__  # `.shape` builds its Size directly: a NumPy shape is ints
+
+
 class Size(tuple):
     """A tensor's shape (`t.shape`, `t.size()`), as `torch.Size`: a tuple of ints with
     `numel()`; slicing it, adding a tuple to it or repeating it gives a Size again."""
 
     __slots__ = ()
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        """Ints kept as ints (NumPy ints and one-element integer tensors converted); any
+        other item is PyTorch's TypeError. (`.shape` builds its Size without this check.)"""
+        items = list(sizes)
+        for position, item in enumerate(items):
+            try:
+                items[position] = item if type(item) is int else operator.index(item)
+            except TypeError:
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {position} "
+                                f"is '{type(item).__name__}')") from None
+        return tuple.__new__(cls, items)
 
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds."""
@@ -1452,13 +1476,15 @@ class Size(tuple):
     __rmul__ = __mul__
 
     def __repr__(self) -> str:
-        """`torch.Size([2, 3])`, as PyTorch's (a list of shapes, a printed module's sizes)."""
+        """`torch.Size([2, 3])`, as PyTorch's repr(), str() and print() show it."""
         return f"torch.Size({list(self)})"
 
-    def __str__(self) -> str:
-        """print() and f-strings (the error messages among them) show `(2, 3)`, as `.shape`
-        printed before it became a Size; repr() is PyTorch's `torch.Size([2, 3])`."""
-        return tuple.__repr__(self)
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        """f-strings (the error messages among them) show `(2, 3)`: the one place this
+        differs from PyTorch, whose f"{x.shape}" is `torch.Size([2, 3])`."""
+        return format(tuple.__repr__(self), spec)
 
 
 # The (values, indices) results of dim reductions, named as PyTorch's torch.return_types.
@@ -2132,7 +2158,8 @@ class Tensor:
             sizes = (data, *(() if type(requires_grad) is bool else (requires_grad,)), *sizes)
             requires_grad = requires_grad if type(requires_grad) is bool else False  # (zeros
             if min(sizes) < 0:
-                raise TensorError(f"Tensor: negative dimension in sizes {sizes}")
+                raise TensorError(f"Tensor: Trying to create tensor with negative dimension "
+                                  f"{min(sizes)}: {list(sizes)}")
             data = np.zeros(sizes, dtype if dtype is not None else get_default_dtype())  # here,
             # PyTorch's are uninitialised)
         elif sizes and len(sizes) <= 3 and _is_dtype(sizes[0]) and dtype is None:
@@ -2199,7 +2226,7 @@ class Tensor:
     @property
     def shape(self) -> Size:
         """The size of each axis, a `Size` (a tuple with `numel()`), as PyTorch's."""
-        return Size(self._data.shape)
+        return _NEW_TUPLE(Size, self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -2214,7 +2241,7 @@ class Tensor:
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a `Size` (a tuple), or the length of axis `dim` (PyTorch's size)."""
         if dim is None:
-            return Size(self._data.shape)
+            return _NEW_TUPLE(Size, self._data.shape)
         if not self.ndim:  # PyTorch: a 0-d tensor has no dim to name
             raise IndexError(f"size: dimension specified as {dim} but the tensor has no "
                              f"dimensions (shape ())")
@@ -2469,8 +2496,9 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
-            raise TensorError(f"item(): only one-element tensors, this one has shape "
-                              f"{self.shape}")
+            raise TensorError(f"item(): a Tensor with {self._data.size} elements cannot be "
+                              f"converted to Scalar (only one-element tensors; this one "
+                              f"has shape {self.shape})")
         return self._data.item()
 
     def tolist(self) -> Any:
@@ -4958,7 +4986,7 @@ class Tensor:
         if isinstance(data, Tensor):
             from tinygrad_np.factories import copy_construct_warning  # noqa: PLC0415
             copy_construct_warning("tensor.new_tensor")
-        if not isinstance(data, (Tensor, np.ndarray)):  # Python values: tg.tensor's checks
+        if not isinstance(data, Tensor):  # Python values and arrays: tg.tensor's checks
             from tinygrad_np.factories import tensor as make  # (300 in int8: PyTorch's error)
             data = make(data, dtype=self.dtype if dtype is None else dtype)
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)

@@ -116,6 +116,8 @@ class Cast(Function):
 
     def forward(ctx, x, dtype):
         ctx.input_dtype = x.dtype
+        if x.dtype == np.float64 and dtype == np.float16:  # PyTorch's double -> half goes
+            x = x.astype(np.float32)  # through float (rounded twice), as its constructors
         return x.astype(dtype)
 
     def backward(ctx, grad_output):
