@@ -189,7 +189,8 @@ def test_size_repr_is_pytorchs():
     assert repr(shapes) == "[torch.Size([2, 2]), torch.Size([3, 2])]"
     assert repr(tg.nn.Unflatten(1, tg.Size([2, 3]))) == \
         "Unflatten(dim=1, unflattened_size=torch.Size([2, 3]))"
-    assert str(tg.ones(2, 3).shape) == "(2, 3)"  # (ours: error messages read as tuples)
+    assert str(tg.ones(2, 3).shape) == "torch.Size([2, 3])"  # (f-strings: "(2, 3)", as errors)
+    assert f"{tg.ones(2, 3).shape}" == "(2, 3)"
     torch = pytest.importorskip("torch")
     assert repr([t.shape for t in torch.ones(5, 2).split([2, 3])]) == repr(shapes)
     assert repr(torch.nn.Unflatten(1, torch.Size([2, 3]))) == \
