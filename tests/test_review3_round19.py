@@ -1,0 +1,46 @@
+"""Review of session 25's merges (PyTorch names, fft, torch.func changes): one test per fix.
+Each runs on tinygrad_np and, when installed, on torch (its expected behaviour)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+LIBS = [tg] if torch is None else [tg, torch]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_of_grad_through_a_custom_vmap_rule_by_a_slice_that_requires_grad(lib):
+    # the slice requires grad (its source does): grad differentiates by the slice itself, so
+    # the output must hang from it (it was silently zero: the rule's output hung from x)
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output
+
+        @staticmethod
+        def vmap(info, in_dims, x):
+            return Square.apply(x), in_dims[0]
+
+    values = np.arange(6.0).reshape(2, 3)
+    x = lib.tensor(values, requires_grad=True)
+    found = lib.func.vmap(lib.func.grad(lambda a: Square.apply(a).sum()))(x)
+    np.testing.assert_allclose(found.detach().numpy(), 2 * values)
+    found = lib.func.vmap(lib.func.jacrev(Square.apply))(x)
+    np.testing.assert_allclose(found.detach().numpy(), [np.diag(2 * row) for row in values])
