@@ -44,3 +44,16 @@ def test_vmap_of_grad_through_a_custom_vmap_rule_by_a_slice_that_requires_grad(l
     np.testing.assert_allclose(found.detach().numpy(), 2 * values)
     found = lib.func.vmap(lib.func.jacrev(Square.apply))(x)
     np.testing.assert_allclose(found.detach().numpy(), [np.diag(2 * row) for row in values])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_fft_of_a_0d_tensor_and_shifts_of_no_dims_raise_as_pytorch(lib):
+    scalar = lib.tensor(3.0)
+    for call in (lambda: lib.fft.irfft(scalar), lambda: lib.fft.hfft(scalar, dim=0),
+                 lambda: lib.fft.fftshift(scalar, 0)):
+        with pytest.raises(IndexError, match="Dimension specified as .* no dimensions"):
+            call()
+    for call in (lambda: lib.fft.fftshift(scalar), lambda: lib.fft.ifftshift(lib.ones(2, 3), ())):
+        with pytest.raises(RuntimeError, match="`shifts` required"):
+            call()
+    assert lib.fft.fftshift(lib.arange(4.0), (0,)).tolist() == [2.0, 3.0, 0.0, 1.0]
