@@ -57,3 +57,13 @@ def test_fft_of_a_0d_tensor_and_shifts_of_no_dims_raise_as_pytorch(lib):
         with pytest.raises(RuntimeError, match="`shifts` required"):
             call()
     assert lib.fft.fftshift(lib.arange(4.0), (0,)).tolist() == [2.0, 3.0, 0.0, 1.0]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # (torch's forward AD: jit.script)
+@pytest.mark.parametrize("lib", LIBS)
+def test_jvp_strict_refuses_any_output_independent_of_the_inputs(lib):
+    x = lib.arange(3.0)
+    with pytest.raises(RuntimeError, match="independent of the inputs"):
+        lib.func.jvp(lambda a: (a * a, lib.ones(2)), (x,), (lib.ones(3),), strict=True)
+    _, tangent = lib.func.jvp(lambda a: a * a, (x,), (lib.ones(3),), strict=True)
+    assert tangent.tolist() == [0.0, 2.0, 4.0]

@@ -290,7 +290,8 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
         _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
                                            create_graph=True)
     output, aux = calls[0]
-    if strict and not any(leaf.requires_grad for leaf in _leaves(output)):
+    # strict: every output must depend on the inputs (PyTorch checks each)
+    if strict and not all(leaf.requires_grad for leaf in _leaves(output)):
         raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is "
                            "independent of the inputs. This is not allowed with strict=True.")
     # each result kept in the graph when it depends on the caller's graph (the primals, or
