@@ -67,3 +67,23 @@ def test_jvp_strict_refuses_any_output_independent_of_the_inputs(lib):
         lib.func.jvp(lambda a: (a * a, lib.ones(2)), (x,), (lib.ones(3),), strict=True)
     _, tangent = lib.func.jvp(lambda a: a * a, (x,), (lib.ones(3),), strict=True)
     assert tangent.tolist() == [0.0, 2.0, 4.0]
+
+
+def test_vmap_keeps_no_slice_temporaries_written_in_place_alive():
+    # (the captured-write check held every tensor written in place until vmap ended: a big
+    # batch's temporaries all at once)
+    import weakref
+
+    earlier = []
+
+    def f(a):
+        assert all(ref() is None for ref in earlier)  # the previous slices' are gone
+        scratch = tg.zeros(1000)
+        scratch.add_(1.0)
+        earlier.append(weakref.ref(scratch))
+        return a * 2 + scratch[0]
+
+    assert tg.func.vmap(f)(tg.ones(4, 2)).tolist() == [[3.0, 3.0]] * 4
+    captured = tg.zeros(2)
+    with pytest.raises(RuntimeError, match="captures from outside"):  # (still refused)
+        tg.func.vmap(lambda a: captured.add_(a))(tg.ones(3, 2))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -435,8 +436,10 @@ def _noting_bump(tensor: Tensor) -> None:
     """Tensor._bump_version while a vmap runs: notes which tensor each slice wrote."""
     _plain_bump(tensor)
     for log in getattr(_writes, "logs", ()):
-        index = log["slice"]
-        if log.setdefault(id(tensor), (tensor, index))[1] not in (index, None):
+        index, noted = log["slice"], log.get(id(tensor))
+        if noted is None or noted[0]() is not tensor:  # (weakly: a slice's temporaries die,
+            log[id(tensor)] = (weakref.ref(tensor), index)  # a dead one's id is reused)
+        elif noted[1] not in (index, None):
             raise RuntimeError(
                 f"vmap({log['name']}, ...): `{log['name']}` wrote in place into a tensor of "
                 f"shape {tensor.shape} that it captures from outside (not an input); here vmap "
@@ -452,7 +455,7 @@ def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
     slices raises (set log["slice"] before each). A tensor made inside a slice is a new one
     in every slice, and so are the slices of the mapped inputs (unmapped ones: vmap's own
     check, _refuse_unmapped_writes)."""
-    log: dict = {"slice": 0, "name": name, **{id(t): (t, None) for t in inputs}}
+    log: dict = {"slice": 0, "name": name, **{id(t): (weakref.ref(t), None) for t in inputs}}
     _writes.logs = (*getattr(_writes, "logs", ()), log)
     with _swap_lock:
         _open_vmaps[0] += 1
