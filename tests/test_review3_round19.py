@@ -87,3 +87,12 @@ def test_vmap_keeps_no_slice_temporaries_written_in_place_alive():
     captured = tg.zeros(2)
     with pytest.raises(RuntimeError, match="captures from outside"):  # (still refused)
         tg.func.vmap(lambda a: captured.add_(a))(tg.ones(3, 2))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("lib", LIBS)
+def test_fft_c2r_transforms_name_their_node_as_pytorch(lib):
+    x = lib.arange(5.0, requires_grad=True)
+    for name in ("irfft", "hfft", "irfftn", "hfftn"):
+        assert getattr(lib.fft, name)(x).grad_fn.name() == "FftC2RBackward0"
+    assert "FftC2RBackward0" in repr(lib.fft.irfft2(x.reshape(1, 5)))
