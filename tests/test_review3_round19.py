@@ -96,3 +96,15 @@ def test_fft_c2r_transforms_name_their_node_as_pytorch(lib):
     for name in ("irfft", "hfft", "irfftn", "hfftn"):
         assert getattr(lib.fft, name)(x).grad_fn.name() == "FftC2RBackward0"
     assert "FftC2RBackward0" in repr(lib.fft.irfft2(x.reshape(1, 5)))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_dim_order_follows_the_strides_as_pytorch(lib):
+    # (it was always (0, 1, ..., ndim - 1), though stride() gives the real strides)
+    assert lib.ones(2, 3).t().dim_order() == (1, 0)
+    assert lib.ones(2, 3, 4, 5).permute(0, 2, 3, 1).dim_order() == (0, 3, 1, 2)
+    assert lib.ones(2, 3, 4, 5).permute(2, 0, 3, 1).dim_order() == (1, 3, 0, 2)
+    assert lib.ones(2, 3, 4).transpose(0, 2)[1:].dim_order() == (2, 1, 0)
+    assert lib.ones(1, 3).t().dim_order() == (0, 1)  # (contiguous: size-1 dims don't count)
+    assert lib.ones(3)[None].expand(4, 3).dim_order() == (0, 1)
+    assert lib.ones(2, 3).dim_order() == (0, 1)
