@@ -108,3 +108,14 @@ def test_dim_order_follows_the_strides_as_pytorch(lib):
     assert lib.ones(1, 3).t().dim_order() == (0, 1)  # (contiguous: size-1 dims don't count)
     assert lib.ones(3)[None].expand(4, 3).dim_order() == (0, 1)
     assert lib.ones(2, 3).dim_order() == (0, 1)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_conv1d_conv3d_and_transposes_name_their_node_convolution(lib):
+    F = lib.nn.functional
+    x1 = lib.ones(1, 2, 5, requires_grad=True)
+    x3 = lib.ones(1, 2, 4, 4, 4, requires_grad=True)
+    for y in (F.conv1d(x1, lib.ones(3, 2, 2)), F.conv_transpose1d(x1, lib.ones(2, 3, 2)),
+              F.conv3d(x3, lib.ones(3, 2, 2, 2, 2), lib.ones(3)),
+              F.conv_transpose3d(x3, lib.ones(2, 3, 2, 2, 2), lib.ones(3))):
+        assert y.grad_fn.name() == "ConvolutionBackward0"
