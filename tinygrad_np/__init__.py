@@ -327,7 +327,6 @@ vmap = func.vmap
 from tinygrad_np.rearrange import rearrange as _rearrange  # noqa: E402
 
 func.rearrange = _rearrange  # (einops' rearrange: reshape, permute, reshape)
-func.debug_unwrap = lambda tensor, *, recurse=True: tensor  # (no functorch wrappers here)
 
 autograd.Function = autograd_function.Function
 autograd.function = autograd_function

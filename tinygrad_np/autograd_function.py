@@ -99,6 +99,11 @@ def transform(vmapping: bool = False) -> Iterator[None]:
         _transforms.depth, _transforms.vmaps = depth, vmaps
 
 
+def depth() -> int:
+    """How many torch.func transforms are running in this thread."""
+    return getattr(_transforms, "depth", 0)
+
+
 def _check_transformable(cls: type) -> None:
     """PyTorch's rules for a custom Function under torch.func's transforms: a separate
     `setup_context`, and under vmap a `vmap` staticmethod or `generate_vmap_rule = True`."""

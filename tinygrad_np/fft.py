@@ -88,6 +88,15 @@ def _real_input(op: str, input: Any) -> Tensor:  # noqa: A002
     return tensor
 
 
+def _axes(op: str, dims: Any, tensor: Tensor) -> tuple[int, ...]:
+    """`dims` as axes of `tensor`; a 0-d tensor has none (PyTorch's IndexError)."""
+    dims = int_tuple(dims, f"fft.{op}(): argument 'dim'")
+    if not tensor.ndim and dims:
+        raise IndexError(f"fft.{op}: Dimension specified as {dims[0]} but tensor has no "
+                         "dimensions")
+    return tuple(check_dim(f"fft.{op}", d, tensor.ndim) for d in dims)
+
+
 def _plan(op: str, tensor: Tensor, s: Any, dim: Any, norm: Any) -> tuple:
     """(output sizes, axes, NumPy norm) for `s=` and `dim=` as PyTorch reads them."""
     if norm not in _NORMS:
@@ -100,8 +109,7 @@ def _plan(op: str, tensor: Tensor, s: Any, dim: Any, norm: Any) -> tuple:
                                f"only has {tensor.ndim} dimensions")
         axes = tuple(range(tensor.ndim - count, tensor.ndim))
     else:
-        axes = tuple(check_dim(f"fft.{op}", d, tensor.ndim)
-                     for d in int_tuple(dim, f"fft.{op}(): argument 'dim'"))
+        axes = _axes(op, dim, tensor)
         if len(set(axes)) != len(axes):
             raise RuntimeError(f"fft.{op}: dims must be unique, got {dim}")
         if sizes is not None and len(sizes) != len(axes):
@@ -194,10 +202,9 @@ def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None,
 
 def _shift(op: str, input: Any, dim: Any, sign: int) -> Tensor:  # noqa: A002
     tensor = to_tensor(input)
-    dims = range(tensor.ndim) if dim is None else int_tuple(dim, f"fft.{op}(): argument 'dim'")
-    axes = tuple(check_dim(f"fft.{op}", d, tensor.ndim) for d in dims)
-    if not axes or not tensor.ndim:
-        return tensor.clone()
+    axes = tuple(range(tensor.ndim)) if dim is None else _axes(op, dim, tensor)
+    if not axes:  # (no dims to roll: PyTorch's roll error)
+        raise RuntimeError("`shifts` required")
     return tensor.roll(tuple(sign * (tensor.shape[a] // 2) for a in axes), axes)
 
 

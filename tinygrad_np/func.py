@@ -491,6 +491,10 @@ def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
         return None
     if any(tag and tag[0] is level and arg._version != tag[3] for arg, tag in zip(args, tags)):
         return None  # a slice written since (the rule would read the source's old values)
+    if autograd_function.depth() > level["depth"] and any(  # a transform inside the vmap
+            tag and tag[0] is level and arg.requires_grad for arg, tag in zip(args, tags)):
+        return None  # differentiates by the slice itself: forward runs on it (the rule's
+    # output would hang from the batched source, the slice's gradient silently zero)
     batched = tuple(tag[1] if tag and tag[0] is level else arg for arg, tag in zip(args, tags))
     key = ("rule", cls, *map(_rule_key, batched))
     if key not in level:  # once per vmap call (the batched arguments are kept alive with it)
@@ -557,7 +561,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
         inputs = [t for t in _leaves(args) if isinstance(t, Tensor)]
         with rng.vmap_randomness(randomness) as restart, autograd_function.transform(True), \
                 _captured_writes(name, inputs) as log:
-            log["info"] = VmapInfo(size, randomness)
+            log["info"], log["depth"] = VmapInfo(size, randomness), autograd_function.depth()
             for index in range(max(size, 1)):  # an empty batch: one call on a zero slice,
                 if index:  # for the outputs' shapes
                     restart()

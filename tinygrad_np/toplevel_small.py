@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_np import return_types
 from tinygrad_np.counting import no_derivative_of
-from tinygrad_np.device import as_device, memory_format
+from tinygrad_np.device import as_device, channels_last, memory_format
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
@@ -328,8 +328,8 @@ def resize_as(self: Tensor, tensor: Tensor) -> Tensor:
 
 
 def dim_order(self: Tensor, *, ambiguity_check: bool | list = False) -> tuple[int, ...]:
-    """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1), every tensor
-    being laid out as a C-contiguous array for this purpose. `ambiguity_check` (True, or a
+    """The dims from outermost to innermost in memory, by their strides (PyTorch's order:
+    `x.t().dim_order()` is (1, 0), channels-last (0, 2, 3, 1)). `ambiguity_check` (True, or a
     list of memory formats) raises PyTorch's RuntimeError when another order would do as well
     (a size-1 dim, two equal strides) unless exactly one of the formats given fits."""
     if not isinstance(ambiguity_check, bool) and not (isinstance(ambiguity_check, list) and all(
@@ -342,7 +342,38 @@ def dim_order(self: Tensor, *, ambiguity_check: bool | list = False) -> tuple[in
             and sum(self.is_contiguous(memory_format=form) for form in formats) != 1:
         raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact "
                            "one of the given memory formats.")
-    return tuple(range(self.ndim))
+    contiguous = self.is_contiguous()  # (PyTorch's short cuts: size-1 dims ignored)
+    last = self.ndim == 4 and self.is_contiguous(memory_format=channels_last)
+    if contiguous != last or self.ndim < 2:
+        return tuple(range(self.ndim)) if contiguous or self.ndim < 2 else (0, 2, 3, 1)
+    return _physical_order(tuple(self.shape), strides)
+
+
+def _ge(a: int, b: int) -> bool:
+    return b == 0 or (a != 0 and (a >= b or a % b == 0))
+
+
+def _physical_order(shape: tuple[int, ...], strides: tuple[int, ...]) -> tuple[int, ...]:
+    """The dims outermost first: torch._prims_common's insertion sort on the strides (a
+    zero stride, or equal ones of a dim no longer than the other, leave the order)."""
+    def swap(a: int, b: int) -> int:  # 1: dim a is inner to dim b, -1: outer, 0: either
+        if strides[a] == 0 or strides[b] == 0:
+            return 0
+        if strides[a] == strides[b]:
+            return 0 if _ge(shape[b], shape[a]) else 1
+        return -1 if _ge(strides[b], strides[a]) else 1 if _ge(strides[a], strides[b]) else 0
+
+    order = list(reversed(range(len(shape))))  # sorted innermost first, then reversed
+    for i in range(1, len(order)):
+        moving = i
+        for earlier in reversed(range(i)):
+            comparison = swap(order[earlier], order[moving])
+            if comparison > 0:
+                order[earlier], order[moving] = order[moving], order[earlier]
+                moving = earlier
+            elif comparison < 0:
+                break
+    return tuple(reversed(order))
 
 
 def to_dense(self: Tensor, dtype: Any = None, *, masked_grad: bool = True) -> Tensor:

@@ -1328,7 +1328,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                                          single["dilation"], groups, "conv1d"),
                (x, x2), (weight, weight2), (_tensor(input), x))
     y = y.squeeze(2)
-    return y.squeeze(0) if unbatched else y
+    return y.squeeze(0) if unbatched else pytorch_named(y, "ConvolutionBackward0")
 
 
 def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
@@ -1432,7 +1432,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         raise TensorError(f"{name} (input {tuple(np.shape(input))}, weight {weight.shape}): "
                           f"{str(error).split(': ', 1)[-1]}") from None
     y = y.squeeze(2)
-    return y.squeeze(0) if unbatched else y
+    return y.squeeze(0) if unbatched else pytorch_named(y, "ConvolutionBackward0")
 
 
 @_memoized

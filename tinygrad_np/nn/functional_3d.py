@@ -20,6 +20,7 @@ import numpy as np
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.join import stack
 from tinygrad_np.nn import functional as F
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.shape import IndexAdd
 from tinygrad_np.tensor import Tensor
 
@@ -120,7 +121,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     plane_padding = "same" if padding == "same" else (pads[1][0], pads[2][0])
     y = F.conv2d(planes, flat_weight, bias, stride[1:], plane_padding, dilation[1:], groups)
     y = y.reshape(x.shape[0], out_depth, *y.shape[1:]).permute(0, 2, 1, 3, 4)
-    return y.squeeze(0) if unbatched else y
+    return y.squeeze(0) if unbatched else pytorch_named(y, "ConvolutionBackward0")
 
 
 def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
@@ -170,7 +171,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     y = y[:, pads[0]:pads[0] + size[0]].permute(0, 2, 1, 3, 4)
     if bias is not None:
         y = y + bias.reshape(out_channels, 1, 1, 1)
-    return y.squeeze(0) if unbatched else y
+    return y.squeeze(0) if unbatched else pytorch_named(y, "ConvolutionBackward0")
 
 
 # ----------------------------------------------------------------------------- pooling
