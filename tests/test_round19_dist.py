@@ -23,6 +23,14 @@ T = D.transforms
 needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
 
 
+@pytest.fixture
+def validating(monkeypatch):
+    """Both libraries' class-level default (another test file may have turned PyTorch's off)."""
+    monkeypatch.setattr(tg.distributions.Distribution, "_validate_args", True)
+    if torch is not None:
+        monkeypatch.setattr(torch.distributions.Distribution, "_validate_args", True)
+
+
 def test_uniform_arg_constraints_name_the_other_bound() -> None:
     d = D.Uniform(0.0, 1.0)
     assert repr(d.arg_constraints) == ("{'low': LessThan(upper_bound=1.0), "
@@ -181,7 +189,7 @@ def test_transformed_cdf_checks_the_value_in_the_base_space() -> None:
 
 
 @needs_torch
-def test_transformed_cdf_validation_matches_torch() -> None:
+def test_transformed_cdf_validation_matches_torch(validating) -> None:
     def run(lib, make, value):
         try:
             return make(lib.distributions).cdf(lib.tensor(value)).tolist()
@@ -359,7 +367,7 @@ def _missing_definition_warnings(lib):
             for w in caught]
 
 
-def test_own_distribution_without_constraints_warns() -> None:
+def test_own_distribution_without_constraints_warns(validating) -> None:
     messages = _missing_definition_warnings(tg)
     assert len(messages) == 2
     assert "does not define `arg_constraints`" in messages[0]
@@ -367,5 +375,5 @@ def test_own_distribution_without_constraints_warns() -> None:
 
 
 @needs_torch
-def test_own_distribution_without_constraints_warns_as_torch() -> None:
+def test_own_distribution_without_constraints_warns_as_torch(validating) -> None:
     assert _missing_definition_warnings(tg) == _missing_definition_warnings(torch)
