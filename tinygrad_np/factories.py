@@ -21,7 +21,7 @@ from tinygrad_np import rng
 from tinygrad_np.device import check_placement, laid_out, overlapping, preserve_format
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
-from tinygrad_np.rng import numpy_generator
+from tinygrad_np.rng import fused_multiply_add, numpy_generator
 from tinygrad_np.settings import get_num_threads
 from tinygrad_np.tensor import (
     Tensor,
@@ -248,25 +248,6 @@ def arange(start: float | None = None, end: float | None = None, step: float = 1
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
-def _fused_multiply_add(a: Any, b: Any, c: Any) -> np.ndarray:
-    """a * b + c rounded once (C's fma, which PyTorch's compiled kernels use), from the exact
-    product's two halves (Dekker's split) and an exact sum (Knuth's TwoSum) in float64."""
-    a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
-    with np.errstate(all="ignore"):
-        product = a * b
-        a_high = a * 134217729.0 - (a * 134217729.0 - a)
-        b_high = b * 134217729.0 - (b * 134217729.0 - b)
-        a_low, b_low = a - a_high, b - b_high
-        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high
-                         + a_low * b_low)
-        total = product + c
-        c_part = total - product
-        sum_error = (product - (total - c_part)) + (c - c_part)
-        correction = sum_error + product_error
-        exact = np.where(correction == 0, total, total + correction)  # (keeps -0.0)
-    return np.where(np.isfinite(exact), exact, product + c)
-
-
 def _float_range(start: float, end: float, step: float, dtype: np.dtype) -> np.ndarray:
     """arange's float values as PyTorch's CPU kernel makes them, to the bit: in blocks of
     two 256-bit vectors (32 float16s, 16 float32s, 8 float64s), each vector's first value
@@ -284,11 +265,11 @@ def _float_range(start: float, end: float, step: float, dtype: np.dtype) -> np.n
     tasks = min(get_num_threads(), -(-count // 32768)) if count > 32768 else 1
     chunk = -(-count // max(tasks, 1))  # PyTorch's parallel_for: equal chunks per thread
     with np.errstate(over="ignore"):
-        values = _fused_multiply_add(step, index, start).astype(accumulate).astype(dtype)
+        values = fused_multiply_add(step, index, start).astype(accumulate).astype(dtype)
         for begin in range(0, count, chunk):  # each chunk's vector blocks from its start
             blocked = begin + (min(count - begin, chunk) // (2 * lanes)) * 2 * lanes
             firsts = values[begin:blocked:lanes].astype(np.float64)
-            values[begin:blocked] = _fused_multiply_add(
+            values[begin:blocked] = fused_multiply_add(
                 lane[None, :], step, firsts[:, None]).astype(accumulate).reshape(-1)
     return values
 
@@ -518,8 +499,8 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
         index, half = np.arange(steps, dtype=np.float64), steps // 2
         with np.errstate(invalid="ignore", over="ignore"):  # an inf bound: NaN, as PyTorch
             values = np.concatenate([
-                _fused_multiply_add(step, index[:half], first).astype(target),
-                _fused_multiply_add(-step, steps - 1 - index[half:], last).astype(target)])
+                fused_multiply_add(step, index[:half], first).astype(target),
+                fused_multiply_add(-step, steps - 1 - index[half:], last).astype(target)])
     elif target == np.float16 and steps > 1:
         values = _half_linspace(start, end, steps)
     elif target.kind in "iu" and steps > 1:  # float64's values from the truncated bounds

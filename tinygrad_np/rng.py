@@ -44,21 +44,23 @@ def _mantissa_bits(dtype: Any) -> int:
     return 53 if np.dtype(dtype).itemsize > 4 else 24
 
 
-def _fused_multiply_add(x: np.ndarray, scale: np.float64, shift: np.float64) -> np.ndarray:
-    """x * scale + shift rounded once, as the fused multiply-add PyTorch's compiled kernels
-    use: the product's rounding error (Dekker's split) and the sum's (Knuth's two-sum) are
-    added back before the last rounding."""
-    product = x * scale
-    split = 134217729.0  # 2**27 + 1
-    x_high = x * split - (x * split - x)
-    scale_high = scale * split - (scale * split - scale)
-    x_low, scale_low = x - x_high, scale - scale_high
-    product_error = ((x_high * scale_high - product) + x_high * scale_low + x_low * scale_high
-                     + x_low * scale_low)
-    total = product + shift
-    virtual = total - product
-    sum_error = (product - (total - virtual)) + (shift - virtual)
-    return total + (sum_error + product_error)
+def fused_multiply_add(a: Any, b: Any, c: Any) -> np.ndarray:
+    """a * b + c rounded once (C's fma, which PyTorch's compiled kernels use), from the exact
+    product's two halves (Dekker's split) and an exact sum (Knuth's TwoSum) in float64."""
+    a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
+    with np.errstate(all="ignore"):
+        product = a * b
+        a_high = a * 134217729.0 - (a * 134217729.0 - a)
+        b_high = b * 134217729.0 - (b * 134217729.0 - b)
+        a_low, b_low = a - a_high, b - b_high
+        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high
+                         + a_low * b_low)
+        total = product + c
+        c_part = total - product
+        sum_error = (product - (total - c_part)) + (c - c_part)
+        correction = sum_error + product_error
+        exact = np.where(correction == 0, total, total + correction)  # (keeps -0.0)
+    return np.where(np.isfinite(exact), exact, product + c)
 
 
 # Cephes' single-precision log and sin/cos polynomials, which PyTorch's AVX2 normal_ kernel
@@ -221,7 +223,7 @@ class Stream:
         x = self.unit(int(np.prod(shape, dtype=np.int64)), dtype)
         low_t, high_t = dtype.type(low), dtype.type(high)
         if (low_t != 0 or high_t != 1) and dtype.itemsize > 4:
-            x = _fused_multiply_add(x, np.float64(high_t - low_t), np.float64(low_t))
+            x = fused_multiply_add(x, np.float64(high_t - low_t), np.float64(low_t))
         elif low_t != 0 or high_t != 1:  # (a float32 product is exact in float64)
             x = x * np.float64(dtype.type(high_t - low_t))
             x += np.float64(low_t)
