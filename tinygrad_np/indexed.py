@@ -23,7 +23,7 @@ from tinygrad_np.join import cat
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
-from tinygrad_np.rng import number_text, numpy_generator
+from tinygrad_np.rng import drawn_like, number_text, numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
     _along,
@@ -243,7 +243,13 @@ def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill `input` with 0/1 draws, 1 with probability `p` (a number or a tensor that
     broadcasts to input), in place."""
     probabilities = _probabilities("bernoulli_", p, input.shape)
-    draws = _drawn(numpy_generator(generator), p, probabilities)
+    stream, memory = numpy_generator(generator), input._data
+    if np.ndim(_data(p)) == 0:  # a number p: filled in memory order, as PyTorch
+        single = np.asarray(_data(p), dtype=np.float64)
+        draws = drawn_like(lambda size: _drawn(stream, p, np.broadcast_to(single, size)),
+                           memory, memory.shape)
+    else:
+        draws = _drawn(stream, p, probabilities)
     return input._in_place(_copy_from, draws)
 
 
