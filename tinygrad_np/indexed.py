@@ -23,7 +23,7 @@ from tinygrad_np.join import cat
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
-from tinygrad_np.rng import drawn_like, number_text, numpy_generator
+from tinygrad_np.rng import drawn_like, filled_in_memory_order, number_text, numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
     _along,
@@ -260,7 +260,8 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
                            f"lambda={number_text(lambd)}")
-    samples = numpy_generator(generator).exponential_(lambd, input.shape)
+    stream = numpy_generator(generator)
+    samples = filled_in_memory_order(lambda shape: stream.exponential_(lambd, shape), input._data)
     return input._in_place(_copy_from, samples)
 
 
@@ -318,9 +319,11 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
                                    f"([{least}, {full}]), got {bound}")
     stream = numpy_generator(generator)
     if high is None and low == 0:  # random_(): PyTorch's full-range draw
-        samples = stream.random_bits(input.shape, dtype)
+        samples = filled_in_memory_order(lambda shape: stream.random_bits(shape, dtype),
+                                         input._data)
     else:
-        samples = stream.integers_from(low, top - low + 1, input.shape, dtype)
+        samples = filled_in_memory_order(
+            lambda shape: stream.integers_from(low, top - low + 1, shape, dtype), input._data)
     return input._in_place(_copy_from, samples)
 
 

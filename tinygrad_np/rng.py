@@ -402,6 +402,15 @@ def drawn_like(draw: Callable[[tuple], np.ndarray], like: np.ndarray,
     return draw(shape)
 
 
+def filled_in_memory_order(draw: Callable[[tuple], np.ndarray], target: np.ndarray
+                           ) -> np.ndarray:
+    """draw(shape) for an in-place fill of `target`: a non-contiguous one (a view) receives
+    the draws in its memory order, as PyTorch's kernels visit it."""
+    if target.flags.c_contiguous:
+        return draw(target.shape)
+    return in_memory_order(draw((target.size,)), target)
+
+
 def as_stream(source: Any) -> Stream:
     """A NumPy Generator (or bit generator) given as `generator=` seen as a Stream drawing its
     words from it (a 64-bit bit generator's low 32 bits)."""

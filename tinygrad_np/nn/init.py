@@ -83,6 +83,11 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     return tensor
 
 
+def _memory(tensor: Any) -> np.ndarray:
+    """The array an init function fills (a Tensor's, or the NumPy array given)."""
+    return tensor if isinstance(tensor, np.ndarray) else tensor._data
+
+
 def _generator(generator: Any) -> rng.Stream:
     """The generator to draw from: the library's, or a tg.Generator's, or the given one."""
     return rng.numpy_generator(generator)
@@ -121,7 +126,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
     """Fill with values drawn uniformly from [a, b)."""
     _float_only(tensor, "uniform_")
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
-    return _fill(tensor, rng.uniform(_generator(generator), a, b, tensor.shape, dtype))
+    source = _generator(generator)
+    return _fill(tensor, rng.filled_in_memory_order(  # (a view: in its memory order)
+        lambda shape: rng.uniform(source, a, b, shape, dtype), _memory(tensor)))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
@@ -130,7 +137,11 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     _float_only(tensor, "normal_")
     _check_std(std)
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
-    return _fill(tensor, _generator(generator).randn(tensor.shape, dtype, mean, std))
+    source, memory = _generator(generator), _memory(tensor)
+    if memory.flags.c_contiguous:
+        return _fill(tensor, source.randn(tensor.shape, dtype, mean, std))
+    values = (source.normals(memory.size) * std + mean).astype(dtype)  # (PyTorch's normal_ of
+    return _fill(tensor, rng.in_memory_order(values, memory))  # a view: one at a time)
 
 
 def _check_std(std: float) -> None:
