@@ -445,3 +445,17 @@ RECORDED = {  # PyTorch 2.13's printed output of each script (CPU, one thread)
         "samples ['0.49639', '0.50620', '0.49256', '0.49280']\n"
     ),
 }
+
+
+@needs_torch
+@pytest.mark.parametrize("build", [
+    lambda t: t.nn.Transformer(8, 2, 1, 1, 16, dropout=0.3, batch_first=True)(
+        t.randn(2, 5, 8), t.randn(2, 4, 8)),
+    lambda t: t.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.3, batch_first=True,
+                                           norm_first=True)(t.randn(2, 4, 8), t.randn(2, 5, 8)),
+    lambda t: t.nn.functional.dropout(t.nn.LSTM(3, 4)(t.randn(5, 2, 3))[0].transpose(0, 1), 0.5),
+    lambda t: t.nn.functional.dropout2d(t.ones(2, 3, 4, 4).transpose(2, 3), 0.5),
+], ids=["transformer_batch_first", "decoder_layer_norm_first", "dropout_of_lstm_transposed",
+        "dropout2d_transposed"])
+def test_training_forwards_with_transposed_activations_are_pytorchs(build):
+    _equal(build, atol=2e-6)
