@@ -150,12 +150,14 @@ def test_draws_like_a_permuted_tensor_follow_its_memory(order, draw):
     lambda t, v: v.uniform_(-1, 2), lambda t, v: v.normal_(1, 2),
     lambda t, v: v.bernoulli_(0.3), lambda t, v: v.bernoulli_(t.tensor(0.7)),
     lambda t, v: v.exponential_(2.0), lambda t, v: v.random_(0, 9), lambda t, v: v.random_(),
+    lambda t, v: v.geometric_(0.3), lambda t, v: v.cauchy_(),
+    lambda t, v: v.log_normal_(0.5, 0.25),
     lambda t, v: t.nn.init.uniform_(v, -0.5, 0.5), lambda t, v: t.nn.init.normal_(v, 0, 0.1),
     lambda t, v: t.nn.init.kaiming_uniform_(v, a=0.1), lambda t, v: t.nn.init.xavier_normal_(v),
     lambda t, v: t.nn.init.trunc_normal_(v, std=0.5),
     lambda t, v: t.nn.init.trunc_normal_(v, std=3.0, a=-0.2, b=0.1),
 ], ids=["uniform_", "normal_", "bernoulli_", "bernoulli_0d", "exponential_", "random_range",
-        "random_full", "init_uniform", "init_normal", "kaiming_uniform", "xavier_normal",
+        "random_full", "geometric_", "cauchy_", "log_normal_", "init_uniform", "init_normal", "kaiming_uniform", "xavier_normal",
         "trunc_normal", "trunc_normal_narrow"])
 def test_in_place_fills_of_a_view_follow_its_memory(order, fill):
     _equal(lambda t: fill(t, t.zeros(3, 4, 5).permute(*order)))

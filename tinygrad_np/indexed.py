@@ -281,7 +281,8 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
                    "cauchy_": "sigma > 0.0, but found sigma"}[op]
         raise RuntimeError(f"{op} expects {expects}={number_text(value)}")
     try:
-        samples = getattr(numpy_generator(generator), method)(*args, size=input.shape)
+        sampler = getattr(numpy_generator(generator), method)
+        samples = filled_in_memory_order(lambda size: sampler(*args, size=size), input._data)
     except ValueError as error:  # NumPy's check of a parameter (std < 0): PyTorch's class
         raise RuntimeError(f"{op}: {error}") from None
     return input._in_place(_copy_from, shift + scale * samples)
