@@ -157,8 +157,8 @@ def test_draws_like_a_permuted_tensor_follow_its_memory(order, draw):
     lambda t, v: t.nn.init.trunc_normal_(v, std=0.5),
     lambda t, v: t.nn.init.trunc_normal_(v, std=3.0, a=-0.2, b=0.1),
 ], ids=["uniform_", "normal_", "bernoulli_", "bernoulli_0d", "exponential_", "random_range",
-        "random_full", "geometric_", "cauchy_", "log_normal_", "init_uniform", "init_normal", "kaiming_uniform", "xavier_normal",
-        "trunc_normal", "trunc_normal_narrow"])
+        "random_full", "geometric_", "cauchy_", "log_normal_", "init_uniform", "init_normal",
+        "kaiming_uniform", "xavier_normal", "trunc_normal", "trunc_normal_narrow"])
 def test_in_place_fills_of_a_view_follow_its_memory(order, fill):
     _equal(lambda t: fill(t, t.zeros(3, 4, 5).permute(*order)))
 
