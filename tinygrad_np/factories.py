@@ -313,6 +313,14 @@ def _laid_out_like(array: np.ndarray, model: np.ndarray, form: Any, op: str) -> 
     return result
 
 
+def _layout_model(input: Any, form: Any) -> np.ndarray | None:  # noqa: A002
+    """`input`'s array when a `*_like` result keeps its permuted strides (preserve_format on
+    a transposed, gap-free input), so random draws fill it in memory order; else None."""
+    if not isinstance(input, Tensor) or (form is not None and form is not preserve_format):
+        return None
+    return input._data if rng.permuted_dense(input._data) else None
+
+
 def _fill_dtype(value: Any) -> Any:
     """PyTorch's dtype for a fill value: bool -> bool, int -> int64, float -> default."""
     if isinstance(value, (bool, np.bool_)):
@@ -398,7 +406,12 @@ def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
               layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("rand_like", dtype or input.dtype)
-    return _made(rng.uniform(numpy_generator(generator), 0.0, 1.0, input.shape, dtype), dtype,
+    source, model = numpy_generator(generator), _layout_model(input, memory_format)
+    if model is not None:  # (filled in memory order: PyTorch's empty_like keeps the strides)
+        values = rng.in_memory_order(rng.uniform(source, 0.0, 1.0, (model.size,), dtype), model)
+    else:
+        values = rng.uniform(source, 0.0, 1.0, input.shape, dtype)
+    return _made(values, dtype,
                  requires_grad, device, "rand_like", layout, pin_memory, (input, memory_format))
 
 
@@ -408,7 +421,12 @@ def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
                layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Standard normal samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("randn_like", dtype or input.dtype)
-    return _made(numpy_generator(generator).randn(input.shape, dtype), dtype, requires_grad,
+    source, model = numpy_generator(generator), _layout_model(input, memory_format)
+    if model is not None:  # (a non-contiguous result: PyTorch's one-at-a-time normals)
+        values = rng.in_memory_order(source.normals(model.size).astype(dtype), model)
+    else:
+        values = source.randn(input.shape, dtype)
+    return _made(values, dtype, requires_grad,
                  device, "randn_like", layout, pin_memory, (input, memory_format))
 
 

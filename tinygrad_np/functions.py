@@ -26,6 +26,7 @@ from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
 from tinygrad_np.ops.math import Copysign
 from tinygrad_np.ops.select import Where
+from tinygrad_np.rng import in_memory_order, permuted_dense
 from tinygrad_np.tensor import (
     Axis,
     Size,
@@ -1295,7 +1296,10 @@ def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
     if memory_format is contiguous_format or x._data.flags.c_contiguous and (
             memory_format is None or memory_format is preserve_format):
         return result
-    return Tensor(_laid_out_like(result._data, x._data, memory_format, "randint_like"),
+    values = result._data
+    if (memory_format is None or memory_format is preserve_format) and permuted_dense(x._data):
+        values = in_memory_order(values.reshape(-1), x._data)  # (PyTorch fills memory in order)
+    return Tensor(_laid_out_like(values, x._data, memory_format, "randint_like"),
                   requires_grad=requires_grad)
 
 

@@ -23,7 +23,7 @@ from tinygrad_np.join import cat
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
-from tinygrad_np.rng import number_text, numpy_generator
+from tinygrad_np.rng import drawn_like, filled_in_memory_order, number_text, numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
     _along,
@@ -243,7 +243,13 @@ def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill `input` with 0/1 draws, 1 with probability `p` (a number or a tensor that
     broadcasts to input), in place."""
     probabilities = _probabilities("bernoulli_", p, input.shape)
-    draws = _drawn(numpy_generator(generator), p, probabilities)
+    stream, memory = numpy_generator(generator), input._data
+    if np.ndim(_data(p)) == 0:  # a number p: filled in memory order, as PyTorch
+        single = np.asarray(_data(p), dtype=np.float64)
+        draws = drawn_like(lambda size: _drawn(stream, p, np.broadcast_to(single, size)),
+                           memory, memory.shape)
+    else:
+        draws = _drawn(stream, p, probabilities)
     return input._in_place(_copy_from, draws)
 
 
@@ -254,7 +260,8 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
                            f"lambda={number_text(lambd)}")
-    samples = numpy_generator(generator).exponential_(lambd, input.shape)
+    stream = numpy_generator(generator)
+    samples = filled_in_memory_order(lambda shape: stream.exponential_(lambd, shape), input._data)
     return input._in_place(_copy_from, samples)
 
 
@@ -274,7 +281,8 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
                    "cauchy_": "sigma > 0.0, but found sigma"}[op]
         raise RuntimeError(f"{op} expects {expects}={number_text(value)}")
     try:
-        samples = getattr(numpy_generator(generator), method)(*args, size=input.shape)
+        sampler = getattr(numpy_generator(generator), method)
+        samples = filled_in_memory_order(lambda size: sampler(*args, size=size), input._data)
     except ValueError as error:  # NumPy's check of a parameter (std < 0): PyTorch's class
         raise RuntimeError(f"{op}: {error}") from None
     return input._in_place(_copy_from, shift + scale * samples)
@@ -312,9 +320,11 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
                                    f"([{least}, {full}]), got {bound}")
     stream = numpy_generator(generator)
     if high is None and low == 0:  # random_(): PyTorch's full-range draw
-        samples = stream.random_bits(input.shape, dtype)
+        samples = filled_in_memory_order(lambda shape: stream.random_bits(shape, dtype),
+                                         input._data)
     else:
-        samples = stream.integers_from(low, top - low + 1, input.shape, dtype)
+        samples = filled_in_memory_order(
+            lambda shape: stream.integers_from(low, top - low + 1, shape, dtype), input._data)
     return input._in_place(_copy_from, samples)
 
 

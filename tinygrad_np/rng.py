@@ -385,6 +385,34 @@ def in_memory_order(values: np.ndarray, like: np.ndarray) -> np.ndarray:
     return laid.transpose(np.argsort(order))
 
 
+def permuted_dense(array: np.ndarray) -> bool:
+    """True for a non-contiguous array without overlaps (a transposed, permuted or sliced
+    tensor): PyTorch's `empty_like` keeps the order of its strides, so a `*_like` draw or a
+    dropout mask on it is filled in memory order (dims by decreasing stride)."""
+    if array.flags.c_contiguous:
+        return False
+    steps = [step for step, size in zip(array.strides, array.shape) if size > 1]
+    return all(step > 0 for step in steps) and len(set(steps)) == len(steps)
+
+
+def drawn_like(draw: Callable[[tuple], np.ndarray], like: np.ndarray,
+               shape: tuple[int, ...]) -> np.ndarray:
+    """draw(shape); when `shape` is `like`'s and `like` is a permuted or sliced view, the
+    draws fill like's memory in order, as PyTorch's kernels fill `empty_like(like)`."""
+    if tuple(shape) == like.shape and permuted_dense(like):
+        return in_memory_order(draw((like.size,)), like)
+    return draw(shape)
+
+
+def filled_in_memory_order(draw: Callable[[tuple], np.ndarray], target: np.ndarray
+                           ) -> np.ndarray:
+    """draw(shape) for an in-place fill of `target`: a non-contiguous one (a view) receives
+    the draws in its memory order, as PyTorch's kernels visit it."""
+    if target.flags.c_contiguous:
+        return draw(target.shape)
+    return in_memory_order(draw((target.size,)), target)
+
+
 def as_stream(source: Any) -> Stream:
     """A NumPy Generator (or bit generator) given as `generator=` seen as a Stream drawing its
     words from it (a 64-bit bit generator's low 32 bits)."""

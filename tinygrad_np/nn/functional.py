@@ -665,14 +665,16 @@ def refuse_scaling(x: Tensor, p: float) -> np.dtype:
 
 def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) -> Tensor:
     """x times a mask of 1/(1-p) (kept, probability 1 - p) and 0, drawn from the library
-    generator; the mask is a constant of the graph (dx = g * mask). An integer or bool x
+    generator (in x's memory order, as PyTorch's empty_like(x).bernoulli_); the mask is a
+    constant of the graph (dx = g * mask). An integer or bool x
     gives zeros of its dtype for p = 1 (or an empty x), else PyTorch's RuntimeError."""
     dtype = x.dtype if x.dtype.kind == "f" else refuse_scaling(x, p)
     if p == 1 or x.dtype.kind != "f":
         mask = np.zeros(mask_shape, dtype=dtype)
     else:
-        mask = generator().bernoulli(1 - p, mask_shape).astype(dtype)  # (PyTorch's bernoulli_
-        mask /= dtype.type(1 - p)  # (1 - p), then div_(1 - p))
+        mask = rng.drawn_like(lambda shape: generator().bernoulli(1 - p, shape), x._data,
+                              mask_shape).astype(dtype)  # (PyTorch's bernoulli_(1 - p),
+        mask /= dtype.type(1 - p)  # then div_(1 - p))
     return x.mul_(mask) if inplace else x * mask
 
 

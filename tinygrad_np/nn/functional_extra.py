@@ -14,7 +14,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
-from tinygrad_np.rng import generator
+from tinygrad_np.rng import drawn_like, generator
 from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
 # PyTorch's alpha_dropout constant: -SELU's negative saturation value, SELU_SCALE * SELU_ALPHA
@@ -118,7 +118,8 @@ def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A0
         raise TensorError(f"Feature dropout requires at least 2 dimensions in the input ({op}: "
                           f"input of shape {x.shape})")
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
-    keep = generator().bernoulli(1 - p, shape).astype(dtype)
+    keep = drawn_like(lambda size: generator().bernoulli(1 - p, size), x._data, shape
+                      ).astype(dtype)
     a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
     shift = ((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(dtype)
     scale = (keep * a).astype(dtype)

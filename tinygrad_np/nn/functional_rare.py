@@ -134,10 +134,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
         raise DtypeError("Exponential distribution is a continuous probability distribution. "
                          f"dtype must be a floating point (gumbel_softmax: logits of shape "
                          f"{logits.shape} have dtype {logits.dtype})")
-    uniform = numpy_generator(None).random(logits.shape)
-    with np.errstate(divide="ignore"):
-        gumbels = -np.log(-np.log(uniform))  # uniform 0 gives -inf: probability 0 there
-    gumbels = gumbels.astype(logits.dtype)
+    exponentials = numpy_generator(None).exponential_(1.0, logits.shape).astype(logits.dtype)
+    with np.errstate(divide="ignore"):  # (PyTorch's -empty_like(logits).exponential_().log())
+        gumbels = -np.log(exponentials)
     soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return soft

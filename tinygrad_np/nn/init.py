@@ -83,6 +83,11 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     return tensor
 
 
+def _memory(tensor: Any) -> np.ndarray:
+    """The array an init function fills (a Tensor's, or the NumPy array given)."""
+    return tensor if isinstance(tensor, np.ndarray) else tensor._data
+
+
 def _generator(generator: Any) -> rng.Stream:
     """The generator to draw from: the library's, or a tg.Generator's, or the given one."""
     return rng.numpy_generator(generator)
@@ -121,7 +126,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
     """Fill with values drawn uniformly from [a, b)."""
     _float_only(tensor, "uniform_")
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
-    return _fill(tensor, rng.uniform(_generator(generator), a, b, tensor.shape, dtype))
+    source = _generator(generator)
+    return _fill(tensor, rng.filled_in_memory_order(  # (a view: in its memory order)
+        lambda shape: rng.uniform(source, a, b, shape, dtype), _memory(tensor)))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
@@ -130,7 +137,11 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     _float_only(tensor, "normal_")
     _check_std(std)
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
-    return _fill(tensor, _generator(generator).randn(tensor.shape, dtype, mean, std))
+    source, memory = _generator(generator), _memory(tensor)
+    if memory.flags.c_contiguous:
+        return _fill(tensor, source.randn(tensor.shape, dtype, mean, std))
+    values = (source.normals(memory.size) * std + mean).astype(dtype)  # (PyTorch's normal_ of
+    return _fill(tensor, rng.in_memory_order(values, memory))  # a view: one at a time)
 
 
 def _check_std(std: float) -> None:
@@ -156,13 +167,22 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     def normal_cdf(z: float) -> float:  # (PyTorch's expression)
         return (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0
 
-    draw, shape = _generator(generator), tensor.shape
+    draw, memory = _generator(generator), _memory(tensor)
     kind = tensor.dtype if tensor.dtype.kind == "f" else np.dtype(np.float64)
+
+    def normals() -> np.ndarray:  # (a view's in its memory order, one at a time: normal_'s)
+        if memory.flags.c_contiguous:
+            return draw.randn(memory.shape, kind, mean, std)
+        return rng.in_memory_order((draw.normals(memory.size) * std + mean).astype(kind), memory)
+
+    def uniforms(low: float, high: float) -> np.ndarray:
+        return rng.filled_in_memory_order(lambda size: draw.rand(size, kind, low, high), memory)
+
     if normal_cdf((b - mean) / std) - normal_cdf((a - mean) / std) > 0.3:
         low, high = float(kind.type(a)), float(kind.type(b))
-        result = draw.randn(shape, kind, mean, std)
+        result = normals()
         while (outside := (result < low) | (result > high)).any():
-            result = np.where(outside, draw.randn(shape, kind, mean, std), result)
+            result = np.where(outside, normals(), result)
         return _fill(tensor, result)
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
@@ -173,12 +193,12 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
     def accepted(values: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
-            return np.log(draw.rand(shape, kind)) > log_density(values)
+            return np.log(uniforms(0.0, 1.0)) > log_density(values)
 
-    result = draw.rand(shape, kind, a, b)
+    result = uniforms(a, b)
     pending = accepted(result)
     while pending.any():
-        candidates = draw.rand(shape, kind, a, b)
+        candidates = uniforms(a, b)
         result = np.where(pending, candidates, result)
         pending = np.where(pending, accepted(candidates), pending)
     return _fill(tensor, result)
