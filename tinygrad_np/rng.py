@@ -123,6 +123,15 @@ def _box_muller_pair(u1: float, u2: float) -> tuple[float, float]:
     return radius * math.cos(theta), radius * math.sin(theta)
 
 
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") of keys in [0, 2**32), as radix passes over 16-bit
+    digits (NumPy's stable sort of uint16 is a radix sort: 30x faster than of int64)."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if keys.size and keys.max() > 0xFFFF:
+        order = order[np.argsort((keys[order] >> 16).astype(np.uint16), kind="stable")]
+    return order
+
+
 def _swaps_applied(offsets: np.ndarray, n: int) -> np.ndarray:
     """arange(n) after swapping i with target[i] = i + offsets[i] for i = 0 .. n - 2 in turn,
     without a loop: the value that step i takes from its target is the one the last earlier
@@ -134,7 +143,7 @@ def _swaps_applied(offsets: np.ndarray, n: int) -> np.ndarray:
         return index
     target = index.copy()
     target[:n - 1] += offsets
-    by_target = np.lexsort((index, target))  # equal targets together, steps in order
+    by_target = _stable_order(target)  # equal targets together, steps in order
     sorted_target = target[by_target]
     repeat = np.r_[False, sorted_target[1:] == sorted_target[:-1]]
     previous_same = np.full(n, -1)  # the last earlier step with the same target
