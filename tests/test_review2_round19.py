@@ -26,3 +26,14 @@ def test_randperm_values_and_speed():
     perm = tg.randperm(60000).numpy()
     assert time.perf_counter() - start < 0.5
     assert np.array_equal(np.sort(perm), np.arange(60000))
+
+
+def test_uniform_rounding_up_to_high_gives_low_as_pytorch():
+    tg.manual_seed(0)
+    values = tg.rand(1000, dtype=tg.float16).numpy()
+    # torch.manual_seed(0); torch.rand(1000, dtype=torch.float16)[[337, 385]] -> 0., 0.
+    assert values[337] == 0 and values[385] == 0
+    tg.manual_seed(0)
+    narrow = tg.empty(8).uniform_(1.0, 1.0000005).tolist()
+    assert narrow == [1.000000238418579, 1.0000003576278687, 1.0, 1.0000001192092896,
+                      1.0000001192092896, 1.0000003576278687, 1.000000238418579, 1.0]

@@ -646,7 +646,7 @@ def number_text(value: Any) -> str:
 
 def uniform(generator: Stream, low: float, high: float, shape: Any, dtype: Any) -> np.ndarray:
     """Samples of U[low, high) in `dtype`, as PyTorch's uniform_ draws them; one that rounds
-    up to `high` becomes the largest value below it (the interval is half-open)."""
+    up to `high` becomes `low`, as PyTorch's (the interval is half-open)."""
     if not high >= low:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={number_text(low)} > to={number_text(high)}")
@@ -656,7 +656,7 @@ def uniform(generator: Stream, low: float, high: float, shape: Any, dtype: Any) 
             raise RuntimeError(f"{name} is out of bounds for {dtype}")
     values = generator.rand(shape, dtype, low, high)
     if dtype.kind == "f" and high > low:
-        np.minimum(values, np.nextafter(dtype.type(high), dtype.type(low)), out=values)
+        values[values == dtype.type(high)] = dtype.type(low)
     return values
 
 
