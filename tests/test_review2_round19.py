@@ -37,3 +37,9 @@ def test_uniform_rounding_up_to_high_gives_low_as_pytorch():
     narrow = tg.empty(8).uniform_(1.0, 1.0000005).tolist()
     assert narrow == [1.000000238418579, 1.0000003576278687, 1.0, 1.0000001192092896,
                       1.0000001192092896, 1.0000003576278687, 1.000000238418579, 1.0]
+
+
+def test_float16_randn_tail_block_as_pytorch():
+    tg.manual_seed(0)
+    # torch.manual_seed(0); torch.randn(17, dtype=torch.float16)[-3:]
+    assert tg.randn(17, dtype=tg.float16)[-3:].tolist() == [1.5859375, 0.9462890625, -0.84375]

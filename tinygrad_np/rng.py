@@ -255,7 +255,7 @@ class Stream:
         """PyTorch's normal_fill of 16 or more values, written into `out` (a flat array) a
         chunk at a time (its temporaries stay small): the uniforms drawn in order, blocks of
         16 transformed, and when the size is not a multiple of 16, 16 more uniforms drawn
-        for the last 16 values."""
+        for the last 16 values (float16: only the 16, as PyTorch's; float32 arithmetic)."""
         kind = np.float32 if out.dtype.itemsize <= 4 else np.float64
         count = out.size
         whole = count - count % 16
@@ -264,7 +264,8 @@ class Stream:
             uniforms = self.unit(stop - start, out.dtype).astype(kind)
             out[start:stop] = self._box_muller(uniforms, kind, mean, std)
         if count % 16:
-            self.unit(count % 16, out.dtype)  # (drawn, then overwritten, as PyTorch's)
+            if out.dtype != np.float16:
+                self.unit(count % 16, out.dtype)  # (drawn, then overwritten, as PyTorch's)
             uniforms = self.unit(16, out.dtype).astype(kind)
             out[count - 16:] = self._box_muller(uniforms, kind, mean, std)
 
