@@ -43,3 +43,18 @@ def test_float16_randn_tail_block_as_pytorch():
     tg.manual_seed(0)
     # torch.manual_seed(0); torch.randn(17, dtype=torch.float16)[-3:]
     assert tg.randn(17, dtype=tg.float16)[-3:].tolist() == [1.5859375, 0.9462890625, -0.84375]
+
+
+def test_float16_dropout_scales_in_float_as_pytorch():
+    tg.manual_seed(0)
+    out = tg.nn.functional.dropout(tg.ones(4, dtype=tg.float16), 0.3)
+    # torch: [0.0, 0.0, 1.4287109375, 0.0] (the mask divided by 1 - p in float, then half)
+    assert out.tolist() == [0.0, 0.0, 1.4287109375, 0.0]
+
+
+def test_native_dropout_draws_pytorch_mask():
+    tg.manual_seed(0)
+    out, mask = tg.native_dropout(tg.ones(6, dtype=tg.float64, requires_grad=True), 0.3, True)
+    assert mask.tolist() == [False, False, True, False, True, False]
+    assert out.tolist() == [0.0, 0.0, 1 / 0.7, 0.0, 1 / 0.7, 0.0]
+    out.sum().backward()

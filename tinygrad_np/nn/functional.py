@@ -671,8 +671,10 @@ def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) ->
     if p == 1 or x.dtype.kind != "f":
         mask = np.zeros(mask_shape, dtype=dtype)
     else:
-        mask = generator().bernoulli(1 - p, mask_shape).astype(dtype)  # (PyTorch's bernoulli_
-        mask /= dtype.type(1 - p)  # (1 - p), then div_(1 - p))
+        kind = np.dtype(np.float32) if dtype.itemsize < 4 else dtype  # (a half: in float)
+        mask = generator().bernoulli(1 - p, mask_shape).astype(kind)  # (PyTorch's bernoulli_
+        mask /= kind.type(1 - p)  # (1 - p), then div_(1 - p))
+        mask = mask.astype(dtype, copy=False)
     return x.mul_(mask) if inplace else x * mask
 
 
