@@ -58,3 +58,14 @@ def test_native_dropout_draws_pytorch_mask():
     assert mask.tolist() == [False, False, True, False, True, False]
     assert out.tolist() == [0.0, 0.0, 1 / 0.7, 0.0, 1 / 0.7, 0.0]
     out.sum().backward()
+
+
+def test_gumbel_softmax_draws_pytorch_noise():
+    tg.manual_seed(0)
+    hard = tg.nn.functional.gumbel_softmax(tg.zeros(3, 4), hard=True)
+    assert hard.argmax(-1).tolist() == [2, 2, 3]  # torch.manual_seed(0), the same call
+    tg.manual_seed(0)
+    soft = tg.nn.functional.gumbel_softmax(tg.zeros(2, 3)).numpy()
+    torch_soft = [[0.10465075820684433, 0.2984018325805664, 0.5969474911689758],
+                  [0.19737733900547028, 0.4831247329711914, 0.3194979429244995]]
+    np.testing.assert_allclose(soft, torch_soft, rtol=1e-6)
