@@ -69,3 +69,13 @@ def test_gumbel_softmax_draws_pytorch_noise():
     torch_soft = [[0.10465075820684433, 0.2984018325805664, 0.5969474911689758],
                   [0.19737733900547028, 0.4831247329711914, 0.3194979429244995]]
     np.testing.assert_allclose(soft, torch_soft, rtol=1e-6)
+
+
+def test_cauchy_and_geometric_distributions_draw_as_pytorch():
+    tg.manual_seed(0)
+    cauchy = tg.distributions.Cauchy(0.0, 1.0).sample((3,)).tolist()
+    np.testing.assert_allclose(cauchy, [10.597729682922363, 0.7647672891616821,
+                                        -0.12829934060573578], rtol=1e-6)
+    tg.manual_seed(0)
+    geometric = tg.distributions.Geometric(tg.tensor([0.3])).sample((5,)).flatten().tolist()
+    assert geometric == [1.0, 0.0, 6.0, 5.0, 3.0]
