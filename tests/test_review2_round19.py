@@ -79,3 +79,10 @@ def test_cauchy_and_geometric_distributions_draw_as_pytorch():
     tg.manual_seed(0)
     geometric = tg.distributions.Geometric(tg.tensor([0.3])).sample((5,)).flatten().tolist()
     assert geometric == [1.0, 0.0, 6.0, 5.0, 3.0]
+
+
+def test_randint_32_bit_remainder_keeps_pytorch_values():
+    tg.manual_seed(1)  # torch.manual_seed(1), the same three calls
+    assert tg.randint(-5, 7, (6,)).tolist() == [-4, 6, -5, 3, 2, -4]
+    assert tg.randint(0, 2**40, (3,)).tolist() == [876169207429, 340316410816, 620178591873]
+    assert tg.randint(0, 300, (4,), dtype=tg.int16).tolist() == [16, 143, 13, 240]

@@ -312,8 +312,11 @@ class Stream:
         wide = span >= 2**32 and (dtype in (np.int64, np.float64, np.float32)
                                   or dtype.name == "bfloat16")
         raw = self.words64(count) if wide else self.words(count)
-        values = (raw % np.uint64(span)).astype(np.int64) + np.int64(low)
-        return values.astype(dtype).reshape(shape)
+        if span < 2**32:  # (a 32-bit remainder: twice as fast)
+            raw = raw.astype(np.uint32)
+        values = (raw % raw.dtype.type(span)).astype(np.int64)
+        values += np.int64(low)
+        return values.astype(dtype, copy=False).reshape(shape)
 
     def random_bits(self, shape: Any, dtype: Any) -> np.ndarray:
         """random_() with no bounds: [0, 2**mantissa] for a float, [0, max] for an integer
