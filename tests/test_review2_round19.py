@@ -86,3 +86,10 @@ def test_randint_32_bit_remainder_keeps_pytorch_values():
     assert tg.randint(-5, 7, (6,)).tolist() == [-4, 6, -5, 3, 2, -4]
     assert tg.randint(0, 2**40, (3,)).tolist() == [876169207429, 340316410816, 620178591873]
     assert tg.randint(0, 300, (4,), dtype=tg.int16).tolist() == [16, 143, 13, 240]
+
+
+def test_randint_span_from_2_to_the_28_draws_64_bit_words():
+    tg.manual_seed(1)  # torch.manual_seed(1), the same three calls
+    assert tg.randint(0, 2**28, (3,)).tolist() == [256344299, 247206984, 13419401]
+    assert tg.randint(0, 2**30, (2,), dtype=tg.int32).tolist() == [1069620869, 1013994432]
+    assert tg.randint(0, 2**28 - 1, (2,)).tolist() == [128155793, 92688519]

@@ -306,15 +306,12 @@ class Stream:
 
     def integers_from(self, low: int, span: int, shape: Any, dtype: Any = np.int64) -> np.ndarray:
         """random_(low, low + span) / randint: (word % span) + low, the word from random64()
-        when span >= 2**32 (and the dtype is int64 or a float but float16), else random()."""
+        when span >= 2**28 (PyTorch's bound on the modulo's skew, any dtype), else random()."""
         dtype = np.dtype(dtype)
         count = int(np.prod(shape, dtype=np.int64))
-        wide = span >= 2**32 and (dtype in (np.int64, np.float64, np.float32)
-                                  or dtype.name == "bfloat16")
-        raw = self.words64(count) if wide else self.words(count)
-        if span < 2**32:  # (a 32-bit remainder: twice as fast)
-            raw = raw.astype(np.uint32)
-        values = (raw % raw.dtype.type(span)).astype(np.int64)
+        wide = span >= 2**28
+        raw = self.words64(count) if wide else self.words(count).astype(np.uint32)  # (its
+        values = (raw % raw.dtype.type(span)).astype(np.int64)  # remainder: twice as fast)
         values += np.int64(low)
         return values.astype(dtype, copy=False).reshape(shape)
 
