@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from tinygrad_np.errors import TensorError
-from tinygrad_np.factories import rand
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.layers_more import channel_shuffle
 from tinygrad_np.nn.rnn import _gru_step, _lstm_step, _rnn_step
+from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor
 
 _CONVS = {False: (F.conv1d, F.conv2d, F.conv3d),
@@ -141,8 +141,9 @@ def native_dropout(input: Tensor, p: float, train: bool | None) -> tuple[Tensor,
         return input.clone(), input.new_ones(input.shape, dtype=bool)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={1 - p}")
-    mask = rand(*input.shape, dtype=input.dtype) >= p
-    return input * mask * (0.0 if p == 1 else 1 / (1 - p)), mask
+    keep = generator().bernoulli(1 - p, tuple(input.shape))  # (PyTorch's mask.bernoulli_(1 - p))
+    return input * Tensor(keep.astype(input.dtype)) * (0.0 if p == 1 else 1 / (1 - p)), \
+        Tensor(keep)
 
 
 def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002

@@ -93,8 +93,9 @@ class Cauchy(LocScale):
         return Tensor(np.full(self.batch_shape, np.inf, dtype=self.loc.dtype))
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        u = standard_uniform(self._extended_shape(sample_shape), self.loc.dtype)
-        return self.loc + self.scale * (math.pi * (u - 0.5)).tan()
+        shape = tuple(self._extended_shape(sample_shape))  # (PyTorch's cauchy_ draws)
+        eps = Tensor(np.empty(shape, self.loc.dtype)).cauchy_()
+        return self.loc + eps * self.scale
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)

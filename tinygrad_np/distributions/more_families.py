@@ -372,10 +372,10 @@ class Geometric(_ProbsOrLogits):
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        tiny = np.finfo(np.float64).tiny
-        u = np.maximum(rng.generator().random(shape), tiny)
+        dtype = self.probs.dtype  # (PyTorch's: uniform_(tiny, 1) in the dtype of probs)
+        u = rng.uniform(rng.generator(), np.finfo(dtype).tiny, 1.0, shape, dtype)
         with np.errstate(divide="ignore"):
-            draws = np.floor(np.log(u) / np.log1p(-self.probs._data.astype(np.float64)))
+            draws = np.floor(np.log(u) / np.log1p(-self.probs._data))
         return _draw(draws, self._param)
 
     def log_prob(self, value: Tensor) -> Tensor:

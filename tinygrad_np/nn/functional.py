@@ -672,9 +672,11 @@ def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) ->
     if p == 1 or x.dtype.kind != "f":
         mask = np.zeros(mask_shape, dtype=dtype)
     else:
+        kind = np.dtype(np.float32) if dtype.itemsize < 4 else dtype  # (a half: in float)
         mask = rng.drawn_like(lambda shape: generator().bernoulli(1 - p, shape), x._data,
-                              mask_shape).astype(dtype)  # (PyTorch's bernoulli_(1 - p),
-        mask /= dtype.type(1 - p)  # then div_(1 - p))
+                              mask_shape).astype(kind)  # (PyTorch's bernoulli_(1 - p),
+        mask /= kind.type(1 - p)  # then div_(1 - p))
+        mask = mask.astype(dtype, copy=False)
     return x.mul_(mask) if inplace else x * mask
 
 

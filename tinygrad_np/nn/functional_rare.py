@@ -17,7 +17,6 @@ from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
-from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
     _scalar_for,
@@ -134,9 +133,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
         raise DtypeError("Exponential distribution is a continuous probability distribution. "
                          f"dtype must be a floating point (gumbel_softmax: logits of shape "
                          f"{logits.shape} have dtype {logits.dtype})")
-    exponentials = numpy_generator(None).exponential_(1.0, logits.shape).astype(logits.dtype)
-    with np.errstate(divide="ignore"):  # (PyTorch's -empty_like(logits).exponential_().log())
-        gumbels = -np.log(exponentials)
+    noise = Tensor(np.empty(logits.shape, logits.dtype)).exponential_()  # (PyTorch's draws:
+    with np.errstate(divide="ignore"):
+        gumbels = -np.log(noise._data)  # -log of exponential_(); 0 there gives inf)
     soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return soft
