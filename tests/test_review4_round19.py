@@ -32,3 +32,9 @@ def test_grad_output_off_the_path_runs_no_hook():
     y.register_hook(lambda g: log.append("y"))
     g = tg.autograd.grad([y, (w * w).sum()], w)[0]
     assert g.tolist() == [6.0, 8.0] and log == []
+
+
+def test_whole_backward_after_the_reach_filter():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
