@@ -38,3 +38,20 @@ def test_whole_backward_after_the_reach_filter():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_fused_multiply_add_short_cut_for_exact_products(monkeypatch):
+    import numpy as np
+
+    from tinygrad_np import rng
+    index = np.arange(1000, dtype=np.float64)
+    cases = [(0.5, 3.1), (-0.125, -0.0), (2.0 ** -1070, 0.0), (2.0 ** 1014, 1e308), (3.0, -1500.0)]
+    slow = [rng.fused_multiply_add(a, index, c) for a, c in cases]
+    with monkeypatch.context() as patch:  # arange's usual steps: no Dekker split, no np.where
+        patch.setattr(rng.np, "where", None)
+        fast = [rng.fused_multiply_add(a, index, c, 1000) for a, c in cases]
+    for x, y in zip(slow, fast):
+        assert np.array_equal(x.view(np.int64), y.view(np.int64))
+    values = rng.fused_multiply_add(0.1, index, 0.3, 1000)  # 0.1: 53 bits, the exact sum
+    assert np.array_equal(values, rng.fused_multiply_add(0.1, index, 0.3))
+    assert tg.arange(0, 100, 0.5, dtype=tg.float32).tolist() == [i / 2 for i in range(200)]
