@@ -55,3 +55,16 @@ def test_fused_multiply_add_short_cut_for_exact_products(monkeypatch):
     values = rng.fused_multiply_add(0.1, index, 0.3, 1000)  # 0.1: 53 bits, the exact sum
     assert np.array_equal(values, rng.fused_multiply_add(0.1, index, 0.3))
     assert tg.arange(0, 100, 0.5, dtype=tg.float32).tolist() == [i / 2 for i in range(200)]
+
+
+def test_leading_to_on_a_diamond():
+    from tinygrad_np.paths import leading_to
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor(2.0, requires_grad=True)
+    a = x * 2  # off the path to w
+    b = a * w
+    c = (b + a.exp()).sum()
+    needed, reach = leading_to([c], [w])
+    assert needed == {b.grad_fn, c.grad_fn, c.grad_fn.parents[0]}
+    assert a.grad_fn not in needed and id(x) not in reach and id(w) in reach
+    assert tg.autograd.grad(c, w)[0].item() == (a * 1).sum().item()
