@@ -68,3 +68,15 @@ def test_leading_to_on_a_diamond():
     assert needed == {b.grad_fn, c.grad_fn, c.grad_fn.parents[0]}
     assert a.grad_fn not in needed and id(x) not in reach and id(w) in reach
     assert tg.autograd.grad(c, w)[0].item() == (a * 1).sum().item()
+
+
+def test_half_fill_values_round_through_float32():
+    # PyTorch's Half(double) goes through float: 1 + 2**-11 + 2**-40 becomes 1 + 2**-11 in
+    # float32, then the tie rounds to even: 1.0 (a single rounding gives 1 + 2**-10)
+    v = 1 + 2**-11 + 2**-40
+    h = tg.ones(3, dtype=tg.float16)
+    assert tg.full((2,), v, dtype=tg.float16).tolist() == [1.0, 1.0]
+    assert tg.zeros(2, dtype=tg.float16).fill_(v).tolist() == [1.0, 1.0]
+    assert h.masked_fill(tg.tensor([True, False, True]), v).tolist() == [1.0, 1.0, 1.0]
+    assert tg.full_like(h, v).tolist() == [1.0] * 3 and h.clamp(min=v).tolist() == [1.0] * 3
+    assert tg.full((1,), 0.1, dtype=tg.float32).item() == tg.tensor(0.1).item()

@@ -666,6 +666,8 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     if not fits:  # (an OverflowError too, as PyTorch's for an int past int64 and uint64)
         raise IntegerOverflowError(f"{op}: value {value} cannot be converted to {dtype} "
                                    f"without overflow")
+    if dtype == np.float16 and type(value) is float:  # PyTorch's Half(double) goes through
+        return float(np.float32(value))  # float: rounded twice (full, fill_, masked_fill)
     return wrapped_int(value, dtype)
 
 
