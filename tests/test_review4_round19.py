@@ -80,3 +80,14 @@ def test_half_fill_values_round_through_float32():
     assert h.masked_fill(tg.tensor([True, False, True]), v).tolist() == [1.0, 1.0, 1.0]
     assert tg.full_like(h, v).tolist() == [1.0] * 3 and h.clamp(min=v).tolist() == [1.0] * 3
     assert tg.full((1,), 0.1, dtype=tg.float32).item() == tg.tensor(0.1).item()
+
+
+def test_autograd_backward_of_a_retained_input_counts_once():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 3
+    a.retain_grad()
+    tg.autograd.backward([(a * 2).sum(), (a * 3).sum()], inputs=[a])
+    assert a.grad.tolist() == [5.0, 5.0] and x.grad is None
+    b = x * 3
+    tg.autograd.backward([(b * 2).sum(), (b * 3).sum()], inputs=[b])
+    assert b.grad.tolist() == [5.0, 5.0]
