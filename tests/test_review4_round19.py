@@ -91,3 +91,20 @@ def test_autograd_backward_of_a_retained_input_counts_once():
     b = x * 3
     tg.autograd.backward([(b * 2).sum(), (b * 3).sum()], inputs=[b])
     assert b.grad.tolist() == [5.0, 5.0]
+
+
+def test_bernoulli_with_a_tensor_p_fills_a_view_in_memory_order():
+    # PyTorch's bernoulli_(p tensor) draws one number per element of the view's memory, in
+    # order, as for a number p (values checked against torch 2.13, seed 0)
+    tg.manual_seed(0)
+    w = tg.zeros(2, 3)
+    w.t().bernoulli_(tg.full((3, 2), 0.5))
+    tg.manual_seed(0)
+    v = tg.zeros(2, 3)
+    v.bernoulli_(tg.full((2, 3), 0.5))
+    assert w.tolist() == v.tolist()
+    tg.manual_seed(0)
+    u = tg.zeros(2, 3)
+    u.t().bernoulli_(0.5)  # (a number p: float64 draws, a float32 p's are float32)
+    tg.manual_seed(0)
+    assert u.tolist() == tg.zeros(2, 3).bernoulli_(0.5).tolist()
