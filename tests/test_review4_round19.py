@@ -1,5 +1,7 @@
 """Review 4 (session 25): fixes to the merged paths.py / rng / factories changes."""
 
+import pytest
+
 import tinygrad_np as tg
 
 
@@ -108,3 +110,17 @@ def test_bernoulli_with_a_tensor_p_fills_a_view_in_memory_order():
     u.t().bernoulli_(0.5)  # (a number p: float64 draws, a float32 p's are float32)
     tg.manual_seed(0)
     assert u.tolist() == tg.zeros(2, 3).bernoulli_(0.5).tolist()
+
+
+def test_new_tensor_of_an_array_is_one_private_copy():
+    import numpy as np
+    a = np.arange(3.0)
+    x = tg.zeros(2, dtype=tg.float32)
+    t = x.new_tensor(a)
+    a[0] = 9.0
+    assert t.tolist() == [0.0, 1.0, 2.0] and t.dtype == tg.float32
+    assert not np.shares_memory(t.numpy(), a)
+    with pytest.warns(UserWarning, match="copy construct"):
+        u = x.new_tensor(t)
+    t[0] = 5.0
+    assert u.tolist() == [0.0, 1.0, 2.0]
