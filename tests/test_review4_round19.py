@@ -124,3 +124,17 @@ def test_new_tensor_of_an_array_is_one_private_copy():
         u = x.new_tensor(t)
     t[0] = 5.0
     assert u.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_normal_and_trunc_normal_of_a_view_share_one_draw_order():
+    # (values from torch 2.13, seed 0: a view is drawn in its memory order, one at a time)
+    tg.manual_seed(0)
+    w = tg.zeros(4, 6)
+    tg.nn.init.trunc_normal_(w.t(), 0, 1, -0.5, 2)
+    expected = [1.5409960746765137, -0.293428897857666, 0.06271883100271225, 0.5684312582015991]
+    assert w.flatten()[:4].tolist() == pytest.approx(expected, abs=1e-7)
+    tg.manual_seed(0)
+    w = tg.zeros(4, 6)
+    tg.nn.init.normal_(w.t())
+    expected[2] = -2.1787893772125244
+    assert w.flatten()[:4].tolist() == pytest.approx(expected, abs=1e-7)
