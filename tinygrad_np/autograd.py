@@ -48,15 +48,17 @@ _PASS = QuietPass()
 
 def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False,
                   retain_graph: bool | None = None, capture: Any = (),
-                  needed: set | None = None) -> dict[Any, tuple]:
+                  needed: tuple[set, set] | None = None) -> dict[Any, tuple]:
     """The chain rule from `outputs`, seeded with `seeds`. Returns {key: (gradient, owned)}
     for every leaf reached (key: the leaf Tensor) and every node in `capture` (key: the node,
-    with the gradient of its output). Only the rules of `needed` run, unless it is None."""
+    with the gradient of its output). Unless `needed` is None (paths.leading_to's: the nodes
+    to run, the ids of those and the inputs), only its rules run and only its ids are reached."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    pending, captured, previous = {}, {}, _mode.grad  # (grad mode: restored at the end)
-    for output, seed in zip(outputs, seeds):
-        key = output.grad_fn or output
-        pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
+    # (grad mode: restored at the end; an output off every path gets no seed, so no hooks)
+    pending, captured, previous, (needed, reach) = {}, {}, _mode.grad, needed or (None, None)
+    for key, seed in zip([output.grad_fn or output for output in outputs], seeds):
+        if reach is None or id(key) in reach:
+            pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
     # Newest first: a node's consumers were all recorded after it, so when it comes off the
     # heap its gradient is complete. Only nodes a gradient reaches are visited.
@@ -79,7 +81,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
             for observe in observers:  # (its own tuple: one it keeps holds the arrays)
                 observe(node, grad_output, (*grads,))
             for parent, grad in zip(node.parents, grads):
-                if grad is None or parent is None:
+                if grad is None or parent is None or reach is not None and id(parent) not in reach:
                     continue
                 # A node's first gradient at its own shape goes straight in (not owned:
                 # only leaves keep gradients); sums, leaves and unbroadcasting take the call.

@@ -329,9 +329,9 @@ def backward(
     finally:
         _grad_calls.depth -= inputs is not None
     with _GRAD_LOCK:  # as Tensor.backward: a leaf's .grad grows in place
-        for tensor, gradient in zip(targets, found):
-            if gradient is not None:  # (a copy: never the caller's grad_tensors object)
-                _add_to_grad(tensor, gradient, False, create_graph)
+        for tensor, gradient in zip(targets, found):  # (a retained one: grad() filled it)
+            if gradient is not None and not tensor.retains_grad:  # (a copy: never the caller's
+                _add_to_grad(tensor, gradient, False, create_graph)  # grad_tensors object)
     hooks.run_post_accumulate_hooks(  # (the leaves that received a gradient)
         {t: None for t, g in zip(targets, found) if g is not None and t.grad_fn is None}, None)
 

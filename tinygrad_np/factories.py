@@ -265,12 +265,12 @@ def _float_range(start: float, end: float, step: float, dtype: np.dtype) -> np.n
     tasks = min(get_num_threads(), -(-count // 32768)) if count > 32768 else 1
     chunk = -(-count // max(tasks, 1))  # PyTorch's parallel_for: equal chunks per thread
     with np.errstate(over="ignore"):
-        values = fused_multiply_add(step, index, start).astype(accumulate).astype(dtype)
+        values = fused_multiply_add(step, index, start, count).astype(accumulate).astype(dtype)
         for begin in range(0, count, chunk):  # each chunk's vector blocks from its start
             blocked = begin + (min(count - begin, chunk) // (2 * lanes)) * 2 * lanes
             firsts = values[begin:blocked:lanes].astype(np.float64)
             values[begin:blocked] = fused_multiply_add(
-                lane[None, :], step, firsts[:, None]).astype(accumulate).reshape(-1)
+                step, lane[None, :], firsts[:, None], lanes).astype(accumulate).reshape(-1)
     return values
 
 
@@ -517,8 +517,9 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
         index, half = np.arange(steps, dtype=np.float64), steps // 2
         with np.errstate(invalid="ignore", over="ignore"):  # an inf bound: NaN, as PyTorch
             values = np.concatenate([
-                fused_multiply_add(step, index[:half], first).astype(target),
-                fused_multiply_add(-step, steps - 1 - index[half:], last).astype(target)])
+                fused_multiply_add(step, index[:half], first, steps).astype(target),
+                fused_multiply_add(-step, steps - 1 - index[half:], last,
+                                   steps).astype(target)])
     elif target == np.float16 and steps > 1:
         values = _half_linspace(start, end, steps)
     elif target.kind in "iu" and steps > 1:  # float64's values from the truncated bounds

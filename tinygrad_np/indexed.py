@@ -214,12 +214,16 @@ def _probabilities(op: str, p: Any, shape: tuple[int, ...]) -> np.ndarray:
     return probabilities
 
 
-def _drawn(stream: Any, p: Any, probabilities: np.ndarray) -> np.ndarray:
+def _drawn(stream: Any, p: Any, probabilities: np.ndarray, like: Any = None) -> np.ndarray:
     """PyTorch's bernoulli draws, u < p: u in the dtype of a tensor of probabilities (float64
-    for a number p), in the order of the output's elements."""
+    for a number p), in the order of the output's elements (of `like`'s memory, if given)."""
     given = _data(p)
     kind = given.dtype if isinstance(given, np.ndarray) and given.dtype.kind == "f" else np.float64
-    return stream.unit(probabilities.size, kind).reshape(probabilities.shape) < probabilities
+    def draw(shape: tuple) -> np.ndarray:
+        return stream.unit(math.prod(shape), kind).reshape(shape)
+
+    shape = probabilities.shape
+    return (draw(shape) if like is None else drawn_like(draw, like, shape)) < probabilities
 
 
 def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:  # noqa: A002
@@ -243,14 +247,8 @@ def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill `input` with 0/1 draws, 1 with probability `p` (a number or a tensor that
     broadcasts to input), in place."""
     probabilities = _probabilities("bernoulli_", p, input.shape)
-    stream, memory = numpy_generator(generator), input._data
-    if np.ndim(_data(p)) == 0:  # a number p: filled in memory order, as PyTorch
-        single = np.asarray(_data(p), dtype=np.float64)
-        draws = drawn_like(lambda size: _drawn(stream, p, np.broadcast_to(single, size)),
-                           memory, memory.shape)
-    else:
-        draws = _drawn(stream, p, probabilities)
-    return input._in_place(_copy_from, draws)
+    draws = _drawn(numpy_generator(generator), p, probabilities, input._data)  # (a view
+    return input._in_place(_copy_from, draws)  # is filled in its memory order, as PyTorch)
 
 
 def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:  # noqa: A002

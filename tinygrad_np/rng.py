@@ -44,11 +44,17 @@ def _mantissa_bits(dtype: Any) -> int:
     return 53 if np.dtype(dtype).itemsize > 4 else 24
 
 
-def fused_multiply_add(a: Any, b: Any, c: Any) -> np.ndarray:
+def fused_multiply_add(a: Any, b: Any, c: Any, whole_below: int = 0) -> np.ndarray:
     """a * b + c rounded once (C's fma, which PyTorch's compiled kernels use), from the exact
-    product's two halves (Dekker's split) and an exact sum (Knuth's TwoSum) in float64."""
+    product's two halves (Dekker's split) and an exact sum (Knuth's TwoSum) in float64.
+    `whole_below`: b holds whole numbers under it and a is one number, so when a's significant
+    bits and whole_below's fit in 53 every product is exact and a plain a * b + c is the fma."""
     a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
     with np.errstate(all="ignore"):
+        bits = int(abs(math.frexp(a)[0]) * 2.0 ** 53) if whole_below and math.isfinite(a) else 0
+        if whole_below and (bits // (bits & -bits or 1)).bit_length() + whole_below.bit_length(
+                ) <= 53:
+            return a * b + c  # (arange's and float32 linspace's usual case: 10x faster)
         product = a * b
         a_high = a * 134217729.0 - (a * 134217729.0 - a)
         b_high = b * 134217729.0 - (b * 134217729.0 - b)
@@ -60,7 +66,7 @@ def fused_multiply_add(a: Any, b: Any, c: Any) -> np.ndarray:
         sum_error = (product - (total - c_part)) + (c - c_part)
         correction = sum_error + product_error
         exact = np.where(correction == 0, total, total + correction)  # (keeps -0.0)
-    return np.where(np.isfinite(exact), exact, product + c)
+        return np.where(np.isfinite(exact), exact, product + c)  # (overflow: no warning)
 
 
 # Cephes' single-precision log and sin/cos polynomials, which PyTorch's AVX2 normal_ kernel

@@ -666,6 +666,8 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     if not fits:  # (an OverflowError too, as PyTorch's for an int past int64 and uint64)
         raise IntegerOverflowError(f"{op}: value {value} cannot be converted to {dtype} "
                                    f"without overflow")
+    if dtype == np.float16 and type(value) is float:  # PyTorch's Half(double) goes through
+        return float(np.float32(value))  # float: rounded twice (full, fill_, masked_fill)
     return wrapped_int(value, dtype)
 
 
@@ -4986,10 +4988,10 @@ class Tensor:
         if isinstance(data, Tensor):
             from tinygrad_np.factories import copy_construct_warning  # noqa: PLC0415
             copy_construct_warning("tensor.new_tensor")
-        if not isinstance(data, Tensor):  # Python values and arrays: tg.tensor's checks
-            from tinygrad_np.factories import tensor as make  # (300 in int8: PyTorch's error)
-            data = make(data, dtype=self.dtype if dtype is None else dtype)
-        array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
+            array = np.array(data._data, copy=True)
+        else:  # Python values and arrays: tg.tensor's checks (300 in int8: PyTorch's error)
+            from tinygrad_np.factories import tensor as make  # noqa: PLC0415
+            array = make(data, dtype=self.dtype if dtype is None else dtype)._data  # (a copy)
         return self._new("new_tensor", array, dtype, device, requires_grad)
 
     def new(self, *args: Any, device: Any = None) -> Tensor:

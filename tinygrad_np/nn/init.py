@@ -137,11 +137,16 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     _float_only(tensor, "normal_")
     _check_std(std)
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
-    source, memory = _generator(generator), _memory(tensor)
+    return _fill(tensor, _normals(_generator(generator), _memory(tensor), dtype, mean, std))
+
+
+def _normals(source: rng.Stream, memory: np.ndarray, dtype: Any, mean: float, std: float
+             ) -> np.ndarray:
+    """normal_'s values for `memory`; a view's in its memory order, one at a time (PyTorch's
+    normal_ of a non-contiguous tensor)."""
     if memory.flags.c_contiguous:
-        return _fill(tensor, source.randn(tensor.shape, dtype, mean, std))
-    values = (source.normals(memory.size) * std + mean).astype(dtype)  # (PyTorch's normal_ of
-    return _fill(tensor, rng.in_memory_order(values, memory))  # a view: one at a time)
+        return source.randn(memory.shape, dtype, mean, std)
+    return rng.in_memory_order((source.normals(memory.size) * std + mean).astype(dtype), memory)
 
 
 def _check_std(std: float) -> None:
@@ -170,10 +175,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     draw, memory = _generator(generator), _memory(tensor)
     kind = tensor.dtype if tensor.dtype.kind == "f" else np.dtype(np.float64)
 
-    def normals() -> np.ndarray:  # (a view's in its memory order, one at a time: normal_'s)
-        if memory.flags.c_contiguous:
-            return draw.randn(memory.shape, kind, mean, std)
-        return rng.in_memory_order((draw.normals(memory.size) * std + mean).astype(kind), memory)
+    def normals() -> np.ndarray:  # (normal_'s)
+        return _normals(draw, memory, kind, mean, std)
 
     def uniforms(low: float, high: float) -> np.ndarray:
         return rng.filled_in_memory_order(lambda size: draw.rand(size, kind, low, high), memory)
