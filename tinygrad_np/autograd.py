@@ -56,7 +56,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     retain_graph = create_graph if retain_graph is None else retain_graph
     # (grad mode: restored at the end; an output off every path gets no seed, so no hooks)
     pending, captured, previous, (needed, reach) = {}, {}, _mode.grad, needed or (None, None)
-    for key, seed in zip([output.grad_fn or output for output in outputs], seeds):
+    for output, seed in zip(outputs, seeds):
+        key = output.grad_fn or output
         if reach is None or id(key) in reach:
             pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
