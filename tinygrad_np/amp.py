@@ -13,7 +13,7 @@ import functools
 import math
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -135,17 +135,23 @@ AUTOCAST_NAMES = ["is_autocast_enabled", "set_autocast_enabled", "get_autocast_d
 
 class autocast:  # noqa: N801  (PyTorch's name)
     """`with torch.autocast(device_type, dtype=None, enabled=True):` and `@autocast(...)`.
-    Accepted and recorded, but ops keep their inputs' dtype (see the module doc)."""
+    Accepted and recorded, but ops keep their inputs' dtype (see the module doc). As
+    PyTorch's, a CPU region asking for a dtype other than bfloat16 or float16 warns and is
+    disabled."""
 
-    def __init__(self, device_type: str = "cuda", dtype: Any = None, enabled: bool = True,
+    def __init__(self, device_type: str, dtype: Any = None, enabled: bool = True,
                  cache_enabled: bool | None = None) -> None:
         if not isinstance(device_type, str):
-            raise TypeError(f"autocast: device_type must be a str such as 'cpu' or 'cuda', "
-                            f"got {type(device_type).__name__}")
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
-        self._enabled = _usable("autocast", device_type, enabled)
         # PyTorch's: the device's autocast dtype when none is given (bfloat16 on the CPU)
         self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
+        self._enabled = _usable("autocast", device_type, enabled)
+        if self._enabled and not _cpu_autocast_dtype(self.fast_dtype):
+            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
+                          "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
+                          "torch.float16 currently.", UserWarning, stacklevel=2)
+            self._enabled = False
 
     def __enter__(self) -> autocast:
         _state.saved.append((self.device, _state.enabled.get(self.device, False),
@@ -155,11 +161,17 @@ class autocast:  # noqa: N801  (PyTorch's name)
             _state.dtypes[self.device] = _recorded(self.fast_dtype)
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: Any) -> bool:
         device, _state.enabled[device], _state.dtypes[device] = _state.saved.pop()
-        return None
+        return False
 
     def __call__(self, func: Callable) -> Callable:
+        if not callable(func):
+            raise TypeError(f"autocast()(func) requires a callable, but got "
+                            f"{type(func).__name__}. Did you mean to use autocast as a context "
+                            "manager? For example:\n    with torch.autocast(device_type=...):\n"
+                            "        output = model(input)")
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self:
@@ -167,64 +179,103 @@ class autocast:  # noqa: N801  (PyTorch's name)
         return wrapper
 
 
+def _cpu_autocast_dtype(dtype: Any) -> bool:
+    """Whether a CPU autocast region may name `dtype` (PyTorch's bfloat16 and float16)."""
+    if isinstance(dtype, MissingDtype):
+        return dtype is bfloat16
+    try:
+        return np.dtype(dtype) == np.float16
+    except TypeError:
+        return False
+
+
+def _float32(value: float) -> float:
+    """`value` rounded to float32, as PyTorch keeps a GradScaler's scale (a float32 tensor);
+    past float32's range, inf."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(value))
+
+
 class GradScaler:
     """PyTorch's loss scaler: `scaler.scale(loss).backward(); scaler.step(opt);
     scaler.update()`. Disabled (every method a pass-through, get_scale() 1.0) when
-    `enabled=False` or the device is not the CPU."""
+    `enabled=False` or the device is not the CPU. The scale is held in float32 from the
+    first `scale()` on, and grows and backs off in float32, as PyTorch's."""
 
     def __init__(self, device: str = "cuda", init_scale: float = 2.0**16,
                  growth_factor: float = 2.0, backoff_factor: float = 0.5,
                  growth_interval: int = 2000, enabled: bool = True) -> None:
         self._enabled = _usable("GradScaler", device, enabled)
-        if self._enabled and not (growth_factor > 1.0 and 0 < backoff_factor < 1.0):
-            raise TensorError(f"GradScaler: need growth_factor > 1 and 0 < backoff_factor < 1, "
-                              f"got {growth_factor} and {backoff_factor}")
+        if self._enabled and growth_factor <= 1.0:  # PyTorch's checks: asserts
+            raise AssertionError("The growth factor must be > 1.0.")
+        if self._enabled and backoff_factor >= 1.0:
+            raise AssertionError("The backoff factor must be < 1.0.")
         self._device = device
-        self._scale, self._growth_factor = float(init_scale), float(growth_factor)
-        self._backoff_factor, self._growth_interval = float(backoff_factor), growth_interval
+        self._init_scale, self._growth_factor = init_scale, growth_factor
+        self._backoff_factor, self._growth_interval = backoff_factor, growth_interval
+        self._scale_value: float | None = None  # float32, made by the first scale()
         self._growth_tracker = 0
-        self._per_optimizer: dict[int, dict[str, Any]] = {}  # id -> stage and found_inf
-        self._scaled = False  # scale() called once (PyTorch's _scale is made lazily there)
+        # id(optimizer) -> stage, found_inf, checked (whether any gradient was inspected)
+        self._per_optimizer: dict[int, dict[str, Any]] = {}
 
     def is_enabled(self) -> bool:
         return self._enabled
 
     def get_scale(self) -> float:
-        return self._scale if self._enabled else 1.0
+        """The scale (init_scale as given until the first scale(), then float32)."""
+        if not self._enabled:
+            return 1.0
+        return self._init_scale if self._scale_value is None else self._scale_value
 
     def get_growth_factor(self) -> float:
         return self._growth_factor
 
+    def set_growth_factor(self, new_factor: float) -> None:
+        self._growth_factor = new_factor
+
     def get_backoff_factor(self) -> float:
         return self._backoff_factor
+
+    def set_backoff_factor(self, new_factor: float) -> None:
+        self._backoff_factor = new_factor
 
     def get_growth_interval(self) -> int:
         return self._growth_interval
 
+    def set_growth_interval(self, new_interval: int) -> None:
+        self._growth_interval = new_interval
+
+    def _get_growth_tracker(self) -> int:
+        return self._growth_tracker if self._enabled else 0
+
     def scale(self, outputs: Any) -> Any:
-        """The outputs (a tensor, or a list/tuple of them) times the scale."""
+        """The outputs times the scale: a tensor, a list/tuple of them (of the same type), or
+        another iterable (a lazy map, as PyTorch's)."""
         if not self._enabled:
             return outputs
-        self._scaled = True
         if isinstance(outputs, Tensor):
-            return outputs * self._scale
-        if isinstance(outputs, (list, tuple)):
-            return type(outputs)(self.scale(output) for output in outputs)
-        raise TypeError(f"GradScaler.scale: expected a Tensor or a list/tuple of Tensors, got "
-                        f"{type(outputs).__name__}")
+            if self._scale_value is None:
+                self._scale_value = _float32(self._init_scale)
+            return outputs * self._scale_value
+        if isinstance(outputs, Iterable):
+            scaled = map(self.scale, outputs)
+            return type(outputs)(scaled) if isinstance(outputs, (list, tuple)) else scaled
+        raise ValueError("outputs must be a Tensor or an iterable of Tensors")
 
     def _check_scaled(self, method: str) -> None:
-        if not self._scaled:  # PyTorch's assert
+        if self._scale_value is None:  # PyTorch's assert
             raise AssertionError(f"Attempted {method} but _scale is None.  This may indicate "
                                  "your script did not use scaler.scale(loss or outputs) "
                                  "earlier in the iteration.")
 
     def _state(self, optimizer: Any) -> dict[str, Any]:
-        return self._per_optimizer.setdefault(id(optimizer), {"stage": "ready",
-                                                              "found_inf": False})
+        return self._per_optimizer.setdefault(
+            id(optimizer), {"stage": "ready", "found_inf": False, "checked": False})
 
     def unscale_(self, optimizer: Any) -> None:
-        """Divide the gradients of `optimizer`'s parameters by the scale (before clipping)."""
+        """Divide the gradients of `optimizer`'s parameters by the scale (before clipping):
+        times float32(1 / scale), as PyTorch's kernel, which looks for inf and NaN in the
+        gradients as they were."""
         if not self._enabled:
             return
         self._check_scaled("unscale_")
@@ -238,12 +289,14 @@ class GradScaler:
                  for parameter in group["params"] if parameter.grad is not None]
         if any(grad.dtype == np.float16 for grad in grads):  # (PyTorch's check and message)
             raise ValueError("Attempting to unscale FP16 gradients.")
+        inverse = _float32(1.0 / self._scale_value)
         found_inf = False
         with no_grad():
             for grad in grads:
-                grad.mul_(1.0 / self._scale)
                 found_inf |= not bool(np.isfinite(grad._data).all())
-        state.update(stage="unscaled", found_inf=found_inf)
+                if inverse != 1.0:
+                    grad.mul_(inverse)
+        state.update(stage="unscaled", found_inf=found_inf, checked=bool(grads))
 
     def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
         """optimizer.step(...) on unscaled gradients, skipped if any is inf or NaN."""
@@ -259,34 +312,49 @@ class GradScaler:
                                "update()")
         if state["stage"] == "ready":
             self.unscale_(optimizer)
+        if not state["checked"]:
+            raise AssertionError("No inf checks were recorded for this optimizer.")
         result = None if state["found_inf"] else optimizer.step(*args, **kwargs)
         state["stage"] = "stepped"
         return result
 
     def update(self, new_scale: float | Tensor | None = None) -> None:
         """Back off the scale after an inf/NaN step, grow it after growth_interval clean
-        steps (or set it to `new_scale`)."""
+        steps (in float32; a growth past float32's range is not taken), or set it to
+        `new_scale` (a float, or a one-element Tensor not requiring grad)."""
         if not self._enabled:
             return
         self._check_scaled("update")
         if new_scale is not None:
-            self._scale = float(new_scale.item() if isinstance(new_scale, Tensor) else new_scale)
-        elif self._per_optimizer:
-            if any(state["found_inf"] for state in self._per_optimizer.values()):
-                self._scale *= self._backoff_factor
+            if isinstance(new_scale, Tensor):
+                if new_scale.numel() != 1 or new_scale.requires_grad:
+                    raise AssertionError("new_scale should be a float or a 1-element "
+                                         "torch.cuda.FloatTensor or torch.FloatTensor with "
+                                         "requires_grad=False.")
+                if new_scale.dim():  # PyTorch copies it into its 0-d scale
+                    raise RuntimeError(f"GradScaler.update: output with shape [] doesn't match "
+                                       f"the broadcast shape {list(new_scale.shape)}")
+                new_scale = new_scale.item()
+            self._scale_value = _float32(new_scale)
+        else:
+            checked = [state for state in self._per_optimizer.values() if state["checked"]]
+            if not checked:
+                raise AssertionError("No inf checks were recorded prior to update.")
+            if any(state["found_inf"] for state in checked):
+                self._scale_value = _float32(self._scale_value * self._backoff_factor)
+                self._growth_tracker = 0
+            elif self._growth_tracker + 1 == self._growth_interval:
+                grown = _float32(self._scale_value * self._growth_factor)
+                self._scale_value = grown if math.isfinite(grown) else self._scale_value
                 self._growth_tracker = 0
             else:
                 self._growth_tracker += 1
-                if self._growth_tracker == self._growth_interval:
-                    grown = self._scale * self._growth_factor
-                    self._scale = grown if math.isfinite(grown) else self._scale
-                    self._growth_tracker = 0
         self._per_optimizer.clear()
 
     def state_dict(self) -> dict[str, Any]:
         if not self._enabled:
             return {}
-        return {"scale": self._scale, "growth_factor": self._growth_factor,
+        return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
                 "backoff_factor": self._backoff_factor,
                 "growth_interval": self._growth_interval,
                 "_growth_tracker": self._growth_tracker}
@@ -295,12 +363,14 @@ class GradScaler:
         if not self._enabled:
             return
         if not state_dict:
-            raise RuntimeError("GradScaler.load_state_dict: the state dict is empty (it came "
-                               "from a disabled GradScaler)")
-        self._scale = float(state_dict["scale"])
-        self._growth_factor = float(state_dict["growth_factor"])
-        self._backoff_factor = float(state_dict["backoff_factor"])
-        self._growth_interval = int(state_dict["growth_interval"])
+            raise RuntimeError("The source state dict is empty, possibly because it was saved "
+                               "from a disabled instance of GradScaler.")
+        self._init_scale = state_dict["scale"]
+        if self._scale_value is not None:
+            self._scale_value = _float32(state_dict["scale"])
+        self._growth_factor = state_dict["growth_factor"]
+        self._backoff_factor = state_dict["backoff_factor"]
+        self._growth_interval = state_dict["growth_interval"]
         self._growth_tracker = int(state_dict["_growth_tracker"])
 
 
