@@ -234,3 +234,361 @@ def test_autocast_arguments(lib):
     region = lib.autocast("cpu")
     region.__enter__()
     assert region.__exit__(None, None, None) is False
+
+
+# ---------------------------------------------------------------- optimizers: the grid
+
+SHAPES = [(3, 4), (4,), (2, 2), (5,)]  # the third never has a gradient; the fourth joins late
+
+OPTIMIZERS = [
+    ("SGD", {"lr": 0.05}, {}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9}, {"momentum": 0.5}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3}, {}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}, {}),
+    ("SGD", {"lr": "tensor", "momentum": 0.9, "maximize": True}, {}),
+    ("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}, {"lr": 0.02}),
+    ("Adam", {"lr": "tensor", "maximize": True, "foreach": False}, {}),
+    ("Adam", {"lr": 0.01, "foreach": True, "fused": None}, {}),
+    ("AdamW", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1, "maximize": True}, {}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.9}, {}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "weight_decay": 0.1, "maximize": True}, {}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1,
+                 "weight_decay": 0.1}, {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1, "maximize": True}, {}),
+    ("Adamax", {"lr": 0.01, "weight_decay": 0.1}, {}),
+    ("NAdam", {"lr": 0.01, "momentum_decay": 0.01, "weight_decay": 0.1}, {}),
+    ("NAdam", {"lr": 0.01, "decoupled_weight_decay": True, "weight_decay": 0.1}, {}),
+    ("RAdam", {"lr": 0.01, "decoupled_weight_decay": True, "weight_decay": 0.1}, {}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}, {}),
+    ("ASGD", {"lr": 0.01, "lambd": 1e-3, "alpha": 0.5, "t0": 5, "weight_decay": 0.1}, {}),
+    ("Rprop", {"lr": 0.01, "etas": (0.4, 1.3), "step_sizes": (1e-4, 0.5), "maximize": True}, {}),
+    ("Adafactor", {"lr": 0.01, "weight_decay": 0.1, "beta2_decay": -0.7}, {}),
+]
+
+
+def _parameters(lib, dtype):
+    rng = np.random.RandomState(0)
+    return [lib.tensor(rng.randn(*shape).astype(dtype), requires_grad=True) for shape in SHAPES]
+
+
+def _gradients(parameters, lib, step):
+    for index, parameter in enumerate(parameters):
+        if index == 2:
+            parameter.grad = None
+            continue
+        values = parameter.detach().numpy().astype(np.float64)
+        gradient = np.sin(values * 1.7 + step) * 1.3 + 0.1 * values * values - 0.05
+        parameter.grad = lib.tensor(gradient.astype(parameter.detach().numpy().dtype))
+
+
+def _optimizer(lib, name, settings, group_settings, parameters):
+    settings = {key: lib.tensor(0.01) if value == "tensor" else value
+                for key, value in settings.items()}
+    groups = [{"params": parameters[:2]}, {"params": [parameters[2]], **group_settings}]
+    return getattr(lib.optim, name)(groups, **settings)
+
+
+def _convert(value, lib):
+    """A state dict's tensors as `lib`'s (PyTorch's 'step' tensors included)."""
+    if isinstance(value, (tg.Tensor, torch.Tensor)):
+        return lib.tensor(value.detach().numpy().copy())
+    if isinstance(value, dict):
+        return {key: _convert(item, lib) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_convert(item, lib) for item in value)
+    if type(value).__name__ == "Step":
+        return lib.tensor(float(value))
+    return value
+
+
+def _optimize(lib, name, settings, group_settings, dtype, resume_from=None):
+    """30 steps; a group added at step 10; with `resume_from` (a library), the state dict at
+    step 13 goes through that library's optimizer into a fresh one of `lib`."""
+    parameters = _parameters(lib, dtype)
+    optimizer = _optimizer(lib, name, settings, group_settings, parameters)
+    for step in range(30):
+        if step == 10:
+            optimizer.add_param_group({"params": [parameters[3]], "lr": 0.003})
+        if step == 13 and resume_from is not None:
+            source_parameters = [resume_from.tensor(p.detach().numpy().copy(), requires_grad=True)
+                                 for p in parameters]
+            source = _optimizer(resume_from, name, settings, group_settings, source_parameters)
+            source.add_param_group({"params": [source_parameters[3]], "lr": 0.003})
+            source.load_state_dict(_convert(optimizer.state_dict(), resume_from))
+            optimizer = _optimizer(lib, name, settings, group_settings, parameters)
+            optimizer.add_param_group({"params": [parameters[3]], "lr": 0.003})
+            optimizer.load_state_dict(_convert(source.state_dict(), lib))
+        _gradients(parameters, lib, step)
+        optimizer.step()
+    return [p.detach().numpy().astype(np.float64) for p in parameters]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", OPTIMIZERS, ids=lambda case: case[0])
+def test_optimizer_grid_matches_torch(case, dtype):
+    reference = _optimize(torch, *case, dtype)
+    tolerance = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 0, "atol": 1e-11}
+    for resume_from in (None, tg, torch):
+        ours = _optimize(tg, *case, dtype, resume_from=resume_from)
+        for mine, theirs in zip(ours, reference):
+            np.testing.assert_allclose(mine, theirs, **tolerance)
+        untouched = _parameters(tg, dtype)[2].detach().numpy()  # it never had a gradient
+        np.testing.assert_array_equal(ours[2], untouched)
+
+
+# ---------------------------------------------------------------- schedulers: the grid
+
+
+def _scheduled_optimizer(lib, name):
+    parameters = [lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)]
+    groups = [{"params": [parameters[0]]}, {"params": [parameters[1]], "lr": 0.05}]
+    if name == "Adam":
+        return lib.optim.Adam(groups, lr=0.1)
+    return lib.optim.SGD(groups, lr=0.1, momentum=0.9)
+
+
+def _schedules(lib, o):
+    s = lib.optim.lr_scheduler
+    return {
+        "StepLR": lambda: s.StepLR(o, step_size=7, gamma=0.5),
+        "MultiStepLR": lambda: s.MultiStepLR(o, milestones=[5, 12, 12, 30], gamma=0.3),
+        "ExponentialLR": lambda: s.ExponentialLR(o, gamma=0.93),
+        "CosineAnnealingLR": lambda: s.CosineAnnealingLR(o, T_max=13, eta_min=0.001),
+        "CosineAnnealingWarmRestarts": lambda: s.CosineAnnealingWarmRestarts(o, 5, 2, 0.002),
+        "CyclicLR": lambda: s.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=[0.1, 0.2],
+                                       step_size_up=3, step_size_down=5, mode="triangular2"),
+        "CyclicLR-exp": lambda: s.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="exp_range",
+                                           gamma=0.95, base_momentum=0.7, max_momentum=0.95),
+        "CyclicLR-fn": lambda: s.CyclicLR(o, 0.01, 0.1, 4, scale_fn=lambda x: 1 / (1 + x),
+                                          scale_mode="iterations"),
+        "OneCycleLR": lambda: s.OneCycleLR(o, max_lr=[0.2, 0.3], total_steps=60,
+                                           anneal_strategy="linear", pct_start=0.4),
+        "OneCycleLR-3": lambda: s.OneCycleLR(o, max_lr=0.2, epochs=6, steps_per_epoch=10,
+                                             three_phase=True, div_factor=10,
+                                             final_div_factor=100),
+        "LinearLR": lambda: s.LinearLR(o, start_factor=0.2, end_factor=1.0, total_iters=9),
+        "ConstantLR": lambda: s.ConstantLR(o, factor=0.25, total_iters=6),
+        "PolynomialLR": lambda: s.PolynomialLR(o, total_iters=30, power=2.0),
+        "LambdaLR": lambda: s.LambdaLR(o, lr_lambda=[lambda e: 0.95**e, lambda e: 1 / (1 + e)]),
+        "MultiplicativeLR": lambda: s.MultiplicativeLR(o, lr_lambda=lambda e: 0.97),
+        "SequentialLR": lambda: s.SequentialLR(
+            o, [s.ConstantLR(o, factor=0.5, total_iters=3), s.StepLR(o, 4, 0.5),
+                s.CosineAnnealingLR(o, T_max=10)], milestones=[4, 20]),
+        "ChainedScheduler": lambda: s.ChainedScheduler(
+            [s.ConstantLR(o, factor=0.1, total_iters=2), s.ExponentialLR(o, gamma=0.9)]),
+    }
+
+
+def _schedule(lib, name, optimizer_name, resume_at=None):
+    optimizer = _scheduled_optimizer(lib, optimizer_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning in the right order of calls
+        scheduler = _schedules(lib, optimizer)[name]()
+        record = []
+        for step in range(50):
+            optimizer.step()
+            scheduler.step()
+            if step == resume_at:
+                saved = scheduler.state_dict()
+                fresh = _scheduled_optimizer(lib, optimizer_name)
+                scheduler = _schedules(lib, fresh)[name]()  # made, then both states loaded
+                fresh.load_state_dict(optimizer.state_dict())
+                scheduler.load_state_dict(saved)
+                optimizer = fresh
+            momenta = [group.get("momentum", group.get("betas", (None,))[0])
+                       for group in optimizer.param_groups]
+            record.append([float(lr) for lr in scheduler.get_last_lr()]
+                          + [float(group["lr"]) for group in optimizer.param_groups]
+                          + [float(m) for m in momenta])
+    return np.array(record)
+
+
+@pytest.mark.parametrize("name", list(_schedules(tg, None)))
+def test_scheduler_grid_matches_torch(name):
+    for optimizer_name in ("SGD", "Adam") if name.startswith(("Cyclic", "OneCycle")) else ("SGD",):
+        reference = _schedule(torch, name, optimizer_name)
+        np.testing.assert_allclose(_schedule(tg, name, optimizer_name), reference, rtol=1e-12,
+                                   atol=1e-15)
+        resumed = _schedule(tg, name, optimizer_name, resume_at=17)
+        np.testing.assert_allclose(resumed, _schedule(torch, name, optimizer_name, resume_at=17),
+                                   rtol=1e-12, atol=1e-15)
+
+
+PLATEAU = [{}, {"mode": "max"}, {"threshold_mode": "abs", "threshold": 0.05},
+           {"mode": "max", "threshold_mode": "abs", "cooldown": 2, "patience": 1},
+           {"factor": 0.5, "patience": 2, "cooldown": 3, "min_lr": [0.01, 0.02]},
+           {"min_lr": 0.03, "factor": 0.3, "patience": 0}, {"eps": 0.05, "factor": 0.5,
+                                                             "patience": 0}]
+METRICS = [1.0, 0.9, 0.95, 0.95, 0.95, 0.89, 0.891, 0.9, 0.9, 0.88, 0.88, 0.88, 0.88, 0.88,
+           0.7, 0.7, 0.71, 0.7, 0.7, 0.7] * 3
+
+
+@pytest.mark.parametrize("settings", PLATEAU)
+def test_reduce_lr_on_plateau_grid_matches_torch(settings):
+    records = []
+    for lib in LIBS:
+        optimizer = _scheduled_optimizer(lib, "SGD")
+        scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **settings)
+        record = []
+        for step, metric in enumerate(METRICS):
+            optimizer.step()
+            scheduler.step(lib.tensor(metric) if step % 2 else metric)
+            if step == 13:
+                saved = scheduler.state_dict()
+                fresh = _scheduled_optimizer(lib, "SGD")
+                fresh.load_state_dict(optimizer.state_dict())
+                scheduler = lib.optim.lr_scheduler.ReduceLROnPlateau(fresh, **settings)
+                scheduler.load_state_dict(saved)
+                optimizer = fresh
+            record.append(scheduler.get_last_lr() + [g["lr"] for g in optimizer.param_groups]
+                          + [scheduler.num_bad_epochs, scheduler.cooldown_counter,
+                             float(scheduler.best)])
+        records.append(np.array(record, dtype=np.float64))
+    np.testing.assert_allclose(records[0], records[1], rtol=1e-12)
+
+
+def test_cosine_warm_restarts_fractional_epochs_match_torch():
+    records = []
+    for lib in LIBS:
+        optimizer = _scheduled_optimizer(lib, "SGD")
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=3,
+                                                                       T_mult=2, eta_min=0.001)
+        record = []
+        for epoch in range(8):
+            for i in range(5):
+                optimizer.step()
+                scheduler.step(epoch + i / 5)
+                record.append(scheduler.get_last_lr() + [scheduler.T_cur, scheduler.T_i])
+        records.append(np.array(record))
+    np.testing.assert_allclose(records[0], records[1], rtol=1e-12)
+
+
+def test_scheduler_warnings_match_torch():
+    for lib in LIBS:
+        optimizer = _scheduled_optimizer(lib, "SGD")
+        scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 2)
+        with pytest.warns(UserWarning, match=r"`lr_scheduler.step\(\)` before `optimizer.step"):
+            scheduler.step()
+        # a GradScaler that skips the first step leaves the optimizer unstepped: the warning
+        p = lib.nn.Parameter(lib.ones(2))
+        optimizer = lib.optim.SGD([p], lr=0.1)
+        scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 1, 0.5)
+        scaler = lib.amp.GradScaler("cpu")
+        scaler.scale((p * float("inf")).sum()).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        with pytest.warns(UserWarning, match="before `optimizer.step"):
+            scheduler.step()
+
+
+# ---------------------------------------------------------------- data: the grid
+
+
+def _tensor_dataset(lib, data, n=10):
+    return data.TensorDataset(lib.arange(n * 2, dtype=lib.float32).reshape(n, 2), lib.arange(n))
+
+
+def _plain(value):
+    """Batches as plain Python, with the container types kept."""
+    if isinstance(value, (tg.Tensor, torch.Tensor)):
+        return ("tensor", str(value.dtype).split(".")[-1], value.tolist())
+    if isinstance(value, dict):
+        return (type(value).__name__, {key: _plain(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_plain(item) for item in value])
+    return value
+
+
+class _Stream:
+    """An IterableDataset body that shards itself with get_worker_info."""
+
+    def __init__(self, data, n):
+        self.data, self.n = data, n
+
+    def __iter__(self):
+        info = self.data.get_worker_info()
+        if info is None:
+            return iter(range(self.n))
+        return iter(range(info.id, self.n, info.num_workers))
+
+    def __len__(self):
+        return self.n
+
+
+def _stream(data, n):
+    return type("Stream", (_Stream, data.IterableDataset), {})(data, n)
+
+
+DATA_CASES = {
+    "batch_size None": lambda L, D: list(D.DataLoader(_tensor_dataset(L, D, 3), batch_size=None)),
+    "drop_last": lambda L, D: list(D.DataLoader(_tensor_dataset(L, D), batch_size=3,
+                                                drop_last=True)),
+    "lengths": lambda L, D: [len(D.DataLoader(_tensor_dataset(L, D), batch_size=3,
+                                              drop_last=drop)) for drop in (True, False)],
+    "batch_sampler": lambda L, D: list(D.DataLoader(_tensor_dataset(L, D),
+                                                    batch_sampler=[[0, 1], [5]])),
+    "BatchSampler": lambda L, D: [list(D.BatchSampler(range(7), 3, drop))
+                                  for drop in (False, True)],
+    "collate dicts": lambda L, D: list(D.DataLoader(
+        [{"x": np.full(2, i, dtype=np.float32), "y": i, "s": f"s{i}", "t": (i, float(i))}
+         for i in range(5)], batch_size=2)),
+    "default_collate": lambda L, D: [D.default_collate(batch) for batch in (
+        [np.float32(1), np.float32(2)], [np.int64(1), np.int64(2)], [True, False], [1, 2.5],
+        [[1, 2], [3, 4]], [(1, "a"), (2, "b")], [L.tensor(1), L.tensor(2)],
+        [np.ones(2, dtype=np.int32), np.zeros(2, dtype=np.int32)])],
+    "default_convert": lambda L, D: D.default_convert(
+        [np.ones(2), np.int64(3), "s", 1.5, {"a": np.zeros(1)}]),
+    "iterable workers": lambda L, D: [list(D.DataLoader(_stream(D, 10), batch_size=3,
+                                                        num_workers=workers))
+                                      for workers in (0, 2)],
+    "iterable lengths": lambda L, D: [len(D.DataLoader(_stream(D, 10), batch_size=3,
+                                                       drop_last=drop)) for drop in (False, True)],
+    "map workers": lambda L, D: list(D.DataLoader(_tensor_dataset(L, D, 7), batch_size=2,
+                                                  num_workers=2)),
+    "datasets": lambda L, D: [
+        (lambda c: [len(c), c[0], c[10], c[-1], c.cumulative_sizes])(
+            D.ConcatDataset([_tensor_dataset(L, D, 10), _tensor_dataset(L, D, 3)])),
+        (lambda s: [len(s), s[1], s[-1]])(D.Subset(_tensor_dataset(L, D), [3, 1, 4])),
+        list(D.ChainDataset([_stream(D, 3), _stream(D, 2)])),
+        (lambda s: [len(s), s[1]])(D.StackDataset(a=_tensor_dataset(L, D, 3), b=[5, 6, 7]))],
+    "random_split": lambda L, D: [
+        [list(part.indices) for part in D.random_split(
+            range(n), lengths, generator=L.Generator().manual_seed(1))]
+        for n, lengths in ((10, [0.3, 0.3, 0.4]), (11, [0.5, 0.5]), (11, [0.1, 0.2, 0.7]),
+                           (10, [3, 7]))],
+    "shuffled order": lambda L, D: [[batch[1].tolist() for batch in D.DataLoader(
+        _tensor_dataset(L, D), batch_size=4, shuffle=True,
+        generator=L.Generator().manual_seed(seed))] for seed in (0, 7)],
+}
+
+
+@pytest.mark.parametrize("name", list(DATA_CASES))
+def test_data_grid_matches_torch(name):
+    import torch.utils.data as torch_data  # noqa: PLC0415
+
+    import tinygrad_np.utils.data as tg_data  # noqa: PLC0415
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _plain(DATA_CASES[name](tg, tg_data)) == _plain(DATA_CASES[name](torch, torch_data))
+
+
+@pytest.mark.parametrize("build", [
+    lambda D, ds: D.DataLoader(ds, sampler=range(10), shuffle=True),
+    lambda D, ds: D.DataLoader(ds, batch_sampler=[[0, 1]], batch_size=2),
+    lambda D, ds: D.DataLoader(ds, batch_sampler=[[0, 1]], shuffle=True),
+    lambda D, ds: D.DataLoader(ds, batch_sampler=[[0, 1]], drop_last=True),
+    lambda D, ds: D.DataLoader(ds, batch_size=None, drop_last=True),
+    lambda D, ds: D.DataLoader(ds, prefetch_factor=2),
+    lambda D, ds: D.DataLoader(ds, persistent_workers=True),
+    lambda D, ds: D.DataLoader(ds, num_workers=-1),
+    lambda D, ds: D.BatchSampler(range(7), 0, False),
+])
+def test_data_loader_misuse_matches_torch(build):
+    import torch.utils.data as torch_data  # noqa: PLC0415
+
+    import tinygrad_np.utils.data as tg_data  # noqa: PLC0415
+    with pytest.raises(ValueError) as theirs:
+        build(torch_data, _tensor_dataset(torch, torch_data))
+    with pytest.raises(ValueError) as ours:
+        build(tg_data, _tensor_dataset(tg, tg_data))
+    assert str(theirs.value).split(" ")[:3] == str(ours.value).split(" ")[:3]
