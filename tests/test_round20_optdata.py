@@ -12,10 +12,14 @@ Kept as tests: the probes that found differences, and a small grid of the ones t
   its ValueError;
 - autocast: `device_type` is required; a non-str is PyTorch's ValueError; a CPU region asking
   for a dtype other than bfloat16/float16 warns and is disabled; `__exit__` returns False.
+- DataLoader workers: NumPy's global generator in a worker is seeded as PyTorch seeds it (a
+  SeedSequence hash of the base seed and the worker id; it was base seed + id), so
+  `np.random` draws in a dataset match PyTorch's with workers.
 """
 
 from __future__ import annotations
 
+import random
 import warnings
 
 import numpy as np
@@ -592,3 +596,46 @@ def test_data_loader_misuse_matches_torch(build):
     with pytest.raises(ValueError) as ours:
         build(tg_data, _tensor_dataset(tg, tg_data))
     assert str(theirs.value).split(" ")[:3] == str(ours.value).split(" ")[:3]
+
+
+# ---------------------------------------------------------------- data: workers' NumPy streams
+
+
+class _Draws:
+    """A map-style dataset whose samples are draws from every global generator."""
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, index):
+        return (index, float(self.lib.rand(1).item()), float(np.random.rand()), random.random())
+
+
+def _draws_per_epoch(lib, data, workers, seeded_generator, persistent=False):
+    lib.manual_seed(11)
+    np.random.seed(5)
+    random.seed(5)
+    generator = lib.Generator().manual_seed(3) if seeded_generator else None
+    loader = data.DataLoader(_Draws(lib), batch_size=2, num_workers=workers, shuffle=True,
+                             generator=generator, persistent_workers=persistent)
+    epochs = [[[column.tolist() for column in batch] for batch in loader] for _ in range(2)]
+    return epochs, lib.rand(1).item(), np.random.rand(), random.random()
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("seeded_generator", [True, False])
+def test_worker_numpy_streams_match_torch(workers, seeded_generator):
+    # PyTorch seeds a worker's NumPy generator with a SeedSequence hash of the base seed and
+    # the worker id (not with base seed + id, which was used here): np.random draws differed
+    import torch.utils.data as torch_data  # noqa: PLC0415
+
+    import tinygrad_np.utils.data as tg_data  # noqa: PLC0415
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's "suggested max number of worker"
+        ours = _draws_per_epoch(tg, tg_data, workers, seeded_generator, persistent=workers == 2)
+        theirs = _draws_per_epoch(torch, torch_data, workers, seeded_generator,
+                                  persistent=workers == 2)
+    assert ours == theirs

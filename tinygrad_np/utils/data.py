@@ -164,7 +164,7 @@ class _Worker:
     def __init__(self, info: WorkerInfo) -> None:
         self.info = info
         self._states: tuple = (_rng.fresh_state(info.seed), random.Random(info.seed).getstate(),
-                               np.random.RandomState(info.seed % 2**32).get_state())
+                               np.random.RandomState(_numpy_seed(info)).get_state())
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
@@ -179,6 +179,14 @@ class _Worker:
             self._states = (_rng.swap_state(caller[0]), random.getstate(), np.random.get_state())
             random.setstate(caller[1])
             np.random.set_state(caller[2])
+
+
+def _numpy_seed(info: WorkerInfo) -> np.ndarray:
+    """The seed PyTorch gives NumPy's global generator in a worker: four words that a
+    SeedSequence hash makes of the worker id and the loader's base seed, so that NumPy's stream
+    is not Python's (both would follow from base seed + id)."""
+    base = info.seed - info.id
+    return np.random.SeedSequence([info.id, base & 0xFFFFFFFF, base >> 32, 0]).generate_state(4)
 
 
 def _worker_copy(dataset: Any) -> Any:
