@@ -19,6 +19,7 @@ Kept as tests: the probes that found differences, and a small grid of the ones t
 
 from __future__ import annotations
 
+import pickle
 import random
 import warnings
 
@@ -639,3 +640,20 @@ def test_worker_numpy_streams_match_torch(workers, seeded_generator):
         theirs = _draws_per_epoch(torch, torch_data, workers, seeded_generator,
                                   persistent=workers == 2)
     assert ours == theirs
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["tg", "torch"])
+def test_grad_scaler_pickles_between_iterations_only(lib):
+    p = lib.nn.Parameter(lib.ones(2))
+    optimizer = lib.optim.SGD([p], lr=0.1)
+    scaler = lib.amp.GradScaler("cpu", init_scale=1000.1, growth_interval=1)
+    scaler.scale((p * 2).sum()).backward()
+    scaler.unscale_(optimizer)
+    with pytest.raises(AssertionError, match="may only be pickled at the beginning"):
+        pickle.dumps(scaler)
+    scaler.step(optimizer)
+    scaler.update()
+    copied = pickle.loads(pickle.dumps(scaler))
+    assert copied.get_scale() == scaler.get_scale() == float(np.float32(1000.1)) * 2
+    with pytest.raises(AssertionError, match="Attempted step but _scale is None"):
+        copied.step(optimizer)  # the copy makes its scale at its first scale()

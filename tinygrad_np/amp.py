@@ -351,6 +351,17 @@ class GradScaler:
                 self._growth_tracker += 1
         self._per_optimizer.clear()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (or deep-copied) between iterations only, as PyTorch's; the copy makes its
+        float32 scale again at its first scale()."""
+        state = self.__dict__.copy()
+        if self._enabled:
+            if self._per_optimizer:
+                raise AssertionError("A GradScaler instance may only be pickled at the beginning "
+                                     "of an iteration, or at the end after scaler.update().")
+            state["_init_scale"], state["_scale_value"] = self.get_scale(), None
+        return state
+
     def state_dict(self) -> dict[str, Any]:
         if not self._enabled:
             return {}
