@@ -14,7 +14,6 @@ from typing import Any as _Any  # noqa: I001
 import inspect as _inspect
 
 import numpy as np
-
 from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
 from tinygrad_np import _decorate, tensor as _tensor_module  # noqa: E402
 from tinygrad_np import indexed as _indexed  # noqa: E402
@@ -258,6 +257,14 @@ from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
 from tinygrad_np import fft, random, signal, special  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
+import warnings as _warnings  # noqa: E402
+
+# NumPy's floating-point warnings raised inside this package (a float16 product past 65504
+# becoming inf, 0 / 0 giving NaN) are silenced, as PyTorch computes such values
+# quietly; a user's own NumPy code keeps its warnings (the filter names this package's modules).
+_warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero|underflow) encountered",
+                         RuntimeWarning, r"tinygrad_np(\.|$)")
+
 globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
 globals().update(linalg.removed_names)  # torch.eig, symeig, lstsq, solve, matrix_rank: refused
 for _name in ("eig", "symeig", "lstsq", "solve"):  # the methods too: the same RuntimeError
