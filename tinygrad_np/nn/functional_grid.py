@@ -12,6 +12,7 @@ a zero gradient.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from typing import Any
 
@@ -20,6 +21,8 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
+from tinygrad_np.join import stack
+from tinygrad_np.ops.sample import CornerSum
 from tinygrad_np.tensor import Tensor
 
 _MODES = ("bilinear", "nearest", "bicubic")
@@ -158,44 +161,50 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     _check(input, grid, mode, padding_mode)
     corners = _corners(align_corners)
     steps = input.shape[:1:-1]  # the sizes along x, y (, z): W, H (, D)
-    pixels = input.movedim(1, -1)  # (N, [D,] H, W, C): a gather gives (N, *grid[1:-1], C)
-    batch = np.arange(input.shape[0]).reshape((-1,) + (1,) * (grid.ndim - 2))
-
-    def gather(index: list[np.ndarray]) -> Tensor:  # index in x, y (, z) order
-        inside = np.logical_and.reduce([(i >= 0) & (i < n) for i, n in zip(index, steps)])
-        where = tuple(np.clip(i, 0, n - 1) for i, n in zip(index, steps))[::-1]
-        values = pixels[(batch, *where)]
-        # masked by where (not by a product): a NaN weight must not reach a pixel's gradient
-        return values if inside.all() else values.where(inside[..., None], 0.0)
-
     position = [_unnormalize(grid[..., k], n, corners) for k, n in enumerate(steps)]
     if mode == "bicubic":  # the 4 x 4 neighbours, each moved inside by the padding mode
         base = [np.floor(p._data) for p in position]
-        weights = [_cubic_weights(p - Tensor(b)) for p, b in zip(position, base)]
-        output: Tensor | None = None
-        for i, j in itertools.product(range(4), range(4)):
-            index = [_pad(Tensor(b + k - 1), n, padding_mode, corners)._data.astype(np.int64)
-                     for b, k, n in zip(base, (i, j), steps)]
-            term = gather(index) * (
-                weights[0][i] * weights[1][j]).unsqueeze(-1)
-            output = term if output is None else output + term
-        return output.movedim(-1, 1)
+        cubic = [_cubic_weights(p - Tensor(b)) for p, b in zip(position, base)]
+        offsets = list(itertools.product(range(4), range(4)))
+        return _corner_sum(input, grid, [
+            [_pad(Tensor(b + k - 1), n, padding_mode, corners)._data.astype(np.int64)
+             for b, k, n in zip(base, (i, j), steps)] for i, j in offsets],
+            [cubic[0][i] * cubic[1][j] for i, j in offsets])
     position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
-        output = gather([np.rint(p._data).astype(np.int64) for p in position])
+        output = _corner_sum(input, grid, [[np.rint(p._data).astype(np.int64) for p in position]],
+                             [Tensor(np.ones(grid.shape[:-1], input.dtype))])
         if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None, and (squared
             # zeros of the grid) a function of the grid, so a double backward reaches it
-            output = output + grid[..., :1].where(np.zeros(1, bool), 0.0) ** 2
-        return output.movedim(-1, 1)
+            output = output + grid[..., 0].where(np.zeros(1, bool), 0.0).unsqueeze(1) ** 2
+        return output
     low = [np.floor(p._data) for p in position]
-    upper = [(p - Tensor(b)).unsqueeze(-1) for p, b in zip(position, low)]
+    upper = [p - Tensor(b) for p, b in zip(position, low)]
     low = [b.astype(np.int64) for b in low]
-    output = None
+    index, weights = [], []
     for corner in itertools.product((0, 1), repeat=len(steps)):
         weight = None
         for k, up in enumerate(corner):
             w = upper[k] if up else 1 - upper[k]
             weight = w if weight is None else weight * w
-        term = gather([b + up for b, up in zip(low, corner)]) * weight
-        output = term if output is None else output + term
-    return output.movedim(-1, 1)
+        index.append([b + up for b, up in zip(low, corner)])
+        weights.append(weight)
+    return _corner_sum(input, grid, index, weights)
+
+
+def _corner_sum(input: Tensor, grid: Tensor, index: list[list[np.ndarray]],  # noqa: A002
+                weights: list[Tensor]) -> Tensor:
+    """sum_k weights[k] * input at the pixels index[k] ((x, y (, z)) arrays of the grid's
+    shape; 0 outside the input), (N, C, *grid.shape[1:-1]): one CornerSum op."""
+    sizes = input.shape[2:]
+    inside = np.stack([np.logical_and.reduce([(i >= 0) & (i < n) for i, n in
+                                              zip(corner, sizes[::-1])]) for corner in index], -1)
+    at = np.stack([np.ravel_multi_index(tuple(np.clip(i, 0, n - 1) for i, n in
+                                              zip(corner[::-1], sizes)), sizes)
+                   for corner in index], -1)
+    batch, points = input.shape[0], math.prod(grid.shape[1:-1])
+    at = at.reshape(batch, points, len(index))
+    output = CornerSum.apply(
+        input, stack(weights, -1).reshape(batch, points, len(index)), at,
+        None if inside.all() else inside.reshape(at.shape))
+    return output.reshape(*input.shape[:2], *grid.shape[1:-1])
