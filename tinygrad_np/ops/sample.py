@@ -30,11 +30,9 @@ class CornerSum(Function):
 
     def forward(ctx, x, weights, at, inside):
         ctx.save_for_backward(x, weights)
-        batch, channels = x.shape[:2]
-        spatial = math.prod(x.shape[2:])
         ctx.inside = None if inside is None else inside[:, None]
-        ctx.flat = at[:, None] + (np.arange(batch * channels) * spatial).reshape(
-            batch, channels, 1, 1)
+        planes = np.arange(math.prod(x.shape[:2])) * math.prod(x.shape[2:])  # (n, c) starts
+        ctx.flat = at[:, None] + planes.reshape(*x.shape[:2], 1, 1)
         values = _read(x, ctx)
         out = values[..., 0] * weights[:, None, :, 0]
         for k in range(1, at.shape[-1]):
@@ -46,8 +44,8 @@ class CornerSum(Function):
         grad = grad_output[..., None]
         grad_x = grad_weights = None
         if ctx.needs_input_grad[0]:
-            spread = grad * weights[:, None]
-            spread = spread if ctx.inside is None else xp.masked(ctx.inside, spread)
+            spread = xp.masked(ctx.inside, grad * weights[:, None]) if ctx.inside is not None \
+                else grad * weights[:, None]
             grad_x = xp.index_add(spread.reshape(-1), ctx.flat.reshape(-1),
                                   (math.prod(x.shape),)).reshape(x.shape)
         if ctx.needs_input_grad[1]:
