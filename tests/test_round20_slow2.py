@@ -319,3 +319,44 @@ def test_group_norm_double_backward_matches_torch():
         results.append((a.grad.numpy(), w.grad.numpy()))
     for mine, theirs in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-10)
+
+
+# ---------------------------------------------------------------- kthvalue / median
+def test_stable_kth_is_the_stable_sorts_pick():
+    from tinygrad_np import cpu_order
+
+    for _ in range(400):
+        shape = tuple(int(n) for n in RNG.integers(1, 7, RNG.integers(1, 4)))
+        data = RNG.integers(0, 3, shape).astype(np.float64)
+        data[RNG.random(shape) < 0.2] = np.nan
+        data[RNG.random(shape) < 0.2] = -0.0
+        if RNG.random() < 0.5:
+            data = RNG.standard_normal(shape)
+        axis = int(RNG.integers(0, len(shape)))
+        k = int(RNG.integers(0, shape[axis]))
+        expected = np.take(np.argsort(data, axis=axis, kind="stable"), [k], axis=axis)
+        np.testing.assert_array_equal(cpu_order.stable_kth(data, axis, k), expected)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape,axis,k", [((6, 30, 8), 1, 4), ((20, 9), 0, 20), ((5, 31), 1, 16)])
+def test_kthvalue_and_median_match_torch(shape, axis, k):
+    x = RNG.standard_normal(shape).astype(np.float32)
+    for fn in (lambda L, t: t.kthvalue(k, axis)[0], lambda L, t: t.median(axis)[0]):
+        _against_torch(fn, (x,))
+    ours, theirs = tg.tensor(x).kthvalue(k, axis), torch.tensor(x).kthvalue(k, axis)
+    np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+    ours, theirs = tg.tensor(x).median(axis), torch.tensor(x).median(axis)
+    np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+
+
+@needs_torch
+def test_kthvalue_and_median_with_ties_and_nan_match_torch():
+    x = RNG.integers(0, 4, (7, 9)).astype(np.float64)
+    x[2, 3] = np.nan
+    for k in (1, 3, 5, 9):
+        ours, theirs = tg.tensor(x).kthvalue(k, 1), torch.tensor(x).kthvalue(k, 1)
+        np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+        np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
+    ours, theirs = tg.tensor(x).median(1), torch.tensor(x).median(1)
+    np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
