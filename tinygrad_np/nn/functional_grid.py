@@ -12,7 +12,6 @@ a zero gradient.
 from __future__ import annotations
 
 import itertools
-import math
 import warnings
 from typing import Any
 
@@ -198,13 +197,11 @@ def _corner_sum(input: Tensor, grid: Tensor, index: list[list[np.ndarray]],  # n
     shape; 0 outside the input), (N, C, *grid.shape[1:-1]): one CornerSum op."""
     sizes = input.shape[2:]
     inside = np.stack([np.logical_and.reduce([(i >= 0) & (i < n) for i, n in
-                                              zip(corner, sizes[::-1])]) for corner in index], -1)
+                                              zip(corner, sizes[::-1])]) for corner in index])
     at = np.stack([np.ravel_multi_index(tuple(np.clip(i, 0, n - 1) for i, n in
                                               zip(corner[::-1], sizes)), sizes)
-                   for corner in index], -1)
-    batch, points = input.shape[0], math.prod(grid.shape[1:-1])
-    at = at.reshape(batch, points, len(index))
-    output = CornerSum.apply(
-        input, stack(weights, -1).reshape(batch, points, len(index)), at,
-        None if inside.all() else inside.reshape(at.shape))
+                   for corner in index])
+    at = at.reshape(len(index), input.shape[0], -1)  # (corner, batch, point)
+    output = CornerSum.apply(input, stack(weights).reshape(at.shape), at,
+                             None if inside.all() else inside.reshape(at.shape))
     return output.reshape(*input.shape[:2], *grid.shape[1:-1])
