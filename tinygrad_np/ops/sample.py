@@ -18,11 +18,12 @@ from tinygrad_np.ops.join import Cat
 
 
 def _read(x, flat: np.ndarray):
-    """x's pixels at every corner, (K, N, C, P): x flattened, with one 0 after it that the
-    corners outside the input read (a gather, no mask)."""
+    """x's pixels at every corner, (K, N, C, P): each (n, c) plane of x flattened, with one 0
+    after it that the corners outside the input read (a gather, no mask)."""
+    planes = x.reshape(*x.shape[:2], -1)
     if xp.is_tensor(x):
-        return Cat.apply(x.reshape(-1), np.zeros(1, x.dtype), 0)[flat]
-    return np.concatenate([x.reshape(-1), np.zeros(1, x.dtype)])[flat]
+        return Cat.apply(planes, np.zeros(x.shape[:2] + (1,), x.dtype), 2).reshape(-1)[flat]
+    return np.concatenate([planes, np.zeros(x.shape[:2] + (1,), x.dtype)], 2).reshape(-1)[flat]
 
 
 class CornerSum(Function):
@@ -33,10 +34,11 @@ class CornerSum(Function):
 
     def forward(ctx, x, weights, at, inside):
         ctx.save_for_backward(x, weights)
-        planes = np.arange(math.prod(x.shape[:2])) * math.prod(x.shape[2:])  # (n, c) starts
+        spatial = math.prod(x.shape[2:])
+        if inside is not None:  # outside: the 0 after the plane (its gradient dropped)
+            at = np.where(inside, at, spatial)
+        planes = np.arange(math.prod(x.shape[:2])) * (spatial + 1)  # (n, c) starts
         ctx.flat = at[:, :, None] + planes.reshape(*x.shape[:2], 1)
-        if inside is not None:  # outside: the 0 after x (and its gradient dropped)
-            ctx.flat[~np.broadcast_to(inside[:, :, None], ctx.flat.shape)] = x.size
         values = _read(x, ctx.flat)
         out = values[0] * weights[0, :, None]
         for k in range(1, len(at)):
@@ -47,9 +49,10 @@ class CornerSum(Function):
         x, weights = ctx.saved_tensors
         grad_x = grad_weights = None
         if ctx.needs_input_grad[0]:
-            size = math.prod(x.shape)
+            padded = (*x.shape[:2], math.prod(x.shape[2:]) + 1)
             grad_x = xp.index_add((grad_output * weights[:, :, None]).reshape(-1),
-                                  ctx.flat.reshape(-1), (size + 1,))[:size].reshape(x.shape)
+                                  ctx.flat.reshape(-1), (math.prod(padded),))
+            grad_x = grad_x.reshape(padded)[..., :-1].reshape(x.shape)
         if ctx.needs_input_grad[1]:
             grad_weights = (grad_output * _read(x, ctx.flat)).sum(2)
         return grad_x, grad_weights, None, None
