@@ -360,3 +360,15 @@ def test_kthvalue_and_median_with_ties_and_nan_match_torch():
         np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
     ours, theirs = tg.tensor(x).median(1), torch.tensor(x).median(1)
     np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+
+
+# ---------------------------------------------------------------- one_hot
+@needs_torch
+@pytest.mark.parametrize("shape,classes", [((256,), 1000), ((4, 5), -1), ((0,), 3), ((2, 0, 3), 4),
+                                           ((), 7)])
+def test_one_hot_matches_torch(shape, classes):
+    ids = RNG.integers(0, 7, shape)
+    ours = tg.nn.functional.one_hot(tg.tensor(ids), classes)
+    theirs = torch.nn.functional.one_hot(torch.tensor(ids), classes)
+    assert ours.dtype == np.int64 and tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
