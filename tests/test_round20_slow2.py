@@ -372,3 +372,19 @@ def test_one_hot_matches_torch(shape, classes):
     theirs = torch.nn.functional.one_hot(torch.tensor(ids), classes)
     assert ours.dtype == np.int64 and tuple(ours.shape) == tuple(theirs.shape)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_scatter_reduce_sums_in_torchs_order(dtype):
+    # member after member (float16 in float32): PyTorch's values bit for bit
+    for _ in range(30):
+        size, count = int(RNG.integers(1, 8)), int(RNG.integers(1, 60))
+        x = (RNG.random((2, size)) * 3).astype(dtype)
+        source = (RNG.random((2, count)) * 10).astype(dtype)
+        index = RNG.integers(0, size, (2, count))
+        for reduce in ("sum", "mean", "amax"):
+            ours = tg.tensor(x).scatter_reduce(1, tg.tensor(index), tg.tensor(source), reduce)
+            theirs = torch.tensor(x).scatter_reduce(1, torch.tensor(index),
+                                                    torch.tensor(source), reduce)
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -24,16 +24,16 @@ def reduceat(ufunc: np.ufunc, x: np.ndarray, starts: np.ndarray) -> np.ndarray:
     longest = int(lengths.max(initial=0))
     if longest > _MOST_MEMBERS or not len(starts):
         return ufunc.reduceat(x, starts, axis=0, dtype=x.dtype)
-    out = x[starts]
-    if (lengths == longest).all():  # bags of one length: each rank one strided view
-        members = x.reshape(len(starts), longest, *x.shape[1:])
+    out = x[starts].astype(np.float32) if x.dtype == np.float16 else x[starts]  # (float16 in
+    if (lengths == longest).all():  # float32, rounded once, as PyTorch) bags of one length:
+        members = x.reshape(len(starts), longest, *x.shape[1:])  # each rank one strided view
         for k in range(1, longest):
             ufunc(out, members[:, k], out=out)
-        return out
-    for k in range(1, longest):
-        live = np.flatnonzero(lengths > k)
-        out[live] = ufunc(out[live], x[starts[live] + k])
-    return out
+    else:
+        for k in range(1, longest):
+            live = np.flatnonzero(lengths > k)
+            out[live] = ufunc(out[live], x[starts[live] + k])
+    return out.astype(x.dtype, copy=False)
 
 
 @xp.quiet  # a product past the dtype's range is inf, silently, as in PyTorch
