@@ -24,9 +24,10 @@ def reduceat(ufunc: np.ufunc, x: np.ndarray, starts: np.ndarray) -> np.ndarray:
     longest = int(lengths.max(initial=0))
     if longest > _MOST_MEMBERS or not len(starts):
         return ufunc.reduceat(x, starts, axis=0, dtype=x.dtype)
-    out = x[starts].astype(np.float32) if x.dtype == np.float16 else x[starts]  # (float16 in
-    if (lengths == longest).all():  # float32, rounded once, as PyTorch) bags of one length:
-        members = x.reshape(len(starts), longest, *x.shape[1:])  # each rank one strided view
+    # float16 reduced in float32 and rounded once, as PyTorch's kernels
+    out = x[starts].astype(np.float32) if x.dtype == np.float16 else x[starts]
+    if (lengths == longest).all():  # segments of one length: each rank one strided view
+        members = x.reshape(len(starts), longest, *x.shape[1:])
         for k in range(1, longest):
             ufunc(out, members[:, k], out=out)
     else:
