@@ -388,3 +388,20 @@ def test_scatter_reduce_sums_in_torchs_order(dtype):
             theirs = torch.tensor(x).scatter_reduce(1, torch.tensor(index),
                                                     torch.tensor(source), reduce)
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("image,grid", [((0, 3, 4, 4), (0, 2, 2, 2)), ((2, 3, 4, 4), (2, 0, 3, 2)),
+                                        ((2, 0, 4, 4), (2, 2, 2, 2)), ((1, 1, 1, 1), (1, 2, 2, 2)),
+                                        ((2, 3, 4, 4, 4), (2, 0, 1, 1, 3))])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_grid_sample_empty_and_single_pixel_shapes(image, grid, mode):
+    if mode == "bicubic" and len(image) == 5:
+        pytest.skip("bicubic is 4-D only")
+    shapes = []
+    for lib in (tg, torch):
+        x, g = lib.ones(image, requires_grad=True), lib.zeros(grid, requires_grad=True)
+        y = lib.nn.functional.grid_sample(x, g, mode=mode, align_corners=False)
+        y.sum().backward()
+        shapes.append((tuple(y.shape), tuple(x.grad.shape), y.detach().numpy().sum()))
+    assert shapes[0] == shapes[1]

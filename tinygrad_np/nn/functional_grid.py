@@ -1,10 +1,11 @@
 """`F.affine_grid` and `F.grid_sample` for 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, as
 PyTorch's (the spatial transformer tutorial's pair). Re-exported by F.
 
-Both are composed from Tensor ops, so the engine gives the gradients: with respect to theta
-(a matmul), the input (the sampled pixels are gathered by indexing, and repeated pixels
-accumulate) and the grid (through the bilinear or bicubic weights; the corners' integer
-positions are constants, as in PyTorch). As PyTorch's, the 'border' and 'reflection' clip
+The engine gives the gradients: with respect to theta (a matmul), the input (the corners'
+pixels are read and their weighted sum taken by one op, ops.sample.CornerSum, whose
+backward adds each corner's share back, repeated pixels accumulating) and the grid (through
+the bilinear or bicubic weights, Tensor ops; the corners' integer positions are constants,
+as in PyTorch). As PyTorch's, the 'border' and 'reflection' clip
 passes no gradient to a coordinate on or past the clip point, and 'nearest' gives the grid
 a zero gradient.
 """
@@ -12,6 +13,7 @@ a zero gradient.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from typing import Any
 
@@ -201,7 +203,8 @@ def _corner_sum(input: Tensor, grid: Tensor, index: list[list[np.ndarray]],  # n
     at = np.stack([np.ravel_multi_index(tuple(np.clip(i, 0, n - 1) for i, n in
                                               zip(corner[::-1], sizes)), sizes)
                    for corner in index])
-    at = at.reshape(len(index), input.shape[0], -1)  # (corner, batch, point)
+    points = math.prod(grid.shape[1:-1])
+    at = at.reshape(len(index), input.shape[0], points)  # (corner, batch, point)
     output = CornerSum.apply(input, stack(weights).reshape(at.shape), at,
                              None if inside.all() else inside.reshape(at.shape))
     return output.reshape(*input.shape[:2], *grid.shape[1:-1])

@@ -20,7 +20,7 @@ from tinygrad_np.ops.join import Cat
 def _read(x, flat: np.ndarray):
     """x's pixels at every corner, (K, N, C, P): each (n, c) plane of x flattened, with one 0
     after it that the corners outside the input read (a gather, no mask)."""
-    planes = x.reshape(*x.shape[:2], -1)
+    planes = x.reshape(*x.shape[:2], math.prod(x.shape[2:]))
     if xp.is_tensor(x):
         return Cat.apply(planes, np.zeros(x.shape[:2] + (1,), x.dtype), 2).reshape(-1)[flat]
     return np.concatenate([planes, np.zeros(x.shape[:2] + (1,), x.dtype)], 2).reshape(-1)[flat]
