@@ -1,5 +1,7 @@
 # ruff: noqa: E501  (the cases are a table: one case per line reads best)
-"""Timing sweep: forward + backward of nn.functional ops and Tensor methods at ordinary sizes.
+"""Timing sweep: forward + backward of nn.functional ops, Tensor methods and layers at
+ordinary sizes, and training-loop pieces (optimizer steps, clip_grad_norm_, a DataLoader
+epoch, default_collate; their state is made once per library and kept between calls).
 
     python benchmarks/sweep.py                 # every case, a Markdown table
     python benchmarks/sweep.py conv pool       # only the cases whose name contains a word
