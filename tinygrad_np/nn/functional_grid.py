@@ -166,14 +166,13 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     if mode == "bicubic":  # the 4 x 4 neighbours, each moved inside by the padding mode
         base = [np.floor(p._data) for p in position]
         cubic = [_cubic_weights(p - Tensor(b)) for p, b in zip(position, base)]
-        offsets = list(itertools.product(range(4), range(4)))
         return _corner_sum(input, grid, [
             [_pad(Tensor(b + k - 1), n, padding_mode, corners)._data.astype(np.int64)
-             for b, k, n in zip(base, (i, j), steps)] for i, j in offsets],
-            [cubic[0][i] * cubic[1][j] for i, j in offsets])
+             for k in range(4)] for b, n in zip(base, steps)],
+            [cubic[0][i] * cubic[1][j] for i, j in itertools.product(range(4), range(4))])
     position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
-        output = _corner_sum(input, grid, [[np.rint(p._data).astype(np.int64) for p in position]],
+        output = _corner_sum(input, grid, [[np.rint(p._data).astype(np.int64)] for p in position],
                              [Tensor(np.ones(grid.shape[:-1], input.dtype))])
         if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None, and (squared
             # zeros of the grid) a function of the grid, so a double backward reaches it
@@ -181,30 +180,34 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
         return output
     low = [np.floor(p._data) for p in position]
     upper = [p - Tensor(b) for p, b in zip(position, low)]
-    low = [b.astype(np.int64) for b in low]
-    index, weights = [], []
+    weights = []
     for corner in itertools.product((0, 1), repeat=len(steps)):
         weight = None
         for k, up in enumerate(corner):
             w = upper[k] if up else 1 - upper[k]
             weight = w if weight is None else weight * w
-        index.append([b + up for b, up in zip(low, corner)])
         weights.append(weight)
-    return _corner_sum(input, grid, index, weights)
+    return _corner_sum(input, grid, [[b.astype(np.int64) + up for up in (0, 1)] for b in low],
+                       weights)
 
 
-def _corner_sum(input: Tensor, grid: Tensor, index: list[list[np.ndarray]],  # noqa: A002
+def _corner_sum(input: Tensor, grid: Tensor, candidates: list[list[np.ndarray]],  # noqa: A002
                 weights: list[Tensor]) -> Tensor:
-    """sum_k weights[k] * input at the pixels index[k] ((x, y (, z)) arrays of the grid's
-    shape; 0 outside the input), (N, C, *grid.shape[1:-1]): one CornerSum op."""
-    sizes = input.shape[2:]
-    inside = np.stack([np.logical_and.reduce([(i >= 0) & (i < n) for i, n in
-                                              zip(corner, sizes[::-1])]) for corner in index])
-    at = np.stack([np.ravel_multi_index(tuple(np.clip(i, 0, n - 1) for i, n in
-                                              zip(corner[::-1], sizes)), sizes)
-                   for corner in index])
+    """sum_k weights[k] * input at corner k, 0 outside the input: (N, C, *grid.shape[1:-1]),
+    one CornerSum op. `candidates` holds per axis (x, y (, z)) the integer positions (arrays
+    of the grid's shape) a corner takes; the corners are their product, in
+    itertools.product's order (as `weights`)."""
+    sizes = input.shape[:1:-1]  # W, H (, D)
+    strides = [math.prod(sizes[:k]) for k in range(len(sizes))]  # x: 1, y: W, z: W H
+    terms = [[np.clip(p, 0, n - 1) * stride for p in axis]
+             for axis, n, stride in zip(candidates, sizes, strides)]
+    fits = [[(p >= 0) & (p < n) for p in axis] for axis, n in zip(candidates, sizes)]
+    choices = list(itertools.product(*[range(len(axis)) for axis in candidates]))
+    at = np.stack([sum(terms[k][c] for k, c in enumerate(choice)) for choice in choices])
+    inside = np.stack([np.logical_and.reduce([fits[k][c] for k, c in enumerate(choice)])
+                       for choice in choices])
     points = math.prod(grid.shape[1:-1])
-    at = at.reshape(len(index), input.shape[0], points)  # (corner, batch, point)
+    at = at.reshape(len(choices), input.shape[0], points)  # (corner, batch, point)
     output = CornerSum.apply(input, stack(weights).reshape(at.shape), at,
                              None if inside.all() else inside.reshape(at.shape))
     return output.reshape(*input.shape[:2], *grid.shape[1:-1])
