@@ -1,5 +1,7 @@
 # ruff: noqa: E501  (the cases are a table: one case per line reads best)
-"""Timing sweep: forward + backward of nn.functional ops and Tensor methods at ordinary sizes.
+"""Timing sweep: forward + backward of nn.functional ops, Tensor methods and layers at
+ordinary sizes, and training-loop pieces (optimizer steps, clip_grad_norm_, a DataLoader
+epoch, default_collate; their state is made once per library and kept between calls).
 
     python benchmarks/sweep.py                 # every case, a Markdown table
     python benchmarks/sweep.py conv pool       # only the cases whose name contains a word
@@ -274,6 +276,97 @@ case("baddbmm", (randn(64, 64, 64), randn(64, 64, 32), randn(64, 32, 64)),
 case("sdpa causal", (randn(16, 4, 64, 32), randn(16, 4, 64, 32), randn(16, 4, 64, 32)),
      lambda L, q, k, v: F(L).scaled_dot_product_attention(q, k, v, is_causal=True))
 
+# session 26: more of what everyday scripts run
+_seq3 = randn(64, 100, 128)
+_bool_mask = RNG.random((64, 256)) < 0.3
+case("masked_select", (x2,), lambda L, x: x.masked_select(x > 0))
+case("masked_scatter", (x2, randn(64, 256)), lambda L, x, s: x.masked_scatter(x > 0, s))
+case("nonzero", (x2,), lambda L, x: x.nonzero().float().sum())
+case("index_put acc", (randn(1000, 128), RNG.integers(0, 1000, (4096,)), randn(4096, 128)),
+     lambda L, x, i, v: x.index_put((i,), v, accumulate=True))
+case("setitem adv 2d", (randn(256, 256), RNG.integers(0, 256, (4096,)), RNG.integers(0, 256, (4096,)), randn(4096)),
+     lambda L, x, i, j, v: _setitem(x, (i, j), v))
+case("getitem adv rows+cols", (randn(64, 100, 128), RNG.integers(0, 100, (64, 20))),
+     lambda L, x, i: x[L.arange(64)[:, None], i])
+case("embedding repeated", (RNG.integers(0, 50, (128, 100)), randn(1000, 256)), lambda L, i, w: F(L).embedding(i, w))
+case("embedding_bag sum", (RNG.integers(0, 1000, (128, 20)), randn(1000, 256)),
+     lambda L, i, w: F(L).embedding_bag(i, w, mode="sum"))
+case("embedding_bag max", (RNG.integers(0, 1000, (128, 20)), randn(1000, 256)),
+     lambda L, i, w: F(L).embedding_bag(i, w, mode="max"))
+case("one_hot 256x1000", (RNG.integers(0, 1000, (256,)),), lambda L, i: F(L).one_hot(i, 1000).sum())
+case("cumsum 3d dim1", (_seq3,), lambda L, x: x.cumsum(1))
+case("cumprod dim0", (np.abs(x2) + 0.5,), lambda L, x: x.cumprod(0))
+case("logcumsumexp 3d dim1", (_seq3,), lambda L, x: x.logcumsumexp(1))
+case("sort 3d dim1", (_seq3,), lambda L, x: x.sort(1)[0])
+case("argsort dim0", (x2,), lambda L, x: x.argsort(0).float().sum())
+case("topk 5 of 512", (randn(256, 512),), lambda L, x: x.topk(5, 1)[0])
+case("kthvalue 3d", (_seq3,), lambda L, x: x.kthvalue(10, 1)[0])
+case("median all", (x2,), lambda L, x: x.median())
+case("median 3d dim1", (_seq3,), lambda L, x: x.median(1)[0])
+case("unique sorted", (RNG.integers(0, 1000, (100000,)),), lambda L, x: L.unique(x).float().sum())
+case("unique dim0", (RNG.integers(0, 4, (2048, 4)),), lambda L, x: L.unique(x, dim=0).float().sum())
+case("einsum bhqd,bhkd", (randn(32, 4, 64, 32), randn(32, 4, 64, 32)),
+     lambda L, a, b: L.einsum("bhqd,bhkd->bhqk", a, b))
+case("einsum bnd,de", (randn(64, 100, 128), randn(128, 64)), lambda L, a, b: L.einsum("bnd,de->bne", a, b))
+case("einsum ij,ij->i", (randn(256, 512), randn(256, 512)), lambda L, a, b: L.einsum("ij,ij->i", a, b))
+case("einsum bij->bji", (randn(64, 128, 128),), lambda L, a: L.einsum("bij->bji", a))
+case("bmm", (randn(64, 64, 32), randn(64, 32, 64)), lambda L, a, b: L.bmm(a, b))
+case("tensordot 2 axes", (randn(64, 16, 32), randn(16, 32, 128)), lambda L, a, b: L.tensordot(a, b, dims=2))
+case("tensordot lists", (randn(32, 16, 64), randn(64, 16, 8)), lambda L, a, b: L.tensordot(a, b, dims=([1, 2], [1, 0])))
+case("cdist 3d", (randn(16, 100, 32), randn(16, 120, 32)), lambda L, a, b: L.cdist(a, b))
+case("pairwise_distance 3d", (randn(64, 100, 64), randn(64, 100, 64)), lambda L, a, b: F(L).pairwise_distance(a, b))
+case("cosine_similarity dim2", (randn(64, 100, 64), randn(64, 100, 64)),
+     lambda L, a, b: F(L).cosine_similarity(a, b, dim=2))
+case("cosine_similarity bcast", (randn(256, 1, 64), randn(1, 128, 64)),
+     lambda L, a, b: F(L).cosine_similarity(a, b, dim=2))
+case("layer_norm 2d", (randn(256, 512), randn(512), randn(512)), lambda L, x, w, b: F(L).layer_norm(x, (512,), w, b))
+case("layer_norm 2 dims", (randn(64, 8, 16, 16),), lambda L, x: F(L).layer_norm(x, (16, 16)))
+case("group_norm 8 64x64", (randn(32, 32, 32, 32), randn(32), randn(32)), lambda L, x, w, b: F(L).group_norm(x, 8, w, b))
+case("instance_norm affine", (feat, randn(16), randn(16)),
+     lambda L, x, w, b: F(L).instance_norm(x, weight=w, bias=b))
+case("batch_norm eval", (feat, randn(16), np.abs(randn(16)) + 0.5, randn(16), randn(16)),
+     lambda L, x, m, v, w, b: F(L).batch_norm(x, m.detach(), v.detach(), w, b, training=False))
+case("batch_norm1d train", (randn(256, 512), randn(512), randn(512)),
+     lambda L, x, w, b: F(L).batch_norm(x, None, None, w, b, training=True))
+case("softmax dim1 3d", (_seq3,), lambda L, x: x.softmax(1))
+case("log_softmax dim0", (randn(512, 256),), lambda L, x: x.log_softmax(0))
+case("sdpa bool mask", (randn(16, 4, 64, 32), randn(16, 4, 64, 32), randn(16, 4, 64, 32), RNG.random((16, 1, 64, 64)) < 0.8),
+     lambda L, q, k, v, m: F(L).scaled_dot_product_attention(q, k, v, attn_mask=m))
+case("sdpa float mask", (randn(16, 4, 64, 32), randn(16, 4, 64, 32), randn(16, 4, 64, 32), randn(64, 64)),
+     lambda L, q, k, v, m: F(L).scaled_dot_product_attention(q, k, v, attn_mask=m.detach()))
+case("conv_transpose2d 3x32x32", (randn(32, 16, 32, 32), randn(16, 3, 3, 3)),
+     lambda L, x, w: F(L).conv_transpose2d(x, w, padding=1))
+case("conv3d s2", (randn(8, 8, 16, 16, 16), randn(16, 8, 3, 3, 3)), lambda L, x, w: F(L).conv3d(x, w, stride=2, padding=1))
+case("max_pool2d idx 64x64", (randn(32, 3, 64, 64),), lambda L, x: F(L).max_pool2d(x, 2, return_indices=True))
+case("max_pool2d 3 s2 p1", (randn(32, 16, 32, 32),), lambda L, x: F(L).max_pool2d(x, 3, 2, 1))
+case("avg_pool2d 64x64", (randn(32, 3, 64, 64),), lambda L, x: F(L).avg_pool2d(x, 2))
+case("interp nearest 64", (randn(32, 3, 32, 32),), lambda L, x: F(L).interpolate(x, size=(64, 64), mode="nearest"))
+case("interp bilinear 64", (randn(32, 3, 32, 32),), lambda L, x: F(L).interpolate(x, size=(64, 64), mode="bilinear"))
+case("interp bicubic down", (randn(32, 3, 64, 64),), lambda L, x: F(L).interpolate(x, size=(32, 32), mode="bicubic"))
+case("interp bilinear ac 64", (randn(32, 3, 32, 32),),
+     lambda L, x: F(L).interpolate(x, size=(64, 64), mode="bilinear", align_corners=True))
+case("pad reflect 1d", (randn(64, 32, 128),), lambda L, x: F(L).pad(x, (3, 3), mode="reflect"))
+case("pad replicate 3x64", (randn(32, 3, 64, 64),), lambda L, x: F(L).pad(x, (4, 4, 4, 4), mode="replicate"))
+case("pad circular 1d", (randn(64, 32, 128),), lambda L, x: F(L).pad(x, (5, 5), mode="circular"))
+case("grid_sample bilinear 3x64", (randn(32, 3, 64, 64), np.clip(randn(32, 64, 64, 2) * 0.6, -1.1, 1.1)),
+     lambda L, x, g: F(L).grid_sample(x, g, align_corners=False))
+case("affine_grid", (_theta,), lambda L, t: F(L).affine_grid(t, (64, 3, 32, 32), align_corners=False))
+case("pixel_unshuffle 2", (randn(32, 16, 32, 32),), lambda L, x: F(L).pixel_unshuffle(x, 2))
+case("pixel_shuffle 3", (randn(32, 27, 21, 21),), lambda L, x: F(L).pixel_shuffle(x, 3))
+case("roll 2 dims", (feat,), lambda L, x: x.roll((3, -2), (2, 3)))
+case("roll flat", (x2,), lambda L, x: x.roll(5))
+case("flip 1", (seq,), lambda L, x: x.flip(1))
+case("repeat", (randn(64, 16, 16),), lambda L, x: x.repeat(2, 3, 2))
+case("tile", (randn(64, 128),), lambda L, x: x.tile((4, 1)))
+case("repeat_interleave tensor", (x2, RNG.integers(0, 4, (64,))),
+     lambda L, x, r: x.repeat_interleave(r, 0))
+case("repeat_interleave flat", (x2,), lambda L, x: x.repeat_interleave(2))
+case("stack 200", (randn(200, 128),), lambda L, x: L.stack([x[i] * 1 for i in range(200)]))
+case("cat 200", (randn(200, 128),), lambda L, x: L.cat([x[i:i + 1] * 1 for i in range(200)], 0))
+case("chunk 64", (randn(64, 256),), lambda L, x: L.cat([c * 2 for c in x.chunk(64, 1)], 0))
+case("split sizes", (randn(256, 512),), lambda L, x: L.cat([c.sum(1, keepdim=True) for c in x.split([100, 200, 212], 1)], 1))
+case("unbind 128", (randn(128, 256),), lambda L, x: L.stack([r.sum() for r in x.unbind(0)]))
+
 
 def _setitem(x, index, values):
     y = x * 1
@@ -303,12 +396,92 @@ def _module_cases() -> None:
         L.manual_seed(0)
         return L.nn.MultiheadAttention(128, 4, batch_first=True)(x, x, x)
 
+    def lstm2bi(L, x):
+        L.manual_seed(0)
+        return L.nn.LSTM(64, 128, num_layers=2, bidirectional=True, batch_first=True)(x)
+
+    def gru2bi(L, x):
+        L.manual_seed(0)
+        return L.nn.GRU(64, 128, num_layers=2, bidirectional=True)(x)
+
+    def mha_mask(L, x, pad):
+        L.manual_seed(0)
+        return L.nn.MultiheadAttention(128, 4, batch_first=True)(x, x, x, key_padding_mask=pad)
+
+    def encoder(L, x):
+        L.manual_seed(0)
+        layer = L.nn.TransformerEncoderLayer(128, 4, 256, dropout=0.0, batch_first=True)
+        return layer(x, src_mask=L.nn.Transformer.generate_square_subsequent_mask(x.shape[1]))
+
     case("LSTM (incl. init)", (randn(64, 64, 128),), lstm)
     case("GRU (incl. init)", (randn(64, 64, 128),), gru)
     case("MultiheadAttention (incl. init)", (randn(64, 64, 128),), mha)
+    case("LSTM 2 layers bidir (incl. init)", (randn(32, 100, 64),), lstm2bi)
+    case("GRU 2 layers bidir (incl. init)", (randn(100, 32, 64),), gru2bi)
+    case("MHA key_padding_mask (incl. init)", (randn(64, 64, 128), RNG.random((64, 64)) < 0.2), mha_mask)
+    case("TransformerEncoderLayer (incl. init)", (randn(32, 64, 128),), encoder)
 
 
 _module_cases()
+
+# training-loop pieces that are not one op: state kept per library between calls
+_STATE: dict = {}
+_PARAM_SHAPES = [(256, 128), (256,), (128, 128), (128,), (64, 3, 3, 3), (64,)] * 17  # 102 tensors
+
+
+def _params(L):
+    """The same 102 parameters (with gradients) for each library, made once."""
+    key = ("params", L.__name__)
+    if key not in _STATE:
+        params = [L.nn.Parameter(L.tensor(randn(*shape))) for shape in _PARAM_SHAPES]
+        for p in params:
+            p.grad = L.tensor(randn(*p.shape) * 1e-2)
+        _STATE[key] = params
+    return _STATE[key]
+
+
+def _optimizer_case(name: str, make: Callable) -> None:
+    def run(L):
+        key = (name, L.__name__)
+        if key not in _STATE:
+            _STATE[key] = make(L, _params(L))
+        _STATE[key].step()
+        return L.zeros(())
+
+    case(name, (), run)
+
+
+_optimizer_case("Adam step 102 params", lambda L, ps: L.optim.Adam(ps, lr=1e-3))
+_optimizer_case("AdamW step 102 params", lambda L, ps: L.optim.AdamW(ps, lr=1e-3, weight_decay=0.01))
+_optimizer_case("SGD momentum step 102 params", lambda L, ps: L.optim.SGD(ps, lr=1e-3, momentum=0.9, nesterov=True))
+case("clip_grad_norm_ 102 params", (), lambda L: L.nn.utils.clip_grad_norm_(_params(L), 1.0).detach())
+_dataset_arrays = (randn(10000, 3, 8, 8), RNG.integers(0, 10, (10000,)))
+
+
+def _loader(L):
+    L.manual_seed(0)
+    x, y = L.tensor(_dataset_arrays[0]), L.tensor(_dataset_arrays[1])
+    loader = L.utils.data.DataLoader(L.utils.data.TensorDataset(x, y), batch_size=64, shuffle=True)
+    total = L.zeros(())
+    for xb, yb in loader:
+        total = total + xb[0, 0, 0, 0] + yb[0]
+    return total
+
+
+case("DataLoader TensorDataset 10k/64", (), _loader)
+_collate_items = [(randn(3, 32, 32), int(RNG.integers(0, 10))) for _ in range(256)]
+
+
+def _collate(L):
+    key = ("collate", L.__name__)
+    if key not in _STATE:
+        _STATE[key] = [(L.tensor(a), c) for a, c in _collate_items]
+    items = _STATE[key]
+    batch = L.utils.data.default_collate(items)
+    return batch[0].sum()
+
+
+case("default_collate 256 (img, label)", (), _collate)
 
 
 def step(lib, arrays: tuple, fn: Callable) -> Callable[[], None]:

@@ -104,8 +104,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
                            f"{dim} of size {size}")
     if input.ndim == 0:
         return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
-    index = _tied_kth(input._data, axis, k - 1, np.take(np.argsort(
-        input._data, axis=axis, kind="stable"), [k - 1], axis=axis))
+    index = _tied_kth(input._data, axis, k - 1, cpu_order.stable_kth(input._data, axis, k - 1))
     values = input._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)

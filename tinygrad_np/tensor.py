@@ -5414,9 +5414,7 @@ class Tensor:
             return PickShared.apply(self, np.asarray(self._data == value))  # an array when 0-d
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
-            order = np.argsort(data, axis=axis, kind="stable")
-            middle = (data.shape[axis] - 1) // 2
-            picks = np.take(order, [middle], axis=axis)
+            picks = cpu_order.stable_kth(data, axis, (data.shape[axis] - 1) // 2)
             if nans is None:
                 return picks
             first_nan = np.argmax(nans, axis=axis, keepdims=True)

@@ -162,6 +162,7 @@ def _is_basic_index(index: Any) -> bool:
 
 
 _MOST_ROUNDS = 64  # more repeats of one place than this: sort and np.add.reduceat
+_NARROW_ROW = 32  # rows of at most this many elements: np.add.at on flat places (no sort)
 
 
 def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
@@ -171,7 +172,9 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     axes go first (a contiguous buffer when they were not), so that each place is a row,
     and each round adds the next occurrence of every repeated place with one vectorised
     `+=` (rounds go in index order: each sum adds in np.add.at's order); past _MOST_ROUNDS
-    repeats, a stable sort and np.add.reduceat sum each place's rows, assigned once."""
+    repeats, a stable sort and np.add.reduceat sum each place's rows, assigned once. Rows
+    of at most _NARROW_ROW elements (grid_sample's pixels, a few channels each) skip the
+    sort: one flat index per element and np.add.at on the 1-D buffer, in its order."""
     plan = _fancy_plan(index, out.shape, values.shape)
     if plan is None:  # index arrays alone (NumPy's own fast path), or a form not planned
         parts = index if isinstance(index, tuple) else (index,)
@@ -192,15 +195,17 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     axes, rest, places, start = plan
     if not places.size:
         return
-    order = _stable_order(places, places.size * int(places.max(initial=0) + 1))
-    ordered = places[order]
-    starts = np.empty(places.size, dtype=bool)
-    starts[0], starts[1:] = True, ordered[1:] != ordered[:-1]
-    positions = np.arange(places.size)
-    rank = positions - np.maximum.accumulate(np.where(starts, positions, 0))  # k-th repeat
-    if not rank.any():
-        out[index] = values
-        return
+    narrow = values.size <= _NARROW_ROW * places.size
+    if not narrow:
+        order = _stable_order(places, places.size * int(places.max(initial=0) + 1))
+        ordered = places[order]
+        starts = np.empty(places.size, dtype=bool)
+        starts[0], starts[1:] = True, ordered[1:] != ordered[:-1]
+        positions = np.arange(places.size)
+        rank = positions - np.maximum.accumulate(np.where(starts, positions, 0))  # k-th repeat
+        if not rank.any():
+            out[index] = values
+            return
     block = values.ndim - len(rest)
     moved = np.moveaxis(values, range(start, start + block), range(block))
     rows = moved.reshape((places.size,) + tuple(  # one row per place; None's axes dropped
@@ -210,7 +215,16 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     target = out if order_out == sorted(order_out) else np.zeros(
         [out.shape[axis] for axis in order_out], out.dtype)
     sizes, slices = target.shape[:len(axes)], tuple(part for axis, part in rest if axis is not None)
-    if rank.max() >= _MOST_ROUNDS:
+    if narrow:  # each element's place in the flat target: a place's row start + its offsets
+        row_shape = target.shape[len(axes):]
+        offsets = np.arange(int(np.prod(row_shape))).reshape(row_shape)[slices].ravel()
+        flat = (places.reshape(-1, 1) * int(np.prod(row_shape)) + offsets).ravel()
+        # float16 sums in float32 (10,000 ones add up to 10,000, not 2,048), as PyTorch's
+        wide = target if target.dtype != np.float16 else np.zeros(target.shape, np.float32)
+        np.add.at(wide.reshape(-1), flat, rows.ravel())
+        if wide is not target:
+            target[...] = wide
+    elif rank.max() >= _MOST_ROUNDS:
         first = np.flatnonzero(starts)
         target[np.unravel_index(ordered[first], sizes) + slices] = np.add.reduceat(
             rows[order], first, axis=0)
@@ -231,7 +245,11 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
 def _stable_order(keys: np.ndarray, span: int) -> np.ndarray:
     """np.argsort(keys, kind="stable") for keys in [0, span / len(keys)): NumPy's stable
     sort of integers is a merge sort ten times slower than its default one, which sorts
-    the keys made unique by their positions just as well while they fit in int64."""
+    the keys made unique by their positions just as well while they fit in int64; keys
+    below 2**16 go to its radix sort of 8- or 16-bit integers, 3-6x faster again."""
+    bound = span // max(keys.size, 1)  # the keys lie in [0, bound)
+    if bound <= 1 << 16:  # NumPy's stable sort of 8- and 16-bit integers is a radix sort
+        return np.argsort(keys.astype(np.uint8 if bound <= 256 else np.uint16), kind="stable")
     if span >= 2 ** 62:
         return np.argsort(keys, kind="stable")
     return np.argsort(keys * keys.size + np.arange(keys.size))

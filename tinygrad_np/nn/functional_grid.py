@@ -1,10 +1,11 @@
 """`F.affine_grid` and `F.grid_sample` for 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, as
 PyTorch's (the spatial transformer tutorial's pair). Re-exported by F.
 
-Both are composed from Tensor ops, so the engine gives the gradients: with respect to theta
-(a matmul), the input (the sampled pixels are gathered by indexing, and repeated pixels
-accumulate) and the grid (through the bilinear or bicubic weights; the corners' integer
-positions are constants, as in PyTorch). As PyTorch's, the 'border' and 'reflection' clip
+The engine gives the gradients: with respect to theta (a matmul), the input (the corners'
+pixels are read and their weighted sum taken by one op, ops.sample.CornerSum, whose
+backward adds each corner's share back, repeated pixels accumulating) and the grid (through
+the bilinear or bicubic weights, Tensor ops; the corners' integer positions are constants,
+as in PyTorch). As PyTorch's, the 'border' and 'reflection' clip
 passes no gradient to a coordinate on or past the clip point, and 'nearest' gives the grid
 a zero gradient.
 """
@@ -12,6 +13,7 @@ a zero gradient.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from typing import Any
 
@@ -20,6 +22,8 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
+from tinygrad_np.join import stack
+from tinygrad_np.ops.sample import CornerSum
 from tinygrad_np.tensor import Tensor
 
 _MODES = ("bilinear", "nearest", "bicubic")
@@ -158,44 +162,52 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     _check(input, grid, mode, padding_mode)
     corners = _corners(align_corners)
     steps = input.shape[:1:-1]  # the sizes along x, y (, z): W, H (, D)
-    pixels = input.movedim(1, -1)  # (N, [D,] H, W, C): a gather gives (N, *grid[1:-1], C)
-    batch = np.arange(input.shape[0]).reshape((-1,) + (1,) * (grid.ndim - 2))
-
-    def gather(index: list[np.ndarray]) -> Tensor:  # index in x, y (, z) order
-        inside = np.logical_and.reduce([(i >= 0) & (i < n) for i, n in zip(index, steps)])
-        where = tuple(np.clip(i, 0, n - 1) for i, n in zip(index, steps))[::-1]
-        values = pixels[(batch, *where)]
-        # masked by where (not by a product): a NaN weight must not reach a pixel's gradient
-        return values if inside.all() else values.where(inside[..., None], 0.0)
-
     position = [_unnormalize(grid[..., k], n, corners) for k, n in enumerate(steps)]
     if mode == "bicubic":  # the 4 x 4 neighbours, each moved inside by the padding mode
         base = [np.floor(p._data) for p in position]
-        weights = [_cubic_weights(p - Tensor(b)) for p, b in zip(position, base)]
-        output: Tensor | None = None
-        for i, j in itertools.product(range(4), range(4)):
-            index = [_pad(Tensor(b + k - 1), n, padding_mode, corners)._data.astype(np.int64)
-                     for b, k, n in zip(base, (i, j), steps)]
-            term = gather(index) * (
-                weights[0][i] * weights[1][j]).unsqueeze(-1)
-            output = term if output is None else output + term
-        return output.movedim(-1, 1)
+        cubic = [_cubic_weights(p - Tensor(b)) for p, b in zip(position, base)]
+        return _corner_sum(input, grid, [
+            [_pad(Tensor(b + k - 1), n, padding_mode, corners)._data.astype(np.int64)
+             for k in range(4)] for b, n in zip(base, steps)],
+            [cubic[0][i] * cubic[1][j] for i, j in itertools.product(range(4), range(4))])
     position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
-        output = gather([np.rint(p._data).astype(np.int64) for p in position])
+        output = _corner_sum(input, grid, [[np.rint(p._data).astype(np.int64)] for p in position],
+                             [Tensor(np.ones(grid.shape[:-1], input.dtype))])
         if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None, and (squared
             # zeros of the grid) a function of the grid, so a double backward reaches it
-            output = output + grid[..., :1].where(np.zeros(1, bool), 0.0) ** 2
-        return output.movedim(-1, 1)
+            output = output + grid[..., 0].where(np.zeros(1, bool), 0.0).unsqueeze(1) ** 2
+        return output
     low = [np.floor(p._data) for p in position]
-    upper = [(p - Tensor(b)).unsqueeze(-1) for p, b in zip(position, low)]
-    low = [b.astype(np.int64) for b in low]
-    output = None
+    upper = [p - Tensor(b) for p, b in zip(position, low)]
+    weights = []
     for corner in itertools.product((0, 1), repeat=len(steps)):
         weight = None
         for k, up in enumerate(corner):
             w = upper[k] if up else 1 - upper[k]
             weight = w if weight is None else weight * w
-        term = gather([b + up for b, up in zip(low, corner)]) * weight
-        output = term if output is None else output + term
-    return output.movedim(-1, 1)
+        weights.append(weight)
+    return _corner_sum(input, grid, [[b.astype(np.int64) + up for up in (0, 1)] for b in low],
+                       weights)
+
+
+def _corner_sum(input: Tensor, grid: Tensor, candidates: list[list[np.ndarray]],  # noqa: A002
+                weights: list[Tensor]) -> Tensor:
+    """sum_k weights[k] * input at corner k, 0 outside the input: (N, C, *grid.shape[1:-1]),
+    one CornerSum op. `candidates` holds per axis (x, y (, z)) the integer positions (arrays
+    of the grid's shape) a corner takes; the corners are their product, in
+    itertools.product's order (as `weights`)."""
+    sizes = input.shape[:1:-1]  # W, H (, D)
+    strides = [math.prod(sizes[:k]) for k in range(len(sizes))]  # x: 1, y: W, z: W H
+    terms = [[np.clip(p, 0, n - 1) * stride for p in axis]
+             for axis, n, stride in zip(candidates, sizes, strides)]
+    fits = [[(p >= 0) & (p < n) for p in axis] for axis, n in zip(candidates, sizes)]
+    choices = list(itertools.product(*[range(len(axis)) for axis in candidates]))
+    at = np.stack([sum(terms[k][c] for k, c in enumerate(choice)) for choice in choices])
+    inside = np.stack([np.logical_and.reduce([fits[k][c] for k, c in enumerate(choice)])
+                       for choice in choices])
+    points = math.prod(grid.shape[1:-1])
+    at = at.reshape(len(choices), input.shape[0], points)  # (corner, batch, point)
+    output = CornerSum.apply(input, stack(weights).reshape(at.shape), at,
+                             None if inside.all() else inside.reshape(at.shape))
+    return output.reshape(*input.shape[:2], *grid.shape[1:-1])

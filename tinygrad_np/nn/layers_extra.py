@@ -22,7 +22,7 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
-from tinygrad_np.ops.segment import SegmentReduce
+from tinygrad_np.ops.segment import SegmentReduce, reduceat
 from tinygrad_np.tensor import Tensor, int_tuple, refuse_integers, to_tensor as _tensor
 
 
@@ -259,11 +259,11 @@ def _first_max(rows: Tensor, segments: np.ndarray) -> Tensor:
         first = np.zeros(len(values), dtype=bool)
         first[segments] = True
         values = np.where(np.isnan(values) & ~first[:, None], -np.inf, values)
-    best = np.maximum.reduceat(values, segments, axis=0)
+    best = reduceat(np.maximum, values, segments)
     segment = np.repeat(np.arange(len(segments)), np.diff(np.append(segments, len(values))))
     reached = (values == best[segment]) | np.isnan(values)  # (NaNs left: first members)
     order = np.where(reached, np.arange(len(values))[:, None], len(values))
-    winner = np.minimum.reduceat(order, segments, axis=0)  # (segments, dim) member rows
+    winner = reduceat(np.minimum, order, segments)  # (segments, dim) member rows
     flat = winner * values.shape[1] + np.arange(values.shape[1])
     return rows.reshape(-1)._index_select(0, flat.reshape(-1)).reshape(winner.shape)
 

@@ -27,6 +27,17 @@ def _sum(a: np.ndarray, b: np.ndarray | None, shape: tuple[int, ...]) -> np.ndar
     return np.einsum(*operands, kept, dtype=accumulator(a.dtype)).reshape(shape)
 
 
+def _partial_shape(x: np.ndarray, weight: np.ndarray, axes: tuple[int, ...]
+                   ) -> tuple[int, ...] | None:
+    """x's shape with 1 on the statistics' axes along which `weight` is constant, when that
+    is smaller than x and larger than the statistics (else None)."""
+    aligned = (1,) * (x.ndim - weight.ndim) + weight.shape
+    shape = tuple(1 if axis in axes and aligned[axis] == 1 else size
+                  for axis, size in enumerate(x.shape))
+    return shape if math.prod(shape) < x.size and all(
+        n >= m for n, m in zip(shape, aligned)) else None
+
+
 @xp.quiet  # inf - inf is NaN, silently, as in PyTorch
 class Normalize(Function):
     """y = x̂ w + b, x̂ = (x - mean) / sqrt(var + eps) over `axes`;  with h = g w:
@@ -53,11 +64,14 @@ class Normalize(Function):
             normalized = x - mean
         ctx.mean, ctx.inv_std = mean, 1 / np.sqrt(var + eps)
         ctx.bias_shape = None if bias is None else bias.shape
-        # w constant over the statistics' axes (batch norm): one multiplier per statistic
+        # w constant over the statistics' axes (batch norm): one multiplier per statistic;
+        # over some of them (group norm's w per channel, constant over H x W): one multiplier
+        # per statistic and channel, smaller than x
         ctx.factor = weight is not None and all(
             ((1,) * x.ndim + weight.shape)[axis - x.ndim] == 1 for axis in axes)
-        normalized *= ctx.inv_std * weight if ctx.factor else ctx.inv_std
-        if weight is not None and not ctx.factor:
+        ctx.partial = None if weight is None or ctx.factor else _partial_shape(x, weight, axes)
+        normalized *= ctx.inv_std * weight if ctx.factor or ctx.partial else ctx.inv_std
+        if weight is not None and not ctx.factor and not ctx.partial:
             normalized *= weight
         if bias is not None:
             normalized += bias
@@ -88,19 +102,22 @@ def _normalize_backward(ctx, x, weight, grad_output):
     """Normalize's rule on arrays, in place where it can. Sums of g and g x̂ over the
     statistics' axes are made once and serve dx, and dw, db when w, b are constant there."""
     need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-    axes, stat_shape = ctx.axes, ctx.mean.shape
+    stat_shape = ctx.mean.shape
     x_hat = x - ctx.mean
     x_hat *= ctx.inv_std
-    stat_sums: dict[bool, np.ndarray] = {}
+    stat_sums: dict[tuple, np.ndarray] = {}
 
     def sum_of_g(shape: tuple[int, ...], times_x_hat: bool) -> np.ndarray:
-        """sum(g) or sum(g x̂) down to `shape`."""
+        """sum(g) or sum(g x̂) down to `shape` (from the sums down to the statistics' shape
+        or to ctx.partial when `shape` is 1 wherever that one is)."""
         other = x_hat if times_x_hat else None
-        if not all(((1,) * x.ndim + shape)[axis - x.ndim] == 1 for axis in axes):
-            return _sum(grad_output, other, shape)
-        if times_x_hat not in stat_sums:
-            stat_sums[times_x_hat] = _sum(grad_output, other, stat_shape)
-        return _sum(stat_sums[times_x_hat], None, shape)
+        aligned = (1,) * (x.ndim - len(shape)) + tuple(shape)
+        for first in (stat_shape, ctx.partial):
+            if first is not None and all(n == 1 for n, m in zip(aligned, first) if m == 1):
+                if (first, times_x_hat) not in stat_sums:
+                    stat_sums[first, times_x_hat] = _sum(grad_output, other, first)
+                return _sum(stat_sums[first, times_x_hat], None, shape)
+        return _sum(grad_output, other, shape)
 
     grad_weight = sum_of_g(weight.shape, True) if need_weight else None
     grad_bias = sum_of_g(ctx.bias_shape, False) if need_bias else None
@@ -111,6 +128,13 @@ def _normalize_backward(ctx, x, weight, grad_output):
         grad_x = grad_output * scale
         if ctx.batch:
             sum_h, sum_h_x_hat = sum_of_g(stat_shape, False), sum_of_g(stat_shape, True)
+    elif ctx.partial:  # h = g w with w constant over some statistics' axes: g's sums over
+        scale = ctx.inv_std  # those first, then weighted (h is never made)
+        grad_x = grad_output * (scale * weight)
+        if ctx.batch:
+            wide = np.broadcast_to(weight, ctx.partial)
+            sum_h = _sum(sum_of_g(ctx.partial, False), wide, stat_shape)
+            sum_h_x_hat = _sum(sum_of_g(ctx.partial, True), wide, stat_shape)
     else:
         scale = ctx.inv_std
         h = grad_output * weight

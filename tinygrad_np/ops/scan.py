@@ -16,11 +16,25 @@ from tinygrad_np.ops.join import Cat
 from tinygrad_np.ops.reduce import c_ordered
 from tinygrad_np.ops.select import select
 
+_STEPS = {np.cumsum: np.add, np.cumprod: np.multiply}
+
 
 def _accumulated(accumulate, x, axis: int):
     """A running sum or product in a wider float, as PyTorch's CPU kernels (float32 in
-    float64, float16 in float32): a million float32 steps of 0.1 end at 100000, not 100958."""
+    float64, float16 in float32): a million float32 steps of 0.1 end at 100000, not 100958.
+
+    NumPy accumulates one lane (a line along `axis`) at a time, about a microsecond each: with
+    many short lanes ((64, 100, 128) along 1: 8,192 lanes of 100) a loop along the axis, one
+    vectorised step over every lane at once, is ten times faster (the same additions)."""
     wider = WIDER_ACCUMULATOR.get(x.dtype)  # an integer dtype is kept (NumPy would give int64)
+    length = x.shape[axis] if x.ndim else 0
+    step = _STEPS.get(accumulate) if x.dtype.kind == "f" else None
+    if step is not None and x.size >= 2 * length * length > 0:
+        running = x.astype(wider or x.dtype, order="C")
+        lanes = np.moveaxis(running, axis, 0)
+        for i in range(1, length):
+            step(lanes[i - 1], lanes[i], out=lanes[i])
+        return running.astype(x.dtype, copy=False)
     return c_ordered(accumulate(x, axis=axis, dtype=x.dtype if x.dtype.kind in "iu" else None)
                      if wider is None else accumulate(x, axis=axis, dtype=wider).astype(x.dtype))
 

