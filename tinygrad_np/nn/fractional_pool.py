@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import RankError, TensorError
 from tinygrad_np.factories import rand
 from tinygrad_np.nn.module import Module
 from tinygrad_np.tensor import Tensor, to_tensor
@@ -56,8 +56,8 @@ def _fractional_max_pool(dims: int, input: Tensor, kernel_size: Any,  # noqa: A0
     function = f"fractional_max_pool{dims}d"
     x = to_tensor(input)
     if x.ndim not in (dims + 1, dims + 2):
-        raise TensorError(f"{function}: expected a {dims + 1}-D or {dims + 2}-D input, got "
-                          f"shape {x.shape}")
+        raise (RankError if x.ndim <= dims else TensorError)(
+            f"{function}: expected a {dims + 1}-D or {dims + 2}-D input, got shape {x.shape}")
     unbatched = x.ndim == dims + 1
     for axis in range(1, x.ndim):  # (axis 0 may be empty, batched or not: PyTorch's check)
         if x.shape[axis] == 0:

@@ -23,7 +23,13 @@ import numpy as np
 
 from tinygrad_np import rng, xp
 from tinygrad_np.device import channels_last
-from tinygrad_np.errors import AssertionTensorError, DtypeError, IndexOutOfBounds, TensorError
+from tinygrad_np.errors import (
+    AssertionTensorError,
+    DtypeError,
+    IndexOutOfBounds,
+    RankError,
+    TensorError,
+)
 from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
@@ -288,7 +294,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
     if isinstance(weight, Tensor):
-        if weight.ndim == 1:
+        if weight.ndim < 2:
             return _linear_vector(_tensor(input), weight, bias)
     elif weight is None or isinstance(weight, (str, bytes)):  # (NumPy arrays are taken)
         tensor_operand("linear", weight, "weight")
@@ -297,6 +303,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _linear_vector(x: Tensor, weight: Tensor, bias: Any) -> Tensor:
     """linear with a 1-D weight: one output feature without its axis (x @ w)."""
+    if weight.ndim == 0 or x.ndim == 0:
+        raise TensorError(f"linear: both arguments to linear need to be at least 1D, but they "
+                          f"are {x.ndim}D and {weight.ndim}D (input {tuple(x.shape)}, weight "
+                          f"{tuple(weight.shape)})")
     if bias is not None and (np.ndim(bias) != 0 or x.ndim != 1):
         raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes a bias only "
                           f"as a 0-d one with a 1-D input, got input {x.shape} and bias "
@@ -358,6 +368,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         if ignore_index < 0 and _has_id(ids, ignore_index):
             return cross_entropy_general(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
+        if logits.ndim == 0:  # (no class axis: PyTorch's IndexError, Dimension out of range)
+            raise RankError("cross_entropy: Dimension out of range: the input must have a "
+                            "class axis, got a 0-d tensor") from None
         raise
 
 
@@ -563,7 +576,7 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                 training: bool, momentum: float, eps: float) -> Tensor:
     x = refuse_integers("batch_norm", _tensor(input))  # (PyTorch has no integer kernel)
     if x.ndim < 2:
-        raise TensorError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+        raise RankError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
     shape = (channels,) + (1,) * (x.ndim - 2)
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
@@ -1152,14 +1165,17 @@ def _check_positive(function: str, **values: tuple[int, int]) -> None:
             raise TensorError(f"{function}: {argument} must be positive, got {pair}")
 
 
-def _batched(x: Any, function: str, ndim: int = 4) -> tuple[Tensor, bool]:
-    """x as an ndim-D batch, and whether a batch axis was added (unbatched input, as PyTorch)."""
+def _batched(x: Any, function: str, ndim: int = 4,
+             too_few: type[TensorError] = TensorError) -> tuple[Tensor, bool]:
+    """x as an ndim-D batch, and whether a batch axis was added (unbatched input, as PyTorch);
+    `too_few` is the error for fewer dims than an unbatched input has (PyTorch's type)."""
     x = _tensor(x)
     if x.ndim == ndim - 1:
         return x.unsqueeze(0), True
     if x.ndim != ndim:
-        raise TensorError(f"{function}: expected a {ndim - 1}-D (unbatched) or {ndim}-D input, "
-                          f"got shape {x.shape}")
+        raise (too_few if x.ndim < ndim - 1 else TensorError)(
+            f"{function}: expected a {ndim - 1}-D (unbatched) or {ndim}-D input, got shape "
+            f"{x.shape}")
     return x, False
 
 
@@ -1610,7 +1626,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     count_include_pad=True divides by the window size including padding (never the part
     ceil_mode adds past it), False by the number of real pixels; divisor_override fixes it.
     """
-    x, unbatched = _batched(input, "avg_pool2d")
+    x, unbatched = _batched(input, "avg_pool2d", too_few=RankError)
     if x.dtype == np.int64:  # PyTorch's int64 kernel: the mean truncated toward zero
         mean = avg_pool2d(input.double(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override)
@@ -1785,8 +1801,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     if x.ndim == 3:  # unbatched (C, H, W) -> (C*kh*kw, L), as PyTorch
         return unfold(x.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
     if x.ndim != 4:
-        raise TensorError(f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape "
-                          f"{x.shape}")
+        raise (RankError if x.ndim < 3 else TensorError)(
+            f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape {x.shape}")
     _two_entries("unfold", kernel_size=kernel_size, dilation=dilation, padding=padding,
                  stride=stride)
     kernel = _pair(kernel_size, "kernel_size", "unfold")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import RankError, TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
 from tinygrad_np.tensor import Tensor
 
@@ -132,6 +132,9 @@ def _check(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:  
     if padding_mode not in _PADDINGS:
         raise TensorError(f"grid_sample: padding_mode must be one of {_PADDINGS}, got "
                           f"{padding_mode!r}")
+    if input.ndim == 0 or grid.ndim == 0:  # (PyTorch indexes their dim 0 first: IndexError)
+        raise RankError(f"grid_sample: Dimension out of range: input {tuple(input.shape)} and "
+                        f"grid {tuple(grid.shape)} must not be 0-d")
     if input.ndim not in (4, 5):
         raise NotImplementedError(f"grid_sample: only 4-D inputs (N, C, H, W) and 5-D inputs "
                                   f"(N, C, D, H, W) are supported, got shape "

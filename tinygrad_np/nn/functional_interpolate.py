@@ -57,6 +57,11 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
     if mode == "lanczos" and (align_corners or not antialias):
         raise ValueError("interpolate: mode 'lanczos' needs antialias=True and does not "
                          "support align_corners=True")
+    for name, value in (("output size", size), ("scale_factor", scale_factor)):
+        if isinstance(value, Sequence) and len(value) != max(x.ndim - 2, 0):  # PyTorch's first
+            raise ValueError(f"interpolate: Input and {name.split()[-1]} must have the same number "
+                             f"of spatial dimensions, but got input of shape {tuple(x.shape)} "
+                             f"({max(x.ndim - 2, 0)} spatial) and {name} of {tuple(value)}")
     if x.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L), 4-D (N, C, H, W) "
                                   f"or 5-D (N, C, D, H, W), got shape {x.shape}")

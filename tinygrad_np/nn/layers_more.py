@@ -27,6 +27,7 @@ from tinygrad_np.tensor import (
     int_value,
     refuse_integers,
     tensor_operand,
+    to_tensor,
     to_tensor as _tensor,
 )
 
@@ -340,17 +341,27 @@ def _length(output_size: Any, function: str) -> int:
     return F._one_int(output_size, "output_size", function)
 
 
+def _rows(input: Any, function: str) -> Tensor:  # noqa: A002
+    """(N, C, L) or (C, L) as a 2-d pool's (N, C, 1, L) or (C, 1, L); another rank is
+    PyTorch's RuntimeError, naming the 1-d pool (not the 2-d one it runs as)."""
+    x = to_tensor(input)
+    if x.ndim not in (2, 3):
+        raise TensorError(f"{function}: Expected 2 to 3 dimensions, but got {x.ndim}-dimensional "
+                          f"tensor of shape {tuple(x.shape)} for argument #1 'self'")
+    return x.unsqueeze(-2)
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
     """Mean over `output_size` windows covering (N, C, L) or (C, L) as evenly as possible."""
     length = _length(output_size, "adaptive_avg_pool1d")
-    return F.adaptive_avg_pool2d(input.unsqueeze(-2), (1, length)).squeeze(-2)
+    return F.adaptive_avg_pool2d(_rows(input, "adaptive_avg_pool1d"), (1, length)).squeeze(-2)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
                         return_indices: bool = False) -> Any:
     """Max over `output_size` adaptive windows of (N, C, L) or (C, L)."""
-    result = F.adaptive_max_pool2d(input.unsqueeze(-2), (1, _length(output_size,
-                                                                     "adaptive_max_pool1d")),
+    result = F.adaptive_max_pool2d(_rows(input, "adaptive_max_pool1d"),
+                                   (1, _length(output_size, "adaptive_max_pool1d")),
                                    return_indices=return_indices)
     if return_indices:
         values, indices = result
