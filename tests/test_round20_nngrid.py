@@ -318,3 +318,198 @@ def test_module_grid_against_pytorch(name, make, inputs, unbatched, variant):
             continue
         np.testing.assert_allclose(got.grad.numpy(), expected.grad.numpy(), rtol=tol * 10,
                                    atol=tol * 10)
+
+
+# ---------------------------------------- bad arguments and shapes: PyTorch's class
+def _sdpa(m):
+    return F(m).scaled_dot_product_attention
+
+
+def _mha(m, **kwargs):
+    layer = m.nn.MultiheadAttention(4, 2)
+    return layer(m.ones(3, 2, 4), m.ones(5, 2, 4), m.ones(5, 2, 4), **kwargs)
+
+
+BAD_CALLS = [  # (name, call(m)): PyTorch 2.13 refuses each; ours refuses with its class
+    ("conv same stride", lambda m: m.nn.Conv2d(2, 2, 3, stride=2, padding='same')),
+    ("conv bad padstr", lambda m: m.nn.Conv2d(2, 2, 3, padding='full')),
+    ("conv bad mode", lambda m: m.nn.Conv2d(2, 2, 3, padding_mode='wrap')),
+    ("conv groups in", lambda m: m.nn.Conv2d(3, 4, 3, groups=2)),
+    ("conv groups out", lambda m: m.nn.Conv2d(4, 3, 3, groups=2)),
+    ("conv groups 0", lambda m: m.nn.Conv2d(4, 4, 3, groups=0)),
+    ("conv k0", lambda m: m.nn.Conv2d(4, 4, 0)),
+    ("conv neg pad", lambda m: m.nn.Conv2d(4, 4, 3, padding=-1)),
+    ("conv stride0", lambda m: m.nn.Conv2d(4, 4, 3, stride=0)),
+    ("convT reflect", lambda m: m.nn.ConvTranspose2d(4, 4, 3, padding_mode='reflect')),
+    ("convT same", lambda m: m.nn.ConvTranspose2d(4, 4, 3, padding='same')),
+    ("convT outpad", lambda m: m.nn.ConvTranspose2d(4, 4, 3, stride=1, output_padding=1)),
+    ("linear neg", lambda m: m.nn.Linear(-1, 3)),
+    ("bn 0", lambda m: m.nn.BatchNorm1d(0)),
+    ("gn div", lambda m: m.nn.GroupNorm(3, 4)),
+    ("mha div", lambda m: m.nn.MultiheadAttention(5, 2)),
+    ("mha 0", lambda m: m.nn.MultiheadAttention(4, 0)),
+    ("tel act", lambda m: m.nn.TransformerEncoderLayer(4, 2, activation='swish')),
+    ("tel div", lambda m: m.nn.TransformerEncoderLayer(5, 2)),
+    ("rnn nonlin", lambda m: m.nn.RNN(3, 4, nonlinearity='gelu')),
+    ("rnn hidden0", lambda m: m.nn.RNN(3, 0)),
+    ("rnn layers0", lambda m: m.nn.RNN(3, 4, num_layers=0)),
+    ("rnn dropout", lambda m: m.nn.RNN(3, 4, dropout=1.5)),
+    ("lstm proj big", lambda m: m.nn.LSTM(3, 4, proj_size=4)),
+    ("lstm proj neg", lambda m: m.nn.LSTM(3, 4, proj_size=-1)),
+    ("gru proj", lambda m: m.nn.GRU(3, 4, proj_size=2)),
+    ("dropout p", lambda m: m.nn.Dropout(1.5)),
+    ("dropout2d p", lambda m: m.nn.Dropout2d(-0.1)),
+    ("emb padidx", lambda m: m.nn.Embedding(5, 2, padding_idx=5)),
+    ("emb padidx neg", lambda m: m.nn.Embedding(5, 2, padding_idx=-6)),
+    ("upsample both", lambda m: m.nn.Upsample(size=2, scale_factor=2)(m.ones(1, 1, 2))),
+    ("upsample mode", lambda m: m.nn.Upsample(scale_factor=2, mode='cubic')(m.ones(1, 1, 2, 2))),
+    ("maxpool pad big", lambda m: m.nn.MaxPool2d(2, padding=2)(m.ones(1, 1, 4, 4))),
+    ("avgpool pad big", lambda m: m.nn.AvgPool2d(2, padding=2)(m.ones(1, 1, 4, 4))),
+    ("maxpool k0", lambda m: m.nn.MaxPool2d(0)(m.ones(1, 1, 4, 4))),
+    ("pixelshuffle div", lambda m: m.nn.PixelShuffle(2)(m.ones(1, 3, 2, 2))),
+    ("pixelunshuffle div", lambda m: m.nn.PixelUnshuffle(2)(m.ones(1, 3, 3, 2))),
+    ("fold bad", lambda m: m.nn.Fold((4, 5), 2)(m.ones(1, 12, 11))),
+    ("ce ls neg",
+     lambda m: m.nn.CrossEntropyLoss(label_smoothing=-0.1)(m.ones(2, 3), m.tensor([0, 1]))),
+    ("ce ls big",
+     lambda m: m.nn.CrossEntropyLoss(label_smoothing=1.1)(m.ones(2, 3), m.tensor([0, 1]))),
+    ("reduction bad", lambda m: m.nn.MSELoss(reduction='avg')(m.ones(2), m.ones(2))),
+    ("bce pos_weight shape",
+     lambda m: m.nn.BCEWithLogitsLoss(pos_weight=m.ones(3))(m.ones(2, 4), m.ones(2, 4))),
+    ("bce weight shape",
+     lambda m: m.nn.BCELoss(weight=m.ones(3))(m.ones(2, 4) * 0.5, m.ones(2, 4))),
+    ("bce target shape", lambda m: m.nn.BCELoss()(m.ones(2, 4) * 0.5, m.ones(2, 1))),
+    ("kl batchmean 0d", lambda m: m.nn.KLDivLoss(reduction='batchmean')(m.ones(()), m.ones(()))),
+    ("gauss var shape", lambda m: m.nn.GaussianNLLLoss()(m.ones(2, 3), m.ones(2, 3), m.ones(3, 3))),
+    ("gauss var neg", lambda m: m.nn.GaussianNLLLoss()(m.ones(2, 3), m.ones(2, 3), -m.ones(2, 3))),
+    ("margin rank shape", lambda m: m.nn.MarginRankingLoss()(m.ones(3), m.ones(4), m.ones(3))),
+    ("cos emb target", lambda m: m.nn.CosineEmbeddingLoss()(m.ones(2, 3), m.ones(2, 3), m.ones(3))),
+    ("triplet shape", lambda m: m.nn.TripletMarginLoss()(m.ones(2, 3), m.ones(2, 4), m.ones(2, 3))),
+    ("ctc blank range",
+     lambda m: m.nn.CTCLoss(blank=5)(m.zeros(6, 1, 5).log_softmax(2), m.tensor([[1, 2]]), [6],
+      [2])),
+    ("nll weight shape", lambda m: m.nn.NLLLoss(weight=m.ones(4))(m.zeros(2, 3), m.tensor([0, 1]))),
+    ("ce target out of range", lambda m: m.nn.CrossEntropyLoss()(m.zeros(2, 3), m.tensor([0, 3]))),
+    ("ce target neg", lambda m: m.nn.CrossEntropyLoss()(m.zeros(2, 3), m.tensor([0, -1]))),
+    ("ce probs shape", lambda m: m.nn.CrossEntropyLoss()(m.zeros(2, 3), m.ones(2, 4))),
+    ("multimargin p", lambda m: m.nn.MultiMarginLoss(p=3)(m.zeros(2, 3), m.tensor([0, 1]))),
+    ("huber delta0", lambda m: m.nn.HuberLoss(delta=0)(m.zeros(2, 3), m.ones(2, 3))),
+    ("smoothl1 neg beta", lambda m: m.nn.SmoothL1Loss(beta=-1)(m.zeros(2, 3), m.ones(2, 3))),
+    ("lppool p0", lambda m: m.nn.LPPool2d(0, 2)(m.ones(1, 1, 4, 4))),
+    ("adaptive 0", lambda m: m.nn.AdaptiveAvgPool2d(0)(m.ones(1, 1, 4, 4))),
+    ("adaptive neg", lambda m: m.nn.AdaptiveAvgPool2d(-1)(m.ones(1, 1, 4, 4))),
+    ("flatten bad", lambda m: m.nn.Flatten(2, 1)(m.ones(2, 3, 4))),
+    ("unflatten bad", lambda m: m.nn.Unflatten(1, (2, 3))(m.ones(2, 5))),
+    ("softmax dim big", lambda m: m.nn.Softmax(dim=3)(m.ones(2, 3))),
+    ("glu odd", lambda m: m.nn.GLU()(m.ones(2, 3))),
+    ("prelu channels", lambda m: m.nn.PReLU(3)(m.ones(2, 4))),
+    ("lrn size0", lambda m: m.nn.LocalResponseNorm(0)(m.ones(1, 2, 3))),
+    ("channel shuffle div", lambda m: m.nn.ChannelShuffle(3)(m.ones(1, 4, 2, 2))),
+    ("rmsnorm shape", lambda m: m.nn.RMSNorm(4)(m.ones(2, 3))),
+    ("ln shape", lambda m: m.nn.LayerNorm(4)(m.ones(2, 3))),
+    ("bn channels", lambda m: m.nn.BatchNorm1d(4)(m.ones(2, 3))),
+    ("in channels", lambda m: m.nn.InstanceNorm1d(4, affine=True)(m.ones(2, 3, 5))),
+    ("gn channels", lambda m: m.nn.GroupNorm(2, 4)(m.ones(2, 6, 3))),
+    ("emb idx range", lambda m: m.nn.Embedding(5, 2)(m.tensor([5]))),
+    ("emb float idx", lambda m: m.nn.Embedding(5, 2)(m.tensor([1.0]))),
+    ("rnn input size", lambda m: m.nn.RNN(3, 4)(m.ones(5, 2, 4))),
+    ("rnn h0 shape", lambda m: m.nn.GRU(3, 4)(m.ones(5, 2, 3), m.ones(1, 3, 4))),
+    ("lstm c0 shape",
+     lambda m: m.nn.LSTM(3, 4, proj_size=2)(m.ones(5, 2, 3), (m.ones(1, 2, 4), m.ones(1, 2, 4)))),
+    ("rnn unb h0 batched", lambda m: m.nn.RNN(3, 4)(m.ones(5, 3), m.ones(1, 2, 4))),
+    ("rnncell shape", lambda m: m.nn.RNNCell(3, 4)(m.ones(2, 4))),
+    ("rnncell h shape", lambda m: m.nn.LSTMCell(3, 4)(m.ones(2, 3), (m.ones(3, 4), m.ones(2, 4)))),
+    ("mha mask shape", lambda m: _mha(m, attn_mask=m.ones(3, 4))),
+    ("mha kpm shape", lambda m: _mha(m, key_padding_mask=m.ones(2, 4, dtype=m.bool))),
+    ("mha mask int", lambda m: _mha(m, attn_mask=m.ones(3, 5, dtype=m.long))),
+    ("mha is_causal no mask",
+     lambda m: m.nn.MultiheadAttention(4, 2)(m.ones(3, 2, 4), m.ones(3, 2, 4), m.ones(3, 2, 4),
+      is_causal=True)),
+    ("sdpa mask shape",
+     lambda m: _sdpa(m)(m.ones(2, 3, 4), m.ones(2, 5, 4), m.ones(2, 5, 4), attn_mask=m.ones(3, 4))),
+    ("sdpa causal+mask",
+     lambda m: _sdpa(m)(m.ones(2, 3, 4), m.ones(2, 5, 4), m.ones(2, 5, 4), attn_mask=m.ones(3, 5),
+      is_causal=True)),
+    ("sdpa dim", lambda m: _sdpa(m)(m.ones(2, 3, 4), m.ones(2, 5, 3), m.ones(2, 5, 4))),
+    ("sdpa gqa bad",
+     lambda m: _sdpa(m)(m.ones(1, 3, 3, 2), m.ones(1, 2, 5, 2), m.ones(1, 2, 5, 2),
+      enable_gqa=True)),
+    ("tel src mask shape",
+     lambda m: m.nn.TransformerEncoderLayer(4, 2, 8)(m.ones(5, 2, 4), src_mask=m.ones(4, 4))),
+    ("transformer d_model",
+     lambda m: m.nn.Transformer(4, 2, 1, 1, 8)(m.ones(5, 2, 3), m.ones(3, 2, 3))),
+    ("transformer batch",
+     lambda m: m.nn.Transformer(4, 2, 1, 1, 8)(m.ones(5, 2, 4), m.ones(3, 3, 4))),
+    ("bilinear shapes", lambda m: m.nn.Bilinear(2, 3, 4)(m.ones(5, 2), m.ones(4, 3))),
+    ("cos sim shapes", lambda m: m.nn.CosineSimilarity()(m.ones(2, 3), m.ones(2, 4))),
+    ("pad too big reflect", lambda m: F(m).pad(m.ones(1, 2, 3), (3, 0), mode='reflect')),
+    ("pad odd len", lambda m: F(m).pad(m.ones(1, 2, 3), (1,))),
+    ("pad mode bad", lambda m: F(m).pad(m.ones(1, 2, 3), (1, 1), mode='wrap')),
+    ("pad circular big", lambda m: F(m).pad(m.ones(1, 2, 3), (4, 0), mode='circular')),
+    ("pad replicate 1d input", lambda m: F(m).pad(m.ones(3), (1, 1), mode='replicate')),
+    ("pad reflect too many",
+     lambda m: F(m).pad(m.ones(1, 2, 3), (1, 1, 1, 1, 1, 1, 1, 1), mode='reflect')),
+    ("interp ac nearest",
+     lambda m: F(m).interpolate(m.ones(1, 1, 3), scale_factor=2, align_corners=True)),
+    ("interp aa nearest",
+     lambda m: F(m).interpolate(m.ones(1, 1, 3, 3), scale_factor=2, antialias=True)),
+    ("interp neg scale", lambda m: F(m).interpolate(m.ones(1, 1, 3), scale_factor=-2)),
+    ("interp size 0", lambda m: F(m).interpolate(m.ones(1, 1, 3), size=0)),
+    ("grid_sample mode",
+     lambda m: F(m).grid_sample(m.ones(1, 1, 3, 3), m.zeros(1, 2, 2, 2), mode='cubic')),
+    ("affine_grid shape", lambda m: F(m).affine_grid(m.ones(2, 2, 3), [3, 1, 4, 4])),
+    ("one_hot neg", lambda m: F(m).one_hot(m.tensor([-1, 0]))),
+    ("one_hot small", lambda m: F(m).one_hot(m.tensor([3, 0]), 2)),
+    ("one_hot float", lambda m: F(m).one_hot(m.tensor([1.0]))),
+    ("normalize p0", lambda m: F(m).normalize(m.ones(2, 3), p=0)),
+    ("unfold k big", lambda m: F(m).unfold(m.ones(1, 1, 3, 3), 4)),
+    ("max_unpool idx range", lambda m: F(m).max_unpool1d(m.ones(1, 1, 2), m.tensor([[[0, 9]]]), 2)),
+    ("embbag offsets first",
+     lambda m: F(m).embedding_bag(m.tensor([0, 1, 2]), m.ones(5, 2), m.tensor([1, 2]))),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name, call", BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
+def test_bad_arguments_and_shapes_raise_pytorchs_class(name, call):
+    def build(m):
+        m.manual_seed(0)
+        return call(m)
+    theirs = _outcome(torch, build)
+    if theirs is None:  # (a few cases PyTorch takes: ours must take them too)
+        assert _outcome(tg, build) is None
+        return
+    ours = _same_error(build)
+    assert len(str(ours)) > 20, ours  # (a message that says something)
+
+
+@needs_torch
+@pytest.mark.parametrize("function", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("dtype", ["int32", "int16", "int8"])
+def test_unbatched_class_id_of_int32_is_refused_as_pytorch(function, dtype):
+    def build(m):
+        return getattr(F(m), function)(m.zeros(5), m.tensor(3).to(getattr(m, dtype)))
+    ours = _same_error(build, name=function)
+    assert isinstance(ours, RuntimeError) and dtype in str(ours)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int64", "uint8"])
+@pytest.mark.parametrize("shape", [()])  # ((1,): PyTorch's backward fails, ours works)
+def test_unbatched_class_id_of_int64_or_uint8_is_taken(dtype, shape):
+    results = []
+    for m in (torch, tg):
+        x = m.tensor(np.arange(5.0)).requires_grad_()
+        target = m.tensor(np.full(shape, 3)).to(getattr(m, dtype))
+        loss = F(m).cross_entropy(x, target)
+        loss.backward()
+        results.append((loss.item(), x.grad.numpy()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12, atol=1e-15)
+
+
+@needs_torch
+def test_interpolate_unknown_mode_is_not_implemented_and_value_error():
+    ours = _same_error(lambda m: m.nn.Upsample(scale_factor=2, mode="cubic")(m.ones(1, 1, 2, 2)))
+    assert isinstance(ours, NotImplementedError) and isinstance(ours, ValueError)
+    assert "cubic" in str(ours)

@@ -15,6 +15,11 @@ class RankError(TensorError, IndexError):
     input, cross_entropy of a 0-d one): an IndexError there, a TensorError here as well."""
 
 
+class ModeError(TensorError, NotImplementedError):
+    """A mode the function does not have where PyTorch raises NotImplementedError
+    (interpolate's `mode='cubic'`) and Python code ValueError: both here."""
+
+
 class DataError(TensorError, TypeError):
     """Data a tensor cannot be made of: ragged nested lists or strings. PyTorch raises
     ValueError or TypeError depending on the shape of the mistake; this class is both (and a

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import DtypeError, ModeError, TensorError
 from tinygrad_np.tensor import Tensor, int_value, to_tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
@@ -47,7 +47,7 @@ def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> li
 def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bool | None,
            antialias: bool) -> None:
     if mode not in ("nearest", "nearest-exact", "area", *_WEIGHTED):
-        raise TensorError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
+        raise ModeError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
                           f"'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic', "
                           f"'trilinear', 'lanczos')")
     if antialias and (mode not in _ANTIALIASED or x.ndim != 4):

@@ -144,8 +144,8 @@ def _batched(input: Tensor, target: Any, probabilities: bool, function: str
     if shape != expected and (probabilities or shape != (1,)):  # (a (1,) id too, as PyTorch)
         raise TensorError(f"{function}: for unbatched input of shape {input.shape} the target "
                           f"must have shape {expected}, got {np.shape(target)}")
-    target = target.reshape(1, -1) if probabilities else np.reshape(
-        target._data if isinstance(target, Tensor) else target, (1,))
+    target = target.reshape(1, -1) if probabilities else target.reshape(1) if isinstance(
+        target, Tensor) else np.reshape(target, (1,))  # (a Tensor stays one: its dtype checked)
     return input.reshape(1, -1), target, True
 
 
