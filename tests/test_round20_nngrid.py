@@ -513,3 +513,110 @@ def test_interpolate_unknown_mode_is_not_implemented_and_value_error():
     ours = _same_error(lambda m: m.nn.Upsample(scale_factor=2, mode="cubic")(m.ones(1, 1, 2, 2)))
     assert isinstance(ours, NotImplementedError) and isinstance(ours, ValueError)
     assert "cubic" in str(ours)
+
+
+# ---------------------------------------- random samples are not differentiable
+@needs_torch
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_refuses_random_samples_that_require_grad(dims):
+    shape = (1, 2) + (6,) * dims
+
+    def build(m):
+        samples = m.full((1, 2, dims), 0.3, requires_grad=True)
+        pool = getattr(F(m), f"fractional_max_pool{dims}d")
+        return pool(m.ones(shape), 2, output_size=3, _random_samples=samples)
+    ours = _same_error(build, name=f"fractional_max_pool{dims}d")
+    assert "not differentiable" in str(ours) and "random_samples" in str(ours)
+    with tg.no_grad():  # (no graph: nothing to refuse, as PyTorch)
+        assert build(tg).shape == (1, 2) + (3,) * dims
+
+
+# ---------------------------------------- the losses' grid: every option, float64 gradients
+def _ids(rng, high, *shape):
+    return rng.integers(0, high, size=shape)
+
+
+def _p01(rng, *shape):
+    return rng.uniform(0.05, 0.95, size=shape)
+
+
+LOSS_GRID = []
+for _red in ["none", "sum", "mean"]:
+    for _ls in [0.0, 0.2]:
+        for _ii in [-100, 1]:
+            LOSS_GRID.append((
+                f"cross_entropy 4-D weight ls={_ls} ignore={_ii} {_red}",
+                lambda m, x, t, w, red=_red, ls=_ls, ii=_ii: F(m).cross_entropy(
+                    x, t, weight=w, ignore_index=ii, label_smoothing=ls, reduction=red),
+                lambda g: [_r(g, 2, 5, 3, 2), _ids(g, 5, 2, 3, 2), _p01(g, 5)]))
+        LOSS_GRID.append((
+            f"cross_entropy probabilities weight ls={_ls} {_red}",
+            lambda m, x, t, w, red=_red, ls=_ls: F(m).cross_entropy(
+                x, t, weight=w, label_smoothing=ls, reduction=red),
+            lambda g: [_r(g, 2, 5, 3), _p01(g, 2, 5, 3), _p01(g, 5)]))
+        LOSS_GRID.append((
+            f"cross_entropy unbatched ls={_ls} {_red}",
+            lambda m, x, t, red=_red, ls=_ls: F(m).cross_entropy(x, t, label_smoothing=ls,
+                                                                 reduction=red),
+            lambda g: [_r(g, 5), np.array(3)]))
+    LOSS_GRID += [
+        (f"nll_loss weight ignore {_red}",
+         lambda m, x, t, w, red=_red: F(m).nll_loss(x, t, weight=w, ignore_index=2,
+                                                    reduction=red),
+         lambda g: [_r(g, 2, 5, 3), _ids(g, 5, 2, 3), _p01(g, 5)]),
+        (f"binary_cross_entropy_with_logits weight pos_weight {_red}",
+         lambda m, x, t, w, pw, red=_red: F(m).binary_cross_entropy_with_logits(
+             x, t, weight=w, pos_weight=pw, reduction=red),
+         lambda g: [_r(g, 3, 4), _p01(g, 3, 4), _p01(g, 3, 1), _p01(g, 4)]),
+        (f"binary_cross_entropy weight {_red}",
+         lambda m, x, t, w, red=_red: F(m).binary_cross_entropy(x, t, weight=w, reduction=red),
+         lambda g: [_p01(g, 3, 4), _p01(g, 3, 4), _p01(g, 4)]),
+        (f"kl_div {_red}", lambda m, x, t, red=_red: F(m).kl_div(x, t, reduction=red),
+         lambda g: [_r(g, 3, 4), _p01(g, 3, 4)]),
+        (f"gaussian_nll_loss full {_red} (3 differentiable)",
+         lambda m, x, t, v, red=_red: F(m).gaussian_nll_loss(x, t, v, full=True, reduction=red),
+         lambda g: [_r(g, 3, 4), _r(g, 3, 4), _p01(g, 3, 1)]),
+        (f"multi_margin_loss p=2 weight {_red}",
+         lambda m, x, t, w, red=_red: F(m).multi_margin_loss(x, t, p=2, margin=0.7, weight=w,
+                                                             reduction=red),
+         lambda g: [_r(g, 3, 4), _ids(g, 4, 3), _p01(g, 4)]),
+        (f"triplet_margin_loss swap {_red} (3 differentiable)",
+         lambda m, a, p, n, red=_red: F(m).triplet_margin_loss(a, p, n, margin=0.5, p=1,
+                                                               swap=True, reduction=red),
+         lambda g: [_r(g, 3, 4), _r(g, 3, 4), _r(g, 3, 4)]),
+        (f"ctc_loss zero_infinity {_red} (1 differentiable)",
+         lambda m, lp, t, il, tl, red=_red: F(m).ctc_loss(lp.log_softmax(2), t, il, tl,
+                                                          reduction=red, zero_infinity=True),
+         lambda g: [_r(g, 6, 2, 4), np.array([[1, 2, 2], [3, 1, 0]]), np.array([6, 5]),
+                    np.array([3, 2])]),
+        (f"huber_loss delta {_red}",
+         lambda m, x, t, red=_red: F(m).huber_loss(x, t, delta=0.3, reduction=red),
+         lambda g: [_r(g, 3, 4), _r(g, 3, 4)]),
+    ]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name, loss, inputs", LOSS_GRID, ids=[c[0] for c in LOSS_GRID])
+def test_loss_grid_against_pytorch(name, loss, inputs, dtype):
+    arrays = inputs(np.random.default_rng(20))
+    differentiable = int(name.split("(")[-1][0]) if name.endswith("differentiable)") else 2
+    results = []  # (class weights are constants: PyTorch refuses them requiring grad)
+    for m in (torch, tg):
+        tensors = [m.tensor(a.astype(dtype)).requires_grad_(i < differentiable)
+                   if a.dtype.kind == "f" else m.tensor(a) for i, a in enumerate(arrays)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (kl_div's 'mean' warns, in both)
+            out = loss(m, *tensors)
+        weights = np.random.default_rng(1).normal(size=tuple(out.shape))
+        (out * m.tensor(weights.astype(dtype))).sum().backward()
+        results.append((out.detach().numpy(), [t.grad.numpy() if t.grad is not None else None
+                                               for t in tensors]))
+    tol = 1e-9 if dtype == "float64" else 2e-5
+    (expected, expected_grads), (got, got_grads) = results
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+    for e, g in zip(expected_grads, got_grads):
+        assert (e is None) == (g is None)
+        if e is not None:
+            np.testing.assert_allclose(g, e, rtol=tol * 10, atol=tol * 10)

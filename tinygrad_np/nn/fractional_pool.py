@@ -19,6 +19,7 @@ import numpy as np
 
 from tinygrad_np.errors import RankError, TensorError
 from tinygrad_np.factories import rand
+from tinygrad_np.nn.functional_losses import not_differentiable
 from tinygrad_np.nn.module import Module
 from tinygrad_np.tensor import Tensor, to_tensor
 
@@ -78,6 +79,7 @@ def _fractional_max_pool(dims: int, input: Tensor, kernel_size: Any,  # noqa: A0
         if n_out + k - 1 > n_in - (dims == 3) or n_out < 1 or k < 1:
             raise RuntimeError(f"{function}: output size {sizes} with kernel {kernel} does "
                                f"not fit the input's spatial size {spatial}")
+    not_differentiable(function, "random_samples", random_samples)  # (PyTorch's error)
     if random_samples is None:
         random_samples = rand(batch, channels, dims, dtype=x.dtype)
     samples = np.asarray(to_tensor(random_samples)._data, dtype=x.dtype)
