@@ -620,3 +620,59 @@ def test_loss_grid_against_pytorch(name, loss, inputs, dtype):
         assert (e is None) == (g is None)
         if e is not None:
             np.testing.assert_allclose(g, e, rtol=tol * 10, atol=tol * 10)
+
+
+# ---------------------------------------- results PyTorch returns contiguous: `.view` works
+VIEWED = [
+    ("conv3d", lambda m, x: F(m).conv3d(x, m.ones(3, 2, 2, 2, 2)), 5),
+    ("conv3d circular", lambda m, x: F(m).conv3d(F(m).pad(x, (1,) * 6, mode="circular"),
+                                                 m.ones(4, 2, 2, 2, 2), m.ones(4)), 5),
+    ("conv_transpose3d", lambda m, x: F(m).conv_transpose3d(x, m.ones(2, 3, 2, 2, 2), stride=2),
+     5),
+    ("adaptive_avg_pool2d None", lambda m, x: F(m).adaptive_avg_pool2d(x, (3, None)), 4),
+    ("adaptive_avg_pool2d uneven", lambda m, x: F(m).adaptive_avg_pool2d(x, (2, 4)), 4),
+    ("adaptive_avg_pool3d", lambda m, x: F(m).adaptive_avg_pool3d(x, 2), 5),
+    ("interpolate area 3-d", lambda m, x: F(m).interpolate(x, scale_factor=(1.5, 0.7, 2),
+                                                           mode="area"), 5),
+    ("interpolate trilinear", lambda m, x: F(m).interpolate(x, size=(4, 3, 5), mode="trilinear",
+                                                            align_corners=True), 5),
+    ("max_pool2d indices", lambda m, x: F(m).max_pool2d(x, 2, return_indices=True)[1], 4),
+    ("max_pool1d indices", lambda m, x: F(m).max_pool1d(x, 2, return_indices=True)[1], 3),
+    ("max_pool3d indices", lambda m, x: F(m).max_pool3d(x, 2, return_indices=True)[1], 5),
+    ("group_norm", lambda m, x: F(m).group_norm(x, 1), 3),
+    ("instance_norm", lambda m, x: F(m).instance_norm(x), 4),
+    ("channel_shuffle", lambda m, x: F(m).channel_shuffle(x, 2) if m is tg
+     else m.nn.ChannelShuffle(2)(x), 4),
+    ("grid_sample", lambda m, x: F(m).grid_sample(x, m.zeros(2, 3, 3, 2), align_corners=False),
+     4),
+    ("conv_tbc", lambda m, x: F(m).conv_tbc(x, m.ones(3, x.shape[2], 4), m.ones(4), pad=1), 3),
+]
+SHAPES = {3: (2, 4, 5), 4: (2, 4, 5, 6), 5: (2, 2, 3, 4, 5)}
+
+
+def _layout(m, x, layout):
+    if layout == "transposed":
+        return x.transpose(-1, -2).contiguous().transpose(-1, -2)
+    if layout == "channels_last" and x.ndim in (4, 5):
+        return x.contiguous(memory_format=m.channels_last if x.ndim == 4 else m.channels_last_3d)
+    return x
+
+
+@needs_torch
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
+@pytest.mark.parametrize("name, op, ndim", VIEWED, ids=[v[0] for v in VIEWED])
+def test_results_pytorch_can_view_are_viewable(name, op, ndim, layout):
+    data = np.random.default_rng(3).normal(size=SHAPES[ndim]).astype(np.float32)
+    try:
+        theirs = op(torch, _layout(torch, torch.tensor(data), layout))
+        expected = theirs.view(-1)
+    except RuntimeError:  # (conv_tbc of a transposed input: PyTorch refuses, ours computes)
+        pytest.skip("PyTorch's result cannot be viewed either")
+    ours = op(tg, _layout(tg, tg.tensor(data), layout))
+    flat = ours.view(-1)  # (raised: "view size is not compatible ...")
+    np.testing.assert_allclose(flat.detach().numpy(), expected.detach().numpy(), rtol=1e-5,
+                               atol=1e-5)
+    if ours.dtype == tg.float32:  # a view: a write through it reaches the result
+        with tg.no_grad():
+            flat[0] = 123.0
+        assert ours.reshape(-1)[0].item() == 123.0

@@ -658,7 +658,9 @@ def group_norm(
     weight = _param(weight, shape, (channels,), "weight", "group_norm")
     bias = _param(bias, shape, (channels,), "bias", "group_norm")
     grouped = x.reshape(batch, num_groups, per_group, math.prod(x.shape[2:]))
-    return Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
+    y = Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
+    # C-ordered as PyTorch's (views work), channels_last kept as PyTorch keeps it
+    return y if x.ndim == 4 and x.is_contiguous(memory_format=channels_last) else y.contiguous()
 
 
 def _check_probability(p: float, function: str) -> None:
@@ -1362,7 +1364,7 @@ def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tenso
                           f"bias (C_out,), got shapes {input.shape}, {weight.shape} and "
                           f"{bias.shape}")
     out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=int(pad))
-    return out.permute(2, 0, 1)
+    return out.permute(2, 0, 1).contiguous()  # (C-ordered, as PyTorch's: views work)
 
 
 def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
@@ -1497,8 +1499,8 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     geometry = _pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode,
                               "max_pool2d")[0]
     y = _conv.MaxPool2d.apply(x, geometry)
-    indices = (Tensor(_conv.max_pool_indices(geometry, x._data, y._data)) if return_indices
-               else None)
+    indices = (Tensor(np.ascontiguousarray(  # (C-ordered as PyTorch's: `.view(-1)` works)
+        _conv.max_pool_indices(geometry, x._data, y._data))) if return_indices else None)
     if unbatched:
         y = y.squeeze(0)
         indices = None if indices is None else indices[0]
@@ -1731,7 +1733,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     if height % out_h == 0 and width % out_w == 0:
         y = avg_pool2d(x, (height // out_h, width // out_w))
     else:
-        y = _adaptive_mean(_adaptive_mean(x, 2, out_h), 3, out_w)
+        y = _adaptive_mean(_adaptive_mean(x, 2, out_h), 3, out_w).contiguous()  # (views work)
     return y.squeeze(0) if unbatched else y
 
 

@@ -182,14 +182,14 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
             term = gather(index) * (
                 weights[0][i] * weights[1][j]).unsqueeze(-1)
             output = term if output is None else output + term
-        return output.movedim(-1, 1)
+        return output.movedim(-1, 1).contiguous()  # (C-ordered, as PyTorch's: views work)
     position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
         output = gather([np.rint(p._data).astype(np.int64) for p in position])
         if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None, and (squared
             # zeros of the grid) a function of the grid, so a double backward reaches it
             output = output + grid[..., :1].where(np.zeros(1, bool), 0.0) ** 2
-        return output.movedim(-1, 1)
+        return output.movedim(-1, 1).contiguous()
     low = [np.floor(p._data) for p in position]
     upper = [(p - Tensor(b)).unsqueeze(-1) for p, b in zip(position, low)]
     low = [b.astype(np.int64) for b in low]
@@ -201,4 +201,4 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
             weight = w if weight is None else weight * w
         term = gather([b + up for b, up in zip(low, corner)]) * weight
         output = term if output is None else output + term
-    return output.movedim(-1, 1)
+    return output.movedim(-1, 1).contiguous()

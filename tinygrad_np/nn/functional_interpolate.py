@@ -264,7 +264,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias,
                          math.prod(sizes))
-    return x
+    return x if spatial < 3 else x.contiguous()  # (3-d: C-ordered, so that views work)
 
 
 def _uint8_image(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: Any,

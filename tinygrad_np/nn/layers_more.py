@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.device import as_device
+from tinygrad_np.device import as_device, channels_last
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
@@ -191,7 +191,9 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
                           f"C divisible by groups ({groups}), got shape {input.shape}")
     batch, rest = input.shape[0], input.shape[2:]
     x = input.reshape(batch, groups, channels // groups, *rest).transpose(1, 2)
-    return x.reshape(batch, channels, *rest)
+    x = x.reshape(batch, channels, *rest)  # C-ordered as PyTorch's (channels_last kept)
+    return x if x.ndim == 4 and input.is_contiguous(memory_format=channels_last) else (
+        x.contiguous())
 
 
 class ChannelShuffle(Module):
@@ -248,7 +250,7 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
                           f"training, got an input of shape {input.shape}")
     if input.shape[1] == 0:  # no channels: nothing to normalise (an empty view, as PyTorch)
         return input.reshape(input.shape)
-    output = F.group_norm(input, input.shape[1], weight, bias, eps)
+    output = F.group_norm(input, input.shape[1], weight, bias, eps).contiguous()  # (PyTorch's)
     if running_mean is not None:
         channels = input.shape[1]
         for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
