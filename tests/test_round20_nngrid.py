@@ -676,3 +676,43 @@ def test_results_pytorch_can_view_are_viewable(name, op, ndim, layout):
         with tg.no_grad():
             flat[0] = 123.0
         assert ours.reshape(-1)[0].item() == 123.0
+
+
+# ---------------------------------------- the fused ops' nodes carry PyTorch's names
+NAMED = [
+    ("layer_norm", lambda m, x: F(m).layer_norm(x, (5,))),
+    ("LayerNorm", lambda m, x: m.nn.LayerNorm(5)(x)),
+    ("group_norm", lambda m, x: F(m).group_norm(x, 1)),
+    ("GroupNorm", lambda m, x: m.nn.GroupNorm(1, 3)(x)),
+    ("batch_norm train", lambda m, x: F(m).batch_norm(x, None, None, training=True)),
+    ("batch_norm eval", lambda m, x: F(m).batch_norm(x, m.zeros(3), m.ones(3))),
+    ("BatchNorm2d", lambda m, x: m.nn.BatchNorm2d(3)(x)),
+    ("instance_norm", lambda m, x: F(m).instance_norm(x)),
+    ("pad constant", lambda m, x: F(m).pad(x, (1, 1))),
+    ("pad value", lambda m, x: F(m).pad(x, (1, 2, 0, 1), value=2.0)),
+    ("pad reflect 2-d", lambda m, x: F(m).pad(x, (1, 1, 1, 1), mode="reflect")),
+    ("pad replicate 1-d", lambda m, x: F(m).pad(x[0], (1, 1), mode="replicate")),
+    ("pad replicate 3-d", lambda m, x: F(m).pad(x, (1, 1, 1, 1, 1, 1), mode="replicate")),
+    ("unfold", lambda m, x: F(m).unfold(x, 2)),
+    ("fold", lambda m, x: F(m).fold(x.reshape(2, 12, 5), (2, 6), 2)),
+    ("grid_sample", lambda m, x: F(m).grid_sample(x, m.zeros(2, 3, 3, 2), align_corners=False)),
+    ("interpolate nearest", lambda m, x: F(m).interpolate(x, scale_factor=2)),
+    ("interpolate nearest-exact", lambda m, x: F(m).interpolate(x, size=(3, 7),
+                                                                mode="nearest-exact")),
+    ("interpolate bilinear", lambda m, x: F(m).interpolate(x, scale_factor=1.5, mode="bilinear")),
+    ("interpolate bilinear aa", lambda m, x: F(m).interpolate(x, size=(2, 3), mode="bilinear",
+                                                              antialias=True)),
+    ("interpolate bicubic", lambda m, x: F(m).interpolate(x, size=(5, 7), mode="bicubic",
+                                                          align_corners=True)),
+    ("interpolate linear", lambda m, x: F(m).interpolate(x[0], scale_factor=2, mode="linear")),
+    ("Upsample trilinear", lambda m, x: m.nn.Upsample(scale_factor=2, mode="trilinear")(
+        x.unsqueeze(2))),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name, op", NAMED, ids=[n[0] for n in NAMED])
+def test_fused_ops_carry_pytorchs_node_names(name, op):
+    data = np.random.default_rng(5).normal(size=(2, 3, 4, 5)).astype(np.float32)
+    expected = op(torch, torch.tensor(data, requires_grad=True)).grad_fn.name()
+    assert op(tg, tg.tensor(data, requires_grad=True)).grad_fn.name() == expected

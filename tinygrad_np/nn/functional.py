@@ -596,7 +596,7 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                               "training")
         fixed = tuple(stat._data.astype(x.dtype, copy=False).reshape(shape)
                       for stat in (running_mean, running_var))
-        return Normalize.apply(x, weight, bias, axes, eps, fixed)
+        return pytorch_named(Normalize.apply(x, weight, bias, axes, eps, fixed), _NATIVE_BN)
     count = x._data.size // channels if channels else 0
     if count == 1:
         raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
@@ -611,7 +611,10 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
             if running_var is not None:
                 unbiased = var * (count / (count - 1))
                 running_var._copy_array_(momentum * unbiased + (1 - momentum) * running_var._data)
-    return out
+    return pytorch_named(out, _NATIVE_BN)
+
+
+_NATIVE_BN = "NativeBatchNormBackward0"  # (PyTorch's nodes for the fused norms: display only)
 
 
 def layer_norm(
@@ -636,7 +639,7 @@ def layer_norm(
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    return Normalize.apply(x, weight, bias, axes, eps)
+    return pytorch_named(Normalize.apply(x, weight, bias, axes, eps), "NativeLayerNormBackward0")
 
 
 def group_norm(
@@ -660,7 +663,8 @@ def group_norm(
     grouped = x.reshape(batch, num_groups, per_group, math.prod(x.shape[2:]))
     y = Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
     # C-ordered as PyTorch's (views work), channels_last kept as PyTorch keeps it
-    return y if x.ndim == 4 and x.is_contiguous(memory_format=channels_last) else y.contiguous()
+    y = y if x.ndim == 4 and x.is_contiguous(memory_format=channels_last) else y.contiguous()
+    return pytorch_named(y, "NativeGroupNormBackward0")
 
 
 def _check_probability(p: float, function: str) -> None:
@@ -992,7 +996,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             result = _pad_edges(result, axis, before, after, mode) if min(before, after) >= 0 \
                 else result._index_select(axis, positions)
         # PyTorch's reflect/replicate backward reads the input: 2nd order 0 (ops/masked.py)
-        return result if mode == "circular" else linked(result)
+        if mode == "circular":
+            return result
+        name = "Reflection" if mode == "reflect" else "Replication"
+        return pytorch_named(linked(result), f"{name}Pad{len(pairs)}DBackward0")
     crop = [slice(None)] * input.ndim
     inner = [slice(None)] * input.ndim
     shape = list(input.shape)
@@ -1010,7 +1017,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         border = np.full(shape, _scalar_for("pad", value, result.dtype), dtype=result.dtype)
         border[tuple(inner)] = 0
         result = result + border
-    return result
+    return pytorch_named(result, "ConstantPadNdBackward0")
 
 
 @xp.quiet  # huge scores beside a -inf mask: inf - inf is NaN, silently (as PyTorch)
@@ -1813,7 +1820,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     pads = _conv_pads(padding, kernel, dilation, stride, "unfold")
     _check_fits("unfold", x.shape, pads, kernel, dilation)
     geometry = _conv.Geometry(kernel, stride, pads, dilation)
-    return _empty_batch(x, lambda one: _conv.Unfold.apply(one, geometry))  # (N = 0 too)
+    return pytorch_named(_empty_batch(x, lambda one: _conv.Unfold.apply(one, geometry)),
+                         "Im2ColBackward0")  # (N = 0 too)
 
 
 def _two_entries(function: str, **values: Any) -> None:
@@ -1847,7 +1855,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
             f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
     if not x.shape[0]:  # an empty batch: an empty result, as PyTorch
         return x.reshape(0, x.shape[1] // (kernel[0] * kernel[1]), *size)
-    return _conv.Fold.apply(x, size, geometry)
+    return pytorch_named(_conv.Fold.apply(x, size, geometry), "Col2ImBackward0")
 
 
 def _with_indices(pool: Any) -> Any:

@@ -20,6 +20,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import RankError, TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.tensor import Tensor
 
 _MODES = ("bilinear", "nearest", "bicubic")
@@ -150,6 +151,12 @@ def _check(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:  
                            f"{tuple(grid.shape)}")
 
 
+def _named(output: Tensor) -> Tensor:
+    """(N, *out, C) samples as PyTorch's C-ordered (N, C, *out), with its node's name."""
+    return pytorch_named(output.movedim(-1, 1).contiguous(),
+                         f"GridSampler{output.ndim - 2}DBackward0")
+
+
 @xp.quiet  # an inf or NaN coordinate samples NaN, silently, as PyTorch
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A002
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
@@ -182,14 +189,14 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
             term = gather(index) * (
                 weights[0][i] * weights[1][j]).unsqueeze(-1)
             output = term if output is None else output + term
-        return output.movedim(-1, 1).contiguous()  # (C-ordered, as PyTorch's: views work)
+        return _named(output)  # (C-ordered, as PyTorch's: views work)
     position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
         output = gather([np.rint(p._data).astype(np.int64) for p in position])
         if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None, and (squared
             # zeros of the grid) a function of the grid, so a double backward reaches it
             output = output + grid[..., :1].where(np.zeros(1, bool), 0.0) ** 2
-        return output.movedim(-1, 1).contiguous()
+        return _named(output)
     low = [np.floor(p._data) for p in position]
     upper = [(p - Tensor(b)).unsqueeze(-1) for p, b in zip(position, low)]
     low = [b.astype(np.int64) for b in low]
@@ -201,4 +208,4 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
             weight = w if weight is None else weight * w
         term = gather([b + up for b, up in zip(low, corner)]) * weight
         output = term if output is None else output + term
-    return output.movedim(-1, 1).contiguous()
+    return _named(output)

@@ -25,6 +25,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, ModeError, TensorError
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.tensor import Tensor, int_value, to_tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
@@ -264,7 +265,17 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias,
                          math.prod(sizes))
-    return x if spatial < 3 else x.contiguous()  # (3-d: C-ordered, so that views work)
+    x = x if spatial < 3 else x.contiguous()  # (3-d: C-ordered, so that views work)
+    return pytorch_named(x, _node_name(mode, spatial, antialias)) if mode in _NODES else x
+
+
+_NODES = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
+          "bilinear": "Bilinear", "trilinear": "Trilinear", "bicubic": "Bicubic"}
+
+
+def _node_name(mode: str, spatial: int, antialias: bool) -> str:
+    """PyTorch's node for a resize (`UpsampleBilinear2DBackward0`): display only."""
+    return f"Upsample{_NODES[mode]}{spatial}D{'Aa' if antialias else ''}Backward0"
 
 
 def _uint8_image(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: Any,
