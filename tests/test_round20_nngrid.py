@@ -716,3 +716,21 @@ def test_fused_ops_carry_pytorchs_node_names(name, op):
     data = np.random.default_rng(5).normal(size=(2, 3, 4, 5)).astype(np.float32)
     expected = op(torch, torch.tensor(data, requires_grad=True)).grad_fn.name()
     assert op(tg, tg.tensor(data, requires_grad=True)).grad_fn.name() == expected
+
+
+# ---------------------------------------- unpad_sequence: PyTorch's strict zip and slicing
+@needs_torch
+@pytest.mark.parametrize("lengths", [[3, 1, 2, 5], [3, 1, 2, -1], [0, 0, 3, 3], [3, 1, 2],
+                                     [1, 1, 1, 1, 1]])
+def test_unpad_sequence_as_pytorch(lengths):
+    data = np.arange(12.0).reshape(3, 4)
+
+    def build(m):
+        return m.nn.utils.rnn.unpad_sequence(m.tensor(data), m.tensor(lengths))
+    theirs = _outcome(torch, build)
+    if theirs is not None:
+        ours = _same_error(build, name="unpad_sequence")
+        assert "zip()" in str(ours)
+        return
+    expected = [t.tolist() for t in build(torch)]
+    assert [t.tolist() for t in build(tg)] == expected
