@@ -9,6 +9,17 @@ class TensorError(RuntimeError, ValueError):
     broadcast, a matrix product of mismatched shapes)."""
 
 
+class RankError(TensorError, IndexError):
+    """An input with too few dimensions for the op where PyTorch's own indexing of a missing
+    dim fails first ("IndexError: Dimension out of range": avg_pool2d or unfold of a 2-D
+    input, cross_entropy of a 0-d one): an IndexError there, a TensorError here as well."""
+
+
+class ModeError(TensorError, NotImplementedError):
+    """A mode the function does not have where PyTorch raises NotImplementedError
+    (interpolate's `mode='cubic'`) and Python code ValueError: both here."""
+
+
 class DataError(TensorError, TypeError):
     """Data a tensor cannot be made of: ragged nested lists or strings. PyTorch raises
     ValueError or TypeError depending on the shape of the mistake; this class is both (and a

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import RankError, TensorError
 from tinygrad_np.factories import rand
+from tinygrad_np.nn.functional_losses import not_differentiable
 from tinygrad_np.nn.module import Module
 from tinygrad_np.tensor import Tensor, to_tensor
 
@@ -56,8 +57,8 @@ def _fractional_max_pool(dims: int, input: Tensor, kernel_size: Any,  # noqa: A0
     function = f"fractional_max_pool{dims}d"
     x = to_tensor(input)
     if x.ndim not in (dims + 1, dims + 2):
-        raise TensorError(f"{function}: expected a {dims + 1}-D or {dims + 2}-D input, got "
-                          f"shape {x.shape}")
+        raise (RankError if x.ndim <= dims else TensorError)(
+            f"{function}: expected a {dims + 1}-D or {dims + 2}-D input, got shape {x.shape}")
     unbatched = x.ndim == dims + 1
     for axis in range(1, x.ndim):  # (axis 0 may be empty, batched or not: PyTorch's check)
         if x.shape[axis] == 0:
@@ -78,6 +79,7 @@ def _fractional_max_pool(dims: int, input: Tensor, kernel_size: Any,  # noqa: A0
         if n_out + k - 1 > n_in - (dims == 3) or n_out < 1 or k < 1:
             raise RuntimeError(f"{function}: output size {sizes} with kernel {kernel} does "
                                f"not fit the input's spatial size {spatial}")
+    not_differentiable(function, "random_samples", random_samples)  # (PyTorch's error)
     if random_samples is None:
         random_samples = rand(batch, channels, dims, dtype=x.dtype)
     samples = np.asarray(to_tensor(random_samples)._data, dtype=x.dtype)

@@ -23,7 +23,13 @@ import numpy as np
 
 from tinygrad_np import rng, xp
 from tinygrad_np.device import channels_last
-from tinygrad_np.errors import AssertionTensorError, DtypeError, IndexOutOfBounds, TensorError
+from tinygrad_np.errors import (
+    AssertionTensorError,
+    DtypeError,
+    IndexOutOfBounds,
+    RankError,
+    TensorError,
+)
 from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
@@ -288,7 +294,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
     if isinstance(weight, Tensor):
-        if weight.ndim == 1:
+        if weight.ndim < 2:
             return _linear_vector(_tensor(input), weight, bias)
     elif weight is None or isinstance(weight, (str, bytes)):  # (NumPy arrays are taken)
         tensor_operand("linear", weight, "weight")
@@ -297,6 +303,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _linear_vector(x: Tensor, weight: Tensor, bias: Any) -> Tensor:
     """linear with a 1-D weight: one output feature without its axis (x @ w)."""
+    if weight.ndim == 0 or x.ndim == 0:
+        raise TensorError(f"linear: both arguments to linear need to be at least 1D, but they "
+                          f"are {x.ndim}D and {weight.ndim}D (input {tuple(x.shape)}, weight "
+                          f"{tuple(weight.shape)})")
     if bias is not None and (np.ndim(bias) != 0 or x.ndim != 1):
         raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes a bias only "
                           f"as a 0-d one with a 1-D input, got input {x.shape} and bias "
@@ -358,6 +368,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         if ignore_index < 0 and _has_id(ids, ignore_index):
             return cross_entropy_general(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
+        if logits.ndim == 0:  # (no class axis: PyTorch's IndexError, Dimension out of range)
+            raise RankError("cross_entropy: Dimension out of range: the input must have a "
+                            "class axis, got a 0-d tensor") from None
         raise
 
 
@@ -563,7 +576,7 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                 training: bool, momentum: float, eps: float) -> Tensor:
     x = refuse_integers("batch_norm", _tensor(input))  # (PyTorch has no integer kernel)
     if x.ndim < 2:
-        raise TensorError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+        raise RankError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
     shape = (channels,) + (1,) * (x.ndim - 2)
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
@@ -583,7 +596,7 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                               "training")
         fixed = tuple(stat._data.astype(x.dtype, copy=False).reshape(shape)
                       for stat in (running_mean, running_var))
-        return Normalize.apply(x, weight, bias, axes, eps, fixed)
+        return pytorch_named(Normalize.apply(x, weight, bias, axes, eps, fixed), _NATIVE_BN)
     count = x._data.size // channels if channels else 0
     if count == 1:
         raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
@@ -598,7 +611,10 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
             if running_var is not None:
                 unbiased = var * (count / (count - 1))
                 running_var._copy_array_(momentum * unbiased + (1 - momentum) * running_var._data)
-    return out
+    return pytorch_named(out, _NATIVE_BN)
+
+
+_NATIVE_BN = "NativeBatchNormBackward0"  # (PyTorch's nodes for the fused norms: display only)
 
 
 def layer_norm(
@@ -623,7 +639,7 @@ def layer_norm(
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    return Normalize.apply(x, weight, bias, axes, eps)
+    return pytorch_named(Normalize.apply(x, weight, bias, axes, eps), "NativeLayerNormBackward0")
 
 
 def group_norm(
@@ -645,7 +661,10 @@ def group_norm(
     weight = _param(weight, shape, (channels,), "weight", "group_norm")
     bias = _param(bias, shape, (channels,), "bias", "group_norm")
     grouped = x.reshape(batch, num_groups, per_group, math.prod(x.shape[2:]))
-    return Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
+    y = Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
+    # C-ordered as PyTorch's (views work), channels_last kept as PyTorch keeps it
+    y = y if x.ndim == 4 and x.is_contiguous(memory_format=channels_last) else y.contiguous()
+    return pytorch_named(y, "NativeGroupNormBackward0")
 
 
 def _check_probability(p: float, function: str) -> None:
@@ -980,7 +999,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             result = _pad_edges(result, axis, before, after, mode) if min(before, after) >= 0 \
                 else result._index_select(axis, positions)
         # PyTorch's reflect/replicate backward reads the input: 2nd order 0 (ops/masked.py)
-        return result if mode == "circular" else linked(result)
+        if mode == "circular":
+            return result
+        name = "Reflection" if mode == "reflect" else "Replication"
+        return pytorch_named(linked(result), f"{name}Pad{len(pairs)}DBackward0")
     crop = [slice(None)] * input.ndim
     inner = [slice(None)] * input.ndim
     shape = list(input.shape)
@@ -998,7 +1020,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         border = np.full(shape, _scalar_for("pad", value, result.dtype), dtype=result.dtype)
         border[tuple(inner)] = 0
         result = result + border
-    return result
+    return pytorch_named(result, "ConstantPadNdBackward0")
 
 
 @xp.quiet  # huge scores beside a -inf mask: inf - inf is NaN, silently (as PyTorch)
@@ -1155,14 +1177,17 @@ def _check_positive(function: str, **values: tuple[int, int]) -> None:
             raise TensorError(f"{function}: {argument} must be positive, got {pair}")
 
 
-def _batched(x: Any, function: str, ndim: int = 4) -> tuple[Tensor, bool]:
-    """x as an ndim-D batch, and whether a batch axis was added (unbatched input, as PyTorch)."""
+def _batched(x: Any, function: str, ndim: int = 4,
+             too_few: type[TensorError] = TensorError) -> tuple[Tensor, bool]:
+    """x as an ndim-D batch, and whether a batch axis was added (unbatched input, as PyTorch);
+    `too_few` is the error for fewer dims than an unbatched input has (PyTorch's type)."""
     x = _tensor(x)
     if x.ndim == ndim - 1:
         return x.unsqueeze(0), True
     if x.ndim != ndim:
-        raise TensorError(f"{function}: expected a {ndim - 1}-D (unbatched) or {ndim}-D input, "
-                          f"got shape {x.shape}")
+        raise (too_few if x.ndim < ndim - 1 else TensorError)(
+            f"{function}: expected a {ndim - 1}-D (unbatched) or {ndim}-D input, got shape "
+            f"{x.shape}")
     return x, False
 
 
@@ -1349,7 +1374,7 @@ def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tenso
                           f"bias (C_out,), got shapes {input.shape}, {weight.shape} and "
                           f"{bias.shape}")
     out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=int(pad))
-    return out.permute(2, 0, 1)
+    return out.permute(2, 0, 1).contiguous()  # (C-ordered, as PyTorch's: views work)
 
 
 def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
@@ -1484,8 +1509,8 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     geometry = _pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode,
                               "max_pool2d")[0]
     y = _conv.MaxPool2d.apply(x, geometry)
-    indices = (Tensor(_conv.max_pool_indices(geometry, x._data, y._data)) if return_indices
-               else None)
+    indices = (Tensor(np.ascontiguousarray(  # (C-ordered as PyTorch's: `.view(-1)` works)
+        _conv.max_pool_indices(geometry, x._data, y._data))) if return_indices else None)
     if unbatched:
         y = y.squeeze(0)
         indices = None if indices is None else indices[0]
@@ -1613,7 +1638,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     count_include_pad=True divides by the window size including padding (never the part
     ceil_mode adds past it), False by the number of real pixels; divisor_override fixes it.
     """
-    x, unbatched = _batched(input, "avg_pool2d")
+    x, unbatched = _batched(input, "avg_pool2d", too_few=RankError)
     if x.dtype == np.int64:  # PyTorch's int64 kernel: the mean truncated toward zero
         mean = avg_pool2d(input.double(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override)
@@ -1718,7 +1743,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     if height % out_h == 0 and width % out_w == 0:
         y = avg_pool2d(x, (height // out_h, width // out_w))
     else:
-        y = _adaptive_mean(_adaptive_mean(x, 2, out_h), 3, out_w)
+        y = _adaptive_mean(_adaptive_mean(x, 2, out_h), 3, out_w).contiguous()  # (views work)
     return y.squeeze(0) if unbatched else y
 
 
@@ -1788,8 +1813,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     if x.ndim == 3:  # unbatched (C, H, W) -> (C*kh*kw, L), as PyTorch
         return unfold(x.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
     if x.ndim != 4:
-        raise TensorError(f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape "
-                          f"{x.shape}")
+        raise (RankError if x.ndim < 3 else TensorError)(
+            f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape {x.shape}")
     _two_entries("unfold", kernel_size=kernel_size, dilation=dilation, padding=padding,
                  stride=stride)
     kernel = _pair(kernel_size, "kernel_size", "unfold")
@@ -1798,7 +1823,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     pads = _conv_pads(padding, kernel, dilation, stride, "unfold")
     _check_fits("unfold", x.shape, pads, kernel, dilation)
     geometry = _conv.Geometry(kernel, stride, pads, dilation)
-    return _empty_batch(x, lambda one: _conv.Unfold.apply(one, geometry))  # (N = 0 too)
+    return pytorch_named(_empty_batch(x, lambda one: _conv.Unfold.apply(one, geometry)),
+                         "Im2ColBackward0")  # (N = 0 too)
 
 
 def _two_entries(function: str, **values: Any) -> None:
@@ -1832,7 +1858,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
             f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
     if not x.shape[0]:  # an empty batch: an empty result, as PyTorch
         return x.reshape(0, x.shape[1] // (kernel[0] * kernel[1]), *size)
-    return _conv.Fold.apply(x, size, geometry)
+    return pytorch_named(_conv.Fold.apply(x, size, geometry), "Col2ImBackward0")
 
 
 def _with_indices(pool: Any) -> Any:

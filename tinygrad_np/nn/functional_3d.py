@@ -120,7 +120,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                                                         *kernel[1:])
     plane_padding = "same" if padding == "same" else (pads[1][0], pads[2][0])
     y = F.conv2d(planes, flat_weight, bias, stride[1:], plane_padding, dilation[1:], groups)
-    y = y.reshape(x.shape[0], out_depth, *y.shape[1:]).permute(0, 2, 1, 3, 4)
+    y = y.reshape(x.shape[0], out_depth, *y.shape[1:]).permute(0, 2, 1, 3, 4).contiguous()
     return y.squeeze(0) if unbatched else pytorch_named(y, "ConvolutionBackward0")
 
 
@@ -168,7 +168,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         at_depths = (slice(None), slice(start, start + (depth - 1) * stride[0] + 1, stride[0]))
         added = IndexAdd.apply(spread[:, :, :, t], at_depths, full)
         y = added if y is None else y + added
-    y = y[:, pads[0]:pads[0] + size[0]].permute(0, 2, 1, 3, 4)
+    y = y[:, pads[0]:pads[0] + size[0]].permute(0, 2, 1, 3, 4).contiguous()  # (PyTorch's)
     if bias is not None:
         y = y + bias.reshape(out_channels, 1, 1, 1)
     return y.squeeze(0) if unbatched else pytorch_named(y, "ConvolutionBackward0")

@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.autograd_function import _DelayedError
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import DtypeError, RankError, TensorError
 from tinygrad_np.function import Function
 from tinygrad_np.tensor import Tensor, to_tensor
 
@@ -137,8 +137,9 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
     if unbatched:
         x = x.unsqueeze(1)
     if x.ndim != 3 or x.dtype.kind != "f":
-        raise TensorError(f"ctc_loss: log_probs must be a float tensor (T, N, C) or (T, C), got "
-                          f"shape {tuple(log_probs.shape)} and dtype {log_probs.dtype}")
+        raise (RankError if x.ndim == 0 else TensorError)(
+            f"ctc_loss: log_probs must be a float tensor (T, N, C) or (T, C), got shape "
+            f"{tuple(log_probs.shape)} and dtype {log_probs.dtype}")
     steps, batch, classes = x.shape
     if x.numel() == 0:
         raise TensorError(f"ctc_loss: log_probs must not be empty, got shape {x.shape}")
@@ -193,7 +194,7 @@ def _lengths(given: Any, name: str) -> np.ndarray:
     """Integer lengths as a 1-D int64 array; fractional ones are PyTorch's TypeError (not
     rounded down)."""
     array = np.atleast_1d(np.asarray(_array(given)))
-    if array.size and array.dtype.kind not in "iu":
-        raise TypeError(f"ctc_loss: {name} must be integers (a tuple of ints or an integer "
-                        f"tensor), got {array.dtype} values {array.tolist()}")
+    if array.size and array.dtype.kind not in "iu":  # (PyTorch's RuntimeError; a TypeError too)
+        raise DtypeError(f"ctc_loss: {name} must be integers, integral (a tuple of ints or an "
+                         f"integer tensor), got {array.dtype} values {array.tolist()}")
     return array.astype(np.int64)

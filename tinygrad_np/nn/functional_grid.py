@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import RankError, TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
 from tinygrad_np.join import stack
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.sample import CornerSum
 from tinygrad_np.tensor import Tensor
 
@@ -136,6 +137,9 @@ def _check(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:  
     if padding_mode not in _PADDINGS:
         raise TensorError(f"grid_sample: padding_mode must be one of {_PADDINGS}, got "
                           f"{padding_mode!r}")
+    if input.ndim == 0 or grid.ndim == 0:  # (PyTorch indexes their dim 0 first: IndexError)
+        raise RankError(f"grid_sample: Dimension out of range: input {tuple(input.shape)} and "
+                        f"grid {tuple(grid.shape)} must not be 0-d")
     if input.ndim not in (4, 5):
         raise NotImplementedError(f"grid_sample: only 4-D inputs (N, C, H, W) and 5-D inputs "
                                   f"(N, C, D, H, W) are supported, got shape "
@@ -149,6 +153,11 @@ def _check(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:  
         raise RuntimeError(f"grid_sample: expected a grid of shape ({input.shape[0]}, {outs}, "
                            f"{spatial}) for an input of shape {tuple(input.shape)}, got "
                            f"{tuple(grid.shape)}")
+
+
+def _named(output: Tensor) -> Tensor:
+    """The (N, C, *out) samples, their node named as PyTorch's."""
+    return pytorch_named(output, f"GridSampler{output.ndim - 2}DBackward0")
 
 
 @xp.quiet  # an inf or NaN coordinate samples NaN, silently, as PyTorch
@@ -166,10 +175,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     if mode == "bicubic":  # the 4 x 4 neighbours, each moved inside by the padding mode
         base = [np.floor(p._data) for p in position]
         cubic = [_cubic_weights(p - Tensor(b)) for p, b in zip(position, base)]
-        return _corner_sum(input, grid, [
+        return _named(_corner_sum(input, grid, [
             [_pad(Tensor(b + k - 1), n, padding_mode, corners)._data.astype(np.int64)
              for k in range(4)] for b, n in zip(base, steps)],
-            [cubic[0][i] * cubic[1][j] for i, j in itertools.product(range(4), range(4))])
+            [cubic[0][i] * cubic[1][j] for i, j in itertools.product(range(4), range(4))]))
     position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
         output = _corner_sum(input, grid, [[np.rint(p._data).astype(np.int64)] for p in position],
@@ -177,7 +186,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
         if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None, and (squared
             # zeros of the grid) a function of the grid, so a double backward reaches it
             output = output + grid[..., 0].where(np.zeros(1, bool), 0.0).unsqueeze(1) ** 2
-        return output
+        return _named(output)
     low = [np.floor(p._data) for p in position]
     upper = [p - Tensor(b) for p, b in zip(position, low)]
     weights = []
@@ -187,8 +196,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
             w = upper[k] if up else 1 - upper[k]
             weight = w if weight is None else weight * w
         weights.append(weight)
-    return _corner_sum(input, grid, [[b.astype(np.int64) + up for up in (0, 1)] for b in low],
-                       weights)
+    return _named(_corner_sum(input, grid, [[b.astype(np.int64) + up for up in (0, 1)]
+                                            for b in low], weights))
 
 
 def _corner_sum(input: Tensor, grid: Tensor, candidates: list[list[np.ndarray]],  # noqa: A002

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import DtypeError, ModeError, TensorError
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.tensor import Tensor, int_value, to_tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
@@ -47,7 +48,7 @@ def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> li
 def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bool | None,
            antialias: bool) -> None:
     if mode not in ("nearest", "nearest-exact", "area", *_WEIGHTED):
-        raise TensorError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
+        raise ModeError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
                           f"'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic', "
                           f"'trilinear', 'lanczos')")
     if antialias and (mode not in _ANTIALIASED or x.ndim != 4):
@@ -57,6 +58,11 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
     if mode == "lanczos" and (align_corners or not antialias):
         raise ValueError("interpolate: mode 'lanczos' needs antialias=True and does not "
                          "support align_corners=True")
+    for name, value in (("output size", size), ("scale_factor", scale_factor)):
+        if isinstance(value, Sequence) and len(value) != max(x.ndim - 2, 0):  # PyTorch's first
+            raise ValueError(f"interpolate: Input and {name.split()[-1]} must have the same number "
+                             f"of spatial dimensions, but got input of shape {tuple(x.shape)} "
+                             f"({max(x.ndim - 2, 0)} spatial) and {name} of {tuple(value)}")
     if x.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L), 4-D (N, C, H, W) "
                                   f"or 5-D (N, C, D, H, W), got shape {x.shape}")
@@ -259,7 +265,17 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias,
                          math.prod(sizes))
-    return x
+    x = x if spatial < 3 else x.contiguous()  # (3-d: C-ordered, so that views work)
+    return pytorch_named(x, _node_name(mode, spatial, antialias)) if mode in _NODES else x
+
+
+_NODES = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
+          "bilinear": "Bilinear", "trilinear": "Trilinear", "bicubic": "Bicubic"}
+
+
+def _node_name(mode: str, spatial: int, antialias: bool) -> str:
+    """PyTorch's node for a resize (`UpsampleBilinear2DBackward0`): display only."""
+    return f"Upsample{_NODES[mode]}{spatial}D{'Aa' if antialias else ''}Backward0"
 
 
 def _uint8_image(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: Any,

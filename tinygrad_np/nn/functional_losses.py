@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
+from tinygrad_np.errors import DtypeError, IndexOutOfBounds, RankError, TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.activation import LogSigmoid
@@ -104,6 +104,11 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
                function: str) -> np.ndarray:
     """Check integer targets against (N, C, d...) input; returns them flat."""
     ids = np.asarray(target._data if isinstance(target, Tensor) else target)
+    expected = (input_shape[0], *input_shape[2:])
+    if ids.shape[:1] != expected[:1]:  # checked before the dtype, as PyTorch (a ValueError)
+        raise TensorError(f"{function}: Expected input batch_size ({input_shape[0]}) to match "
+                          f"target batch_size ({ids.shape[0] if ids.ndim else 0}): input shape "
+                          f"{input_shape}, target shape {ids.shape}, expected {expected}")
     if ids.dtype.kind not in "iu":
         raise DtypeError(f"{function}: class-index targets must be integers, got {ids.dtype}")
     if isinstance(target, Tensor) and ids.dtype not in (np.int64, np.uint8):
@@ -112,7 +117,6 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     if isinstance(target, Tensor) and ids.dtype == np.uint8 and len(input_shape) > 2:
         raise TensorError(f"{function}: expected scalar type Long but found Byte (the "
                           f"(N, C, d1, ...) form takes int64 class ids only, as PyTorch)")
-    expected = (input_shape[0], *input_shape[2:])
     if ids.shape != expected:
         raise TensorError(f"{function}: target shape {ids.shape} does not fit input shape "
                           f"{input_shape}: expected {expected}")
@@ -132,15 +136,16 @@ def _batched(input: Tensor, target: Any, probabilities: bool, function: str
     """Unbatched input (C,) as a batch of one (N=1); says whether it was unbatched."""
     if input.ndim != 1:
         if input.ndim == 0:
-            raise TensorError(f"{function}: input must have a class axis, got a 0-d tensor")
+            raise RankError(f"{function}: Dimension out of range: the input must have a class "
+                            f"axis, got a 0-d tensor")
         return input, target, False
     expected = input.shape if probabilities else ()
     shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
     if shape != expected and (probabilities or shape != (1,)):  # (a (1,) id too, as PyTorch)
         raise TensorError(f"{function}: for unbatched input of shape {input.shape} the target "
                           f"must have shape {expected}, got {np.shape(target)}")
-    target = target.reshape(1, -1) if probabilities else np.reshape(
-        target._data if isinstance(target, Tensor) else target, (1,))
+    target = target.reshape(1, -1) if probabilities else target.reshape(1) if isinstance(
+        target, Tensor) else np.reshape(target, (1,))  # (a Tensor stays one: its dtype checked)
     return input.reshape(1, -1), target, True
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import IndexOutOfBounds, TensorError
+from tinygrad_np.errors import IndexOutOfBounds, RankError, TensorError
 from tinygrad_np.functions import where
 from tinygrad_np.nn.functional_distance import pairwise_distance
 from tinygrad_np.nn.functional_losses import (
@@ -98,6 +98,9 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
     reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss",
                                  old_mean=False)
     input = _tensor(input)
+    if input.ndim == 0:  # (PyTorch's IndexError: no class axis to average over)
+        raise RankError("multilabel_soft_margin_loss: Dimension out of range: the input must "
+                        "have a class axis (C,) or (N, C), got a 0-d tensor")
     same_shape(input, target, "multilabel_soft_margin_loss", "allow")
     target = _target(target, input, "multilabel_soft_margin_loss")
     losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))

@@ -229,6 +229,11 @@ def multi_head_attention_forward(
                            "create this mask.")
     if use_separate_proj_weight:
         weights = (q_proj_weight, k_proj_weight, v_proj_weight)
+        for name, x, weight in zip(("query", "key", "value"), (query, key, value), weights):
+            if weight is not None and tuple(weight.shape) != (embed_dim_to_check, x.shape[-1]):
+                raise AssertionTensorError(  # (PyTorch's assert, before any projection)
+                    f"expecting {name} weights shape of ({embed_dim_to_check}, {x.shape[-1]}), "
+                    f"but got {tuple(weight.shape)} ({name} of shape {tuple(x.shape)})")
     else:
         weights = in_proj_weight.chunk(3)
     biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)

@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError, RankError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module, check_sizes
@@ -92,15 +92,16 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     (*, in2) give (*, out)."""
     x1, x2, weight = _tensor(input1), _tensor(input2), _tensor(weight)
     if weight.ndim != 3:
-        raise TensorError(f"bilinear: weight must have shape (out, in1, in2), got {weight.shape}")
+        raise (RankError if weight.ndim < 3 else TensorError)(
+            f"bilinear: weight must have shape (out, in1, in2), got {weight.shape}")
     out, in1, in2 = weight.shape
     if x1.shape[-1:] != (in1,) or x2.shape[-1:] != (in2,) or x1.shape[:-1] != x2.shape[:-1]:
         raise TensorError(f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit a "
                           f"weight of shape {weight.shape} (expected (*, {in1}) and (*, {in2}))")
     if bias is not None and tuple(_tensor(bias).shape) != (out,):
-        raise TensorError(f"bilinear(): bias size does not match weight size: bias of shape "
-                          f"{tuple(_tensor(bias).shape)} for weight {weight.shape} (expected "
-                          f"({out},))")
+        raise (RankError if _tensor(bias).ndim == 0 else TensorError)(
+            f"bilinear(): bias size does not match weight size: bias of shape "
+            f"{tuple(_tensor(bias).shape)} for weight {weight.shape} (expected ({out},))")
     products = x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)   # (*, out * in2)
     y = (products.reshape(*x1.shape[:-1], out, in2) * x2.unsqueeze(-2)).sum(-1)
     return y if bias is None else y + bias

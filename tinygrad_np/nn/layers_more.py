@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.device import as_device
+from tinygrad_np.device import as_device, channels_last
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
@@ -22,11 +22,13 @@ from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
 from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.tensor import (
     Tensor,
     int_value,
     refuse_integers,
     tensor_operand,
+    to_tensor,
     to_tensor as _tensor,
 )
 
@@ -190,7 +192,9 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
                           f"C divisible by groups ({groups}), got shape {input.shape}")
     batch, rest = input.shape[0], input.shape[2:]
     x = input.reshape(batch, groups, channels // groups, *rest).transpose(1, 2)
-    return x.reshape(batch, channels, *rest)
+    x = x.reshape(batch, channels, *rest)  # C-ordered as PyTorch's (channels_last kept)
+    return x if x.ndim == 4 and input.is_contiguous(memory_format=channels_last) else (
+        x.contiguous())
 
 
 class ChannelShuffle(Module):
@@ -247,7 +251,8 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
                           f"training, got an input of shape {input.shape}")
     if input.shape[1] == 0:  # no channels: nothing to normalise (an empty view, as PyTorch)
         return input.reshape(input.shape)
-    output = F.group_norm(input, input.shape[1], weight, bias, eps)
+    output = pytorch_named(F.group_norm(input, input.shape[1], weight, bias, eps).contiguous(),
+                           "ViewBackward0")  # (C-ordered and named as PyTorch's)
     if running_mean is not None:
         channels = input.shape[1]
         for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
@@ -340,17 +345,27 @@ def _length(output_size: Any, function: str) -> int:
     return F._one_int(output_size, "output_size", function)
 
 
+def _rows(input: Any, function: str) -> Tensor:  # noqa: A002
+    """(N, C, L) or (C, L) as a 2-d pool's (N, C, 1, L) or (C, 1, L); another rank is
+    PyTorch's RuntimeError, naming the 1-d pool (not the 2-d one it runs as)."""
+    x = to_tensor(input)
+    if x.ndim not in (2, 3):
+        raise TensorError(f"{function}: Expected 2 to 3 dimensions, but got {x.ndim}-dimensional "
+                          f"tensor of shape {tuple(x.shape)} for argument #1 'self'")
+    return x.unsqueeze(-2)
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
     """Mean over `output_size` windows covering (N, C, L) or (C, L) as evenly as possible."""
     length = _length(output_size, "adaptive_avg_pool1d")
-    return F.adaptive_avg_pool2d(input.unsqueeze(-2), (1, length)).squeeze(-2)
+    return F.adaptive_avg_pool2d(_rows(input, "adaptive_avg_pool1d"), (1, length)).squeeze(-2)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
                         return_indices: bool = False) -> Any:
     """Max over `output_size` adaptive windows of (N, C, L) or (C, L)."""
-    result = F.adaptive_max_pool2d(input.unsqueeze(-2), (1, _length(output_size,
-                                                                     "adaptive_max_pool1d")),
+    result = F.adaptive_max_pool2d(_rows(input, "adaptive_max_pool1d"),
+                                   (1, _length(output_size, "adaptive_max_pool1d")),
                                    return_indices=return_indices)
     if return_indices:
         values, indices = result

@@ -25,7 +25,7 @@ import numpy as np
 from tinygrad_np.amp import is_autocast_enabled
 from tinygrad_np.device import as_device, backends
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import AssertionTensorError
+from tinygrad_np.errors import AssertionTensorError, RankError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.activation import GELU, ReLU
@@ -469,6 +469,9 @@ class Transformer(Module):
                 src_is_causal: bool | None = None, tgt_is_causal: bool | None = None,
                 memory_is_causal: bool = False) -> Tensor:
         src, tgt = _tensor(src), _tensor(tgt)
+        if src.ndim < 2 or tgt.ndim < 2:  # (PyTorch indexes their dim 1 first: IndexError)
+            raise RankError(f"Transformer: Dimension out of range: src {tuple(src.shape)} and "
+                            f"tgt {tuple(tgt.shape)} must be (S, E) / (T, E) or batched")
         batch = 0 if self.batch_first else 1
         if src.ndim == 3 and tgt.ndim == 3 and src.shape[batch] != tgt.shape[batch]:
             raise RuntimeError(f"Transformer: the batch number of src {src.shape} and tgt "

@@ -31,8 +31,11 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
     if target.dtype.kind in "iu":
         if target.shape != (count,):
             one_hot = target.shape == logits.shape
+            batch = target.shape[0] if target.ndim else 0  # (PyTorch's words when they differ)
             raise TensorError(
-                f"cross_entropy: class-index target must have shape ({count},) for logits of "
+                (f"cross_entropy: Expected input batch_size ({count}) to match target "
+                 f"batch_size ({batch}); " if batch != count else "cross_entropy: ")
+                + f"class-index target must have shape ({count},) for logits of "
                 f"shape {logits.shape}, got {target.shape}"
                 + ("; a one-hot target is class probabilities: pass it as float "
                    "(target.float()), or its class ids (target.argmax(1))" if one_hot else "")

@@ -218,7 +218,13 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = F
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
     counts = _int_array("unpad_sequence", "lengths", lengths)
-    return [sequence[:int(count)] for sequence, count in zip(padded_sequences, counts)]
+    if len(counts) != len(padded_sequences):  # (PyTorch's zip(strict=True))
+        raise ValueError(f"unpad_sequence: zip() argument 2 is "
+                         f"{'shorter' if len(counts) < len(padded_sequences) else 'longer'} "
+                         f"than argument 1 ({len(counts)} lengths for a batch of "
+                         f"{len(padded_sequences)})")
+    # (a length past the padded one keeps it all; a negative one gives an empty sequence)
+    return [sequence[:max(int(count), 0)] for sequence, count in zip(padded_sequences, counts)]
 
 
 def invert_permutation(permutation: Tensor | None) -> Tensor | None:
