@@ -946,7 +946,7 @@ def kron(input: Any, other: Any) -> Tensor:
 
 def vdot(input: Any, other: Any) -> Tensor:
     """The dot product of two 1-D tensors of the same size and dtype (a 0-d tensor)."""
-    a, b = _tensor(input), _tensor(other)
+    a, b = _tensor(input), _tensor(tensor_operand("vdot", other))
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         raise RuntimeError(f"vdot: expected two 1-D tensors of the same size, got shapes "
                            f"{a.shape} and {b.shape}")
@@ -1181,7 +1181,7 @@ def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> T
 @xp.quiet
 def dist(input: Any, other: Any, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting), over all elements."""
-    a, b = _tensor(input), _tensor(other)
+    a, b = _tensor(input), _tensor(tensor_operand("dist", other))
     _broadcast_shape("dist", a.shape, b.shape)
     return (a - b).norm(p)
 
@@ -1240,6 +1240,9 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None,
     if x.ndim > 2:
         raise RuntimeError(f"cov: expected an input of 2 or fewer dims, got shape {x.shape}")
     x = x.reshape(1, -1) if x.ndim < 2 else x
+    if x.dtype.kind == "b":
+        raise TensorError("cov(): bool dtype is not supported for input (as PyTorch); convert "
+                          "with .long() or .float() first")
     if x.dtype.kind != "f":
         x = x.astype(get_default_dtype())
     observations = x.shape[1]
@@ -1364,7 +1367,7 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     data_operand(name, input, "input")
-    data_operand(name, other)
+    tensor_operand(name, other)
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)

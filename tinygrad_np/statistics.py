@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import cpu_order, return_types
-from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
@@ -29,6 +28,7 @@ from tinygrad_np.tensor import (
     _wrap_dims,
     int_value,
     refuse_bool,
+    tensor_operand,
 )
 
 # As torch.return_types.kthvalue: a (values, indices) named tuple.
@@ -256,7 +256,7 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa:
     """The cross product of 3-vectors along `dim` (None: the first dim of size 3, PyTorch's
     deprecated default, here without its warning), broadcasting the two inputs (of the same
     number of dims, as PyTorch)."""
-    other = _tensor(other, input)
+    other = _tensor(tensor_operand("cross", other), input)
     if input.ndim != other.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {input.shape} and {other.shape}")
@@ -277,13 +277,13 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa:
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    """log(cumsum(exp(x))) along `dim`, without overflow (finite at +-1000); integers give
-    the default float dtype (PyTorch refuses them)."""
+    """log(cumsum(exp(x))) along `dim`, without overflow (finite at +-1000); float tensors
+    only (integers and bools: PyTorch's NotImplementedError)."""
     axis = _wrap_dim("logcumsumexp", dim, input.ndim)
-    if input.dtype == np.bool_:
-        raise DtypeError("logcumsumexp: not implemented for bool tensors (as PyTorch); convert "
-                         "with .float() first")
-    source = input if input.dtype.kind == "f" else input.astype(get_default_dtype())
+    if input.dtype.kind != "f":
+        raise DtypeError(f"logcumsumexp: not implemented for {input.dtype} tensors (as "
+                         f"PyTorch); convert with .float() first")
+    source = input
     if source.ndim == 0:
         return LogCumSumExp.apply(source.reshape(1), 0).reshape(())
     return LogCumSumExp.apply(source, axis)

@@ -608,6 +608,12 @@ def refuse_bool(op: str, tensor: Tensor, error: type = DtypeError) -> None:
                     f".long() or .float() first")
 
 
+def _bool_product_runs(first: Any, second: Any) -> bool:
+    """Whether PyTorch refuses a bool matrix product: no kernel runs for an empty operand
+    (zeros), except a 1-D by 1-D one, whose dot checks its dtype first."""
+    return bool(np.size(first) and np.size(second)) or np.ndim(first) == np.ndim(second) == 1
+
+
 def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
     """`value` where PyTorch takes only a Tensor (maximum, atan2, hypot, ldexp, ...: no
     number, list or NumPy array): its TypeError otherwise."""
@@ -1993,7 +1999,7 @@ def _integer_power(tensor: Tensor, exponent: Any) -> Tensor:
             raise DtypeError("pow: not implemented for a bool tensor to a bool tensor's power, "
                              "as in PyTorch; convert one with .long() first")
         return Tensor._make(np.asarray(np.logical_or(tensor._data, not exponent)), None)
-    if type(exponent) is int and dtype.kind in "iu":
+    if type(exponent) is int and dtype.kind in "biu":
         if exponent < 0:
             raise TensorError(f"pow: integers to negative integer powers are not allowed "
                               f"({dtype} tensor ** {exponent}); use a float tensor")
@@ -2890,14 +2896,14 @@ class Tensor:
     def __matmul__(self, other: Any) -> Tensor:
         if not isinstance(other, (Tensor, np.ndarray)):  # `t @ 2`, `t @ [1, 2]`, `t @ None`:
             return NotImplemented  # Python's TypeError, as PyTorch's
-        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
-            refuse_bool("matmul", self)  # (no kernel runs for an empty operand, as PyTorch)
+        if self._data.dtype is _BOOL and _bool_product_runs(self._data, _data(other)):
+            refuse_bool("matmul", self)
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         if not isinstance(other, (Tensor, np.ndarray)):
             return NotImplemented
-        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
+        if self._data.dtype is _BOOL and _bool_product_runs(_data(other), self._data):
             refuse_bool("matmul", self)
         return MatMul.apply(other, self)
 
@@ -3906,9 +3912,9 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
-        other = to_tensor(other)
-        if self._data.size and other._data.size:  # (empty: no kernel runs, as PyTorch)
-            refuse_bool("inner", self)
+        other = tensor_operand("inner", other)
+        if self.ndim and other.ndim and _bool_product_runs(self._data, other._data):
+            refuse_bool("inner", self)  # (0-d: a product, as PyTorch's)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
@@ -4518,7 +4524,7 @@ class Tensor:
         return self._logical("logical_xor", np.logical_xor, other)
 
     def _logical(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
-        data_operand(op, other)
+        tensor_operand(op, other)
         _broadcast_shape(op, self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(ufunc(self._data, _data(other))), None)
 
@@ -5299,7 +5305,7 @@ class Tensor:
 
     def masked_select(self, mask: Any) -> Tensor:
         """The elements where `mask` (broadcast with self) is True, as a 1-D tensor."""
-        mask = _condition(mask)
+        mask = _condition(tensor_operand("masked_select", mask, "mask"))
         shape = _broadcast_shape("masked_select", self.shape, mask.shape)
         source = self if self.shape == shape else self.expand(shape)
         return GetItem.apply(source, np.broadcast_to(mask, shape))

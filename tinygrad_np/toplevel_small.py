@@ -385,7 +385,7 @@ def orgqr(self: Tensor, input2: Tensor) -> Tensor:
     """`Tensor.orgqr(input2)`: the Householder product of (self, input2), as torch.orgqr."""
     from tinygrad_np.linalg_lu import householder_product  # noqa: PLC0415 (linalg is above)
 
-    return householder_product(self, input2)
+    return householder_product(self, tensor_operand("orgqr", input2, "input2"))
 
 
 def as_subclass(self: Tensor, cls: type) -> Tensor:
