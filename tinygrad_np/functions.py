@@ -1197,8 +1197,12 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
     if x.ndim <= 1:
         raise RuntimeError(f"renorm: input needs at least 2 dims, got shape {x.shape}")
     axis = _wrap_dim("renorm", dim, x.ndim)
-    norms = x.norm(p, [d for d in range(x.ndim) if d != axis], keepdim=True)
-    return x * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    others = [d for d in range(x.ndim) if d != axis]
+    exceeds = x.detach().norm(p, others, keepdim=True) > maxnorm
+    # The slices kept as they are get g itself (not 0 * the norm's NaN or inf gradient): the
+    # scaled branch sees ones there.
+    inside = where(exceeds, x, 1.0)
+    return where(exceeds, inside * (maxnorm / (inside.norm(p, others, keepdim=True) + 1e-7)), x)
 
 
 def pdist(input: Any, p: float = 2) -> Tensor:

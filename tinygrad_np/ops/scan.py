@@ -125,6 +125,8 @@ class Cumprod(Function):
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         axis = ctx.axis
+        if x.shape[axis] == 1:  # a copy: g itself, also at inf and NaN (as PyTorch)
+            return grad_output
         if not ctx.has_zero:
             return reverse_cumsum(grad_output * y, axis) / x
         if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
