@@ -1189,20 +1189,7 @@ def dist(input: Any, other: Any, p: float = 2) -> Tensor:
 def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
     """`input` with each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to it
     (maxnorm / (norm + 1e-7), as PyTorch; the gradient includes the norm's)."""
-    x = _tensor(input)
-    if p <= 0:
-        raise RuntimeError(f"renorm: p must be positive, got {p}")
-    if maxnorm < 0:
-        raise RuntimeError(f"renorm: maxnorm must be non-negative, got {maxnorm}")
-    if x.ndim <= 1:
-        raise RuntimeError(f"renorm: input needs at least 2 dims, got shape {x.shape}")
-    axis = _wrap_dim("renorm", dim, x.ndim)
-    others = [d for d in range(x.ndim) if d != axis]
-    exceeds = x.detach().norm(p, others, keepdim=True) > maxnorm
-    # The slices kept as they are get g itself (not 0 * the norm's NaN or inf gradient): the
-    # scaled branch sees ones there.
-    inside = where(exceeds, x, 1.0)
-    return where(exceeds, inside * (maxnorm / (inside.norm(p, others, keepdim=True) + 1e-7)), x)
+    return _tensor(input).renorm(p, dim, maxnorm)
 
 
 def pdist(input: Any, p: float = 2) -> Tensor:

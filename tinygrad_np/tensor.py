@@ -5251,8 +5251,13 @@ class Tensor:
         if not maxnorm >= 0:
             raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
         axis = _wrap_dim("renorm", dim, self.ndim)
-        norms = self.norm(p, tuple(a for a in range(self.ndim) if a != axis), keepdim=True)
-        return self * (maxnorm / (norms + 1e-7)).where(norms._data > maxnorm, 1.0)
+        others = tuple(a for a in range(self.ndim) if a != axis)
+        exceeds = self.detach().norm(p, others, keepdim=True)._data > maxnorm
+        # Kept slices get g itself, not 0 times the NaN or inf gradient of a norm they do not
+        # use (NaN, inf or 0 values): the scaled branch sees ones there.
+        inside = self.where(exceeds, 1.0)
+        scaled = inside * (maxnorm / (inside.norm(p, others, keepdim=True) + 1e-7))
+        return scaled.where(exceeds, self)
 
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         """self with source's elements written at flat positions `index` (self seen as 1-D,
