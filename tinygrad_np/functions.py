@@ -42,7 +42,7 @@ from tinygrad_np.tensor import (
     float_operands,
     int_tuple,
     int_value,
-    refuse_bool,
+    refuse_bool_median,
     tensor_operand,
     to_tensor as _tensor,
 )
@@ -1065,8 +1065,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median ignoring NaNs (NaN only when all are NaN). Without dim, a 0-d tensor
     (ties share the gradient); with dim, (values, indices)."""
     x = _tensor(input)
-    if dim is not None or x._data.size:  # (as median: PyTorch has no bool kernel)
-        refuse_bool("nanmedian", x)
+    refuse_bool_median("nanmedian", x, dim)
     nans = np.isnan(x._data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
     if dim is None:
         if nans.all() or not nans.any():

@@ -95,15 +95,15 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     the k-th value, the index is the one PyTorch's CPU quickselect names."""
     k = int_value("kthvalue", "k", k)
     axis = _wrap_dim("kthvalue", dim, input.ndim)
-    refuse_bool("kthvalue", input)
     size = input.shape[axis] if input.ndim else 1
     if not size:  # PyTorch: an IndexError for an empty dim
         raise IndexOutOfBounds(f"kthvalue(): expected reduction dim {dim} to have non-zero size")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension "
                            f"{dim} of size {size}")
-    if input.ndim == 0:
+    if input.ndim == 0:  # (a bool too: PyTorch runs no kernel)
         return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
+    refuse_bool("kthvalue", input)
     index = _tied_kth(input._data, axis, k - 1, np.take(np.argsort(
         input._data, axis=axis, kind="stable"), [k - 1], axis=axis))
     values = input._gather(axis, index)

@@ -608,6 +608,18 @@ def refuse_bool(op: str, tensor: Tensor, error: type = DtypeError) -> None:
                     f".long() or .float() first")
 
 
+def refuse_bool_median(op: str, tensor: Tensor, dim: Any) -> None:
+    """median/nanmedian of bools: PyTorch's NotImplementedError, after its IndexError for a
+    dim out of range or empty (no dim: only with elements, the empty median runs no kernel)."""
+    if dim is not None:
+        axis = _wrap_dim(op, dim, tensor.ndim)
+        if tensor.ndim and not tensor.shape[axis]:
+            raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {tensor.shape})")
+    if dim is not None or tensor._data.size:
+        refuse_bool(op, tensor)
+
+
 def _bool_product_runs(first: Any, second: Any) -> bool:
     """Whether PyTorch refuses a bool matrix product: no kernel runs for an empty operand
     (zeros), except a 1-D by 1-D one, whose dot checks its dtype first."""
@@ -3690,9 +3702,9 @@ class Tensor:
     def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
              axis: Axis = None, keepdims: bool | None = None) -> Tensor:
         """Average over `dim` (alias `axis`): sum / number of elements summed."""
-        dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
         source = self if dtype is None else self.astype(dtype)
-        _float_only("mean", source)
+        _float_only("mean", source)  # (before the dims: PyTorch's order of checks)
+        dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
         half = source.dtype == np.float16  # summed and divided in float32, as PyTorch (each
         total = Sum.apply(self.astype(np.float32) if half else source, dims,  # element too)
                           _keep_arg(keepdim, keepdims))
@@ -5412,8 +5424,7 @@ class Tensor:
 
         A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
         along a dim, a slice with a NaN picks its first NaN."""
-        if dim is not None or self._data.size:  # (the empty median needs no kernel)
-            refuse_bool("median", self)
+        refuse_bool_median("median", self, dim)
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)
