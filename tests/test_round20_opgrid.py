@@ -75,7 +75,8 @@ def _differ(ours, theirs, ulps):
     if ours.shape != theirs.shape:
         return f"shape {ours.shape} vs {theirs.shape}"
     if theirs.dtype.kind in "biu":
-        return None if np.array_equal(ours, theirs) else f"{ours.ravel()[:6]} vs {theirs.ravel()[:6]}"
+        same = np.array_equal(ours, theirs)
+        return None if same else f"{ours.ravel()[:6]} vs {theirs.ravel()[:6]}"
     nan = np.isnan(theirs)
     if not np.array_equal(np.isnan(ours), nan):
         return f"NaNs {ours.ravel()[:6]} vs {theirs.ravel()[:6]}"
@@ -305,10 +306,10 @@ def test_reduction_dtype_argument(name):
     cases = []
     for dtype in DTYPES:
         for target in ("float64", "int64", "float16", "int32"):
-            if name.startswith("cum"):
-                fn = (lambda lib, a, t=target: getattr(lib, name)(a, -1, dtype=getattr(lib, t)))
-            else:
-                fn = (lambda lib, a, t=target: getattr(lib, name)(a, dtype=getattr(lib, t)))
+            dims = (-1,) if name.startswith("cum") else ()
+
+            def fn(lib, a, t=target, dims=dims):
+                return getattr(lib, name)(a, *dims, dtype=getattr(lib, t))
             cases.append((f"{dtype}->{target}", fn, [(values(dtype, (2, 3)), "c")], 4))
     _walk(cases)
 
@@ -331,7 +332,8 @@ SHAPE_OPS = {
     "flatten": lambda L, a: L.flatten(a), "squeeze": lambda L, a: L.squeeze(a),
     "unsqueeze": lambda L, a: a.unsqueeze(-1), "flip": lambda L, a: L.flip(a, [-1]),
     "roll": lambda L, a: L.roll(a, 1, -1), "movedim": lambda L, a: L.movedim(a, 0, -1),
-    "repeat": lambda L, a: a.repeat(2, *([1] * a.dim())), "narrow": lambda L, a: L.narrow(a, -1, 0, 1),
+    "repeat": lambda L, a: a.repeat(2, *([1] * a.dim())),
+    "narrow": lambda L, a: L.narrow(a, -1, 0, 1),
     "tril": lambda L, a: L.tril(a), "split": lambda L, a: L.split(a, 1, -1),
     "chunk": lambda L, a: L.chunk(a, 2, -1), "cat": lambda L, a: L.cat([a, a], -1),
     "stack": lambda L, a: L.stack([a, a], -1), "diff": lambda L, a: L.diff(a),
@@ -379,11 +381,13 @@ def test_selection_and_shape_grid(name):
 # -- the classes fixed in this round, pinned one by one ------------------------------------
 
 TENSOR_ONLY = {
-    "logical_and": lambda L, a, s: L.logical_and(a, s), "logical_or": lambda L, a, s: a.logical_or(s),
+    "logical_and": lambda L, a, s: L.logical_and(a, s),
+    "logical_or": lambda L, a, s: a.logical_or(s),
     "logical_xor": lambda L, a, s: L.logical_xor(a, s), "gcd": lambda L, a, s: L.gcd(a.long(), s),
     "lcm": lambda L, a, s: a.long().lcm(s), "dot": lambda L, a, s: L.dot(a[0], s),
     "vdot": lambda L, a, s: L.vdot(a[0], s), "inner": lambda L, a, s: a.inner(s),
-    "mm": lambda L, a, s: L.mm(a, s), "mv": lambda L, a, s: a.mv(s), "bmm": lambda L, a, s: L.bmm(a[None], s),
+    "mm": lambda L, a, s: L.mm(a, s), "mv": lambda L, a, s: a.mv(s),
+    "bmm": lambda L, a, s: L.bmm(a[None], s),
     "cross": lambda L, a, s: L.cross(a, s, dim=1), "dist": lambda L, a, s: L.dist(a, s),
     "masked_select": lambda L, a, s: a.masked_select(s),
     "bincount": lambda L, a, s: L.bincount(L.tensor([0, 1]), s),
