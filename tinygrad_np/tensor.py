@@ -4032,6 +4032,9 @@ class Tensor:
         tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype != dtype else t
                             for t in (tensor1, tensor2))  # (float16 ones too: in float64)
         if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
+            if not math.isfinite(value):  # (PyTorch: the overflow RuntimeError below)
+                raise TensorError(f"{op}: value {value} cannot be converted to type {dtype} "
+                                  f"without overflow")
             value = int(value)
         if dtype.kind in "iu" and type(value) is int:  # 300 for int8: PyTorch's error
             _scalar_for(op, value, dtype)
