@@ -389,7 +389,6 @@ TENSOR_ONLY = {
     "mm": lambda L, a, s: L.mm(a, s), "mv": lambda L, a, s: a.mv(s),
     "bmm": lambda L, a, s: L.bmm(a[None], s),
     "cross": lambda L, a, s: L.cross(a, s, dim=1), "dist": lambda L, a, s: L.dist(a, s),
-    "masked_select": lambda L, a, s: a.masked_select(s),
     "bincount": lambda L, a, s: L.bincount(L.tensor([0, 1]), s),
     "is_same_size": lambda L, a, s: L.is_same_size(a, s),
 }
@@ -467,3 +466,37 @@ def test_renorm_gradient_at_nan_inf_zero_and_boundary_norms(rows, dtype):
     for fn in (lambda L, a: L.renorm(a, 2, 0, 2.0), lambda L, a: a.renorm(1, 1, 1.0),
                lambda L, a: a.renorm(float("inf"), 0, 1.5)):
         assert compare(fn, [(data, "c")], ulps=ulps) is None
+
+
+def test_tensor_only_operands_still_take_arrays_as_data():
+    """Only numbers are refused: a list or NumPy array stays data in the `tg.<op>` forms."""
+    assert tg.ones(3).inner([1, 2, 3]).item() == 6
+    assert tg.mm(np.ones((2, 3)), np.ones((3, 1))).shape == (2, 1)
+    assert tg.logical_and(tg.ones(2), np.array([0.0, 1.0])).tolist() == [False, True]
+
+
+SHAPE_METHODS = {
+    "reshape": lambda t: t.reshape(), "view": lambda t: t.view(), "expand": lambda t: t.expand(),
+    "permute": lambda t: t.permute(), "repeat": lambda t: t.repeat(), "tile": lambda t: t.tile(),
+    "sum_to_size": lambda t: t.sum_to_size(), "broadcast_to": lambda t: t.broadcast_to(),
+}
+
+
+@pytest.mark.parametrize("shape", [(), (2, 3)])
+@pytest.mark.parametrize("name", SHAPE_METHODS)
+def test_shape_methods_without_a_shape_are_a_type_error(name, shape):
+    """PyTorch's TypeError for a missing shape (a 0-d tensor's `reshape()` had worked, a
+    matrix's raised a RuntimeError); an empty tuple is a shape."""
+    with pytest.raises(TypeError):
+        SHAPE_METHODS[name](torch.ones(shape))
+    with pytest.raises(TypeError, match=f"{name}.*missing"):
+        SHAPE_METHODS[name](tg.ones(shape))
+    if not shape and name != "sum_to_size":
+        assert compare(lambda L, a: getattr(a, name)(()), [(np.ones(()), "c")]) is None
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 2.5, 300])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64"])
+def test_addcmul_of_integers_with_a_non_finite_value(dtype, value):
+    data = values(dtype, (2, 3))
+    assert compare(lambda L, a: L.addcmul(a, a, a, value=value), [(data, "c")]) is None

@@ -17,7 +17,7 @@ from tinygrad_np.dtypes import promoted_operands
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import NoDerivative
-from tinygrad_np.tensor import Tensor, _data, _wrap_dim, tensor_operand
+from tinygrad_np.tensor import Tensor, _data, _wrap_dim, number_operand
 
 
 def _array(value: Any) -> np.ndarray:
@@ -121,7 +121,7 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
     stay float32, any other dtype gives float64, as PyTorch)."""
     data = _array(input)
     if weights is not None:
-        tensor_operand("bincount", weights, "weights")
+        number_operand("bincount", weights, "weights")
     if data.dtype == np.bool_ or data.dtype.kind not in "iu":  # (PyTorch: NotImplementedError)
         raise DtypeError(f"bincount: not implemented for {data.dtype} tensors (as PyTorch); "
                          f"convert with .long() first")

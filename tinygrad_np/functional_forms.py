@@ -32,10 +32,10 @@ from tinygrad_np.tensor import (
     _number,
     check_alpha,
     float_scalar_first,
+    number_operand,
     refuse_bool_operand,
     refuse_partial_overlap,
     scaled,
-    tensor_operand,
     to_tensor,
 )
 
@@ -392,7 +392,7 @@ def _check_ndim(name: str, **tensors: Tensor) -> None:
 @with_out
 def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Matrix product of two 2-D tensors (n, m) @ (m, p) -> (n, p)."""
-    input, mat2 = _as_input(input), _as_input(tensor_operand("mm", mat2, "mat2"))
+    input, mat2 = _as_input(input), _as_input(number_operand("mm", mat2, "mat2"))
     _check_ndim("mm", input=input, mat2=mat2)
     return input @ mat2
 
@@ -400,7 +400,7 @@ def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
 @with_out
 def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p) -> (b, n, p)."""
-    input, mat2 = _as_input(input), _as_input(tensor_operand("bmm", mat2, "mat2"))
+    input, mat2 = _as_input(input), _as_input(number_operand("bmm", mat2, "mat2"))
     _check_ndim("bmm", input=input, mat2=mat2)
     if input.shape[0] != mat2.shape[0]:
         raise TensorError(f"bmm: batch sizes differ: {input.shape} and {mat2.shape}")
@@ -410,7 +410,7 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
 @with_out
 def dot(input: Any, tensor: Any) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of the same length (a 0-d tensor)."""
-    input, tensor = _as_input(input), _as_input(tensor_operand("dot", tensor, "tensor"))
+    input, tensor = _as_input(input), _as_input(number_operand("dot", tensor, "tensor"))
     _check_ndim("dot", input=input, tensor=tensor)
     return input @ tensor
 
@@ -418,7 +418,7 @@ def dot(input: Any, tensor: Any) -> Tensor:  # noqa: A002
 @with_out
 def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     """Matrix-vector product (n, m) @ (m,) -> (n,)."""
-    input, vec = _as_input(input), _as_input(tensor_operand("mv", vec, "vec"))
+    input, vec = _as_input(input), _as_input(number_operand("mv", vec, "vec"))
     _check_ndim("mv", mat=input, vec=vec)
     return input @ vec
 

@@ -42,6 +42,7 @@ from tinygrad_np.tensor import (
     float_operands,
     int_tuple,
     int_value,
+    number_operand,
     refuse_bool_median,
     tensor_operand,
     to_tensor as _tensor,
@@ -946,7 +947,7 @@ def kron(input: Any, other: Any) -> Tensor:
 
 def vdot(input: Any, other: Any) -> Tensor:
     """The dot product of two 1-D tensors of the same size and dtype (a 0-d tensor)."""
-    a, b = _tensor(input), _tensor(tensor_operand("vdot", other))
+    a, b = _tensor(input), _tensor(number_operand("vdot", other))
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         raise RuntimeError(f"vdot: expected two 1-D tensors of the same size, got shapes "
                            f"{a.shape} and {b.shape}")
@@ -1180,7 +1181,7 @@ def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> T
 @xp.quiet
 def dist(input: Any, other: Any, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting), over all elements."""
-    a, b = _tensor(input), _tensor(tensor_operand("dist", other))
+    a, b = _tensor(input), _tensor(number_operand("dist", other))
     _broadcast_shape("dist", a.shape, b.shape)
     return (a - b).norm(p)
 
@@ -1357,7 +1358,7 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     data_operand(name, input, "input")
-    tensor_operand(name, other)
+    number_operand(name, other)
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)

@@ -27,8 +27,8 @@ from tinygrad_np.tensor import (
     _wrap_dim,
     _wrap_dims,
     int_value,
+    number_operand,
     refuse_bool,
-    tensor_operand,
 )
 
 # As torch.return_types.kthvalue: a (values, indices) named tuple.
@@ -256,7 +256,7 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa:
     """The cross product of 3-vectors along `dim` (None: the first dim of size 3, PyTorch's
     deprecated default, here without its warning), broadcasting the two inputs (of the same
     number of dims, as PyTorch)."""
-    other = _tensor(tensor_operand("cross", other), input)
+    other = _tensor(number_operand("cross", other), input)
     if input.ndim != other.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {input.shape} and {other.shape}")

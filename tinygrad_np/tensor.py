@@ -48,9 +48,12 @@ Axis = int | tuple[int, ...] | None
 
 def _sized(op: str, shape: tuple, keyword: dict, name: str = "shape") -> tuple:
     """The positional sizes, or PyTorch's keyword spelling (`view(size=...)`,
-    `reshape(shape=...)`, `repeat(repeats=...)`): one of the two."""
+    `reshape(shape=...)`, `repeat(repeats=...)`): one of the two; neither is PyTorch's
+    TypeError (`x.reshape()`; `x.reshape(())` is a shape)."""
     if not keyword:
-        return shape
+        if shape:
+            return shape
+        raise TypeError(f"{op}() missing 1 required positional argument: '{name}'")
     value = keyword.pop("size", keyword.pop(name, None))
     if keyword or value is None or shape:
         raise TypeError(f"{op}: pass the sizes positionally or as size=/{name}=, got "
@@ -630,6 +633,16 @@ def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
     """`value` where PyTorch takes only a Tensor (maximum, atan2, hypot, ldexp, ...: no
     number, list or NumPy array): its TypeError otherwise."""
     if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def number_operand(op: str, value: Any, argument: str = "other") -> Any:
+    """`value` where PyTorch takes only a Tensor and a number would be broadcast silently
+    here (logical_and, gcd, dot, inner, ...): a Python or NumPy number is PyTorch's
+    TypeError; arrays and lists stay data, as in the `tg.<op>(input)` forms."""
+    if isinstance(value, (bool, int, float, complex, np.generic)):
         raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
                         f"{type(value).__name__}")
     return value
@@ -3906,12 +3919,9 @@ class Tensor:
     def tile(self, *dims: int | tuple[int, ...], **named: Any) -> Tensor:
         """Repeat the tensor `dims` times along each axis (leading 1s added as needed; also as
         `dims=`)."""
-        dims = _sized("tile", dims, named, "dims")
-        if not dims:  # (`tile(())` is a copy; nothing at all is PyTorch's TypeError)
-            raise TypeError("tile() missing 1 required positional argument: 'dims'")
-        dims = _shape_args(dims)
+        dims = _shape_args(_sized("tile", dims, named, "dims"))  # (`tile(())` is a copy)
         dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
-        return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(*dims)
+        return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(dims)
 
     def trace(self) -> Tensor:
         """The sum of the main diagonal of a matrix."""
@@ -3924,7 +3934,7 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
-        other = tensor_operand("inner", other)
+        other = to_tensor(number_operand("inner", other))
         if self.ndim and other.ndim and _bool_product_runs(self._data, other._data):
             refuse_bool("inner", self)  # (0-d: a product, as PyTorch's)
         if not self.ndim or not other.ndim:
@@ -4539,7 +4549,7 @@ class Tensor:
         return self._logical("logical_xor", np.logical_xor, other)
 
     def _logical(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
-        tensor_operand(op, other)
+        data_operand(op, number_operand(op, other))
         _broadcast_shape(op, self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(ufunc(self._data, _data(other))), None)
 
@@ -4653,7 +4663,7 @@ class Tensor:
     def permute(self, *axes: int | tuple[int, ...], dims: tuple[int, ...] | None = None
                 ) -> Tensor:
         """Reorder the axes: result axis i is input axis axes[i] (or `dims=`)."""
-        axes = _shape_args(axes) if dims is None else tuple(dims)
+        axes = _shape_args(_sized("permute", axes, {})) if dims is None else tuple(dims)
         if sorted(_wrap_dim("permute", axis, self.ndim) for axis in axes) != list(
                 range(self.ndim)):
             raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
@@ -4746,7 +4756,7 @@ class Tensor:
     def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
         """Sum to `size`, a shape self broadcasts from (the gradient of `expand`): leading
         axes and axes of size 1 in `size` are summed. Returns self when the shape is `size`."""
-        size = tuple(_shape_args(size))
+        size = tuple(_shape_args(_sized("sum_to_size", size, {}, "size")))
         if size == self.shape:
             return self
         if len(size) > self.ndim or any(want not in (1, have) for want, have in
@@ -5047,7 +5057,7 @@ class Tensor:
 
     def broadcast_to(self, *shape: int | tuple[int, ...]) -> Tensor:
         """Broadcast to `shape` (as expand)."""
-        return self.expand(*shape)
+        return self.expand(*_sized("broadcast_to", shape, {}))
 
     # Selection along a dim.
     def _select_along(self, op: str, dim: Any, keepdim: bool, find: Any) -> tuple:
@@ -5325,7 +5335,7 @@ class Tensor:
 
     def masked_select(self, mask: Any) -> Tensor:
         """The elements where `mask` (broadcast with self) is True, as a 1-D tensor."""
-        mask = _condition(tensor_operand("masked_select", mask, "mask"))
+        mask = _condition(mask)
         shape = _broadcast_shape("masked_select", self.shape, mask.shape)
         source = self if self.shape == shape else self.expand(shape)
         return GetItem.apply(source, np.broadcast_to(mask, shape))
@@ -5714,7 +5724,7 @@ class Tensor:
             raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
                                f"{self.ndim} dims; give at least one per dim")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
-        if min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
+        if sizes and min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
             result = [count * size for count, size in zip(sizes, shape)]
             raise RuntimeError(f"repeat: Trying to create tensor with negative dimension "
                                f"{min(result)}: {result}")
