@@ -500,3 +500,33 @@ def test_shape_methods_without_a_shape_are_a_type_error(name, shape):
 def test_addcmul_of_integers_with_a_non_finite_value(dtype, value):
     data = values(dtype, (2, 3))
     assert compare(lambda L, a: L.addcmul(a, a, a, value=value), [(data, "c")]) is None
+
+
+FACTORIES = {
+    "arange": lambda L, b: L.arange(b), "arange_step": lambda L, b: L.arange(0, 5, b),
+    "range": lambda L, b: L.range(0, b), "linspace": lambda L, b: L.linspace(0, b, 3),
+    "logspace": lambda L, b: L.logspace(0, b, 3), "full": lambda L, b: L.full((2,), b),
+}
+
+
+@pytest.mark.parametrize("bound", ["0-d tensor", "1-element tensor", "(1, 1) tensor",
+                                   "1-element array", "int"])
+@pytest.mark.parametrize("name", FACTORIES)
+def test_factory_numbers_are_numbers(name, bound):
+    """A Number argument takes a 0-d tensor (its value) but not a tensor or array with dims,
+    which PyTorch refuses (TypeError; linspace/logspace's RuntimeError for a tensor)."""
+    def make(lib):
+        return {"0-d tensor": lib.tensor(5), "1-element tensor": lib.tensor([5]),
+                "(1, 1) tensor": lib.tensor([[5]]), "1-element array": np.array([5]),
+                "int": 5}[bound]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (range's deprecation warning)
+        assert compare(lambda L: FACTORIES[name](L, make(L)), []) is None
+
+
+@pytest.mark.filterwarnings("ignore:torch.range is deprecated")
+def test_range_needs_both_bounds():
+    with pytest.raises(TypeError):
+        torch.range(5)
+    with pytest.raises(TypeError, match="range.*end"):
+        tg.range(5)

@@ -18,7 +18,7 @@ from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
-from tinygrad_np.factories import _laid_out_like, randint
+from tinygrad_np.factories import _item, _laid_out_like, randint
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.distance import CDist
@@ -1574,7 +1574,10 @@ def range_(start: float = 0, end: float | None = None, step: float = 1, *, dtype
     check_placement("range", device, layout)
     warnings.warn("torch.range is deprecated in favor of torch.arange, which excludes the end",
                   UserWarning, stacklevel=2)
-    start, end = (0, start) if end is None else (start, end)
+    if end is None:  # (PyTorch's range needs both bounds)
+        raise TypeError("range() missing 1 required positional argument: 'end'")
+    start, end, step = (_item(start, "range", "start"), _item(end, "range", "end"),
+                        _item(step, "range", "step"))
     if dtype is not None and np.dtype(dtype) == np.bool_:
         raise DtypeError("range: not implemented for bool, as in PyTorch")
     if step == 0:
