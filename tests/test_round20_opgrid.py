@@ -530,3 +530,30 @@ def test_range_needs_both_bounds():
         torch.range(5)
     with pytest.raises(TypeError, match="range.*end"):
         tg.range(5)
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "int8"), ("float32", "int8"), ("int8", "float32"),
+                                    ("int64", "int64"), ("bool", "bool")])
+@pytest.mark.parametrize("op", ["addmm", "baddbmm", "addbmm", "addmv", "addr"])
+def test_scaled_products_refuse_an_integer_dtype_mix(op, dtypes):
+    """As `@`: an integer or bool input beside a product of another dtype is PyTorch's
+    RuntimeError (addr promotes, as PyTorch's); two float widths stay promoted here."""
+    bias, matrix = (np.ones((2, 2), d) for d in dtypes)
+    forms = {"addmm": lambda L, c, a: L.addmm(c, a, a),
+             "baddbmm": lambda L, c, a: L.baddbmm(c[None], a[None], a[None]),
+             "addbmm": lambda L, c, a: L.addbmm(c, a[None], a[None]),
+             "addmv": lambda L, c, a: L.addmv(c[0], a, a[0]),
+             "addr": lambda L, c, a: L.addr(c, a[0], a[0])}
+    assert compare(forms[op], [(bias, "c"), (matrix, "c")]) is None
+
+
+@pytest.mark.parametrize("op", ["cat", "stack", "hstack", "vstack", "dstack", "column_stack"])
+@pytest.mark.parametrize("target", ["int64", "bool", "float64"])
+def test_joins_into_an_out_of_a_narrower_kind(op, target):
+    """PyTorch's joins raise a TypeError for an out= their result cannot be cast to (the
+    other ops a RuntimeError)."""
+    def run(lib, a):
+        out = lib.zeros(0, dtype=getattr(lib, target))
+        getattr(lib, op)([a, a], out=out)
+        return out
+    assert compare(run, [(np.ones(2, np.float32), "c")], grad=False) is None

@@ -23,9 +23,11 @@ import numpy as np
 from tinygrad_np import inference_tensors, return_types
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import result_dtype
+from tinygrad_np.errors import DataError
 from tinygrad_np.factories import refuse_negative_strides
 from tinygrad_np.function import is_grad_enabled, no_grad
 from tinygrad_np.ops.linear import LinearFunction
+from tinygrad_np.ops.matmul import refuse_integer_mix
 from tinygrad_np.tensor import (
     Tensor,
     TensorError,
@@ -137,6 +139,9 @@ def refuse_out_overlap(op: str, out: Any, operands: tuple) -> None:
                     refuse_partial_overlap(target._data, tensor._data)
 
 
+_JOINS = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
+                    "column_stack", "row_stack"})
+
 def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     """PyTorch's `out=`: `result` (a tensor, or a tuple of them for `max(x, dim)`, `sort`,
     ...) written into `out` (the same structure), which is returned. As PyTorch: not while
@@ -166,8 +171,9 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
                               f"(out= of {op} must have the result's dtype)")
         if not np.can_cast(value.dtype, target.dtype, "same_kind") and not (
                 value.dtype.kind in "iu" and target.dtype.kind in "iu"):  # (int16 into uint8)
-            raise TensorError(f"{op}(): result type {value.dtype} can't be cast to the "
-                              f"desired output type {target.dtype}")
+            error = DataError if op in _JOINS else TensorError  # (PyTorch's joins: TypeError)
+            raise error(f"{op}(): result type {value.dtype} can't be cast to the desired output "
+                        f"type {target.dtype}")
         with no_grad():
             if value.shape == target.shape:
                 target.copy_(value)
@@ -435,6 +441,7 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
             and input.shape[0] == mat2.shape[1] and mat1.shape[1] == mat2.shape[0]):
         return LinearFunction.apply(mat1, mat2.T, input)
     product = mm(mat1, mat2)
+    refuse_integer_mix("addmm", _as_input(input).dtype, product.dtype)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)
     if alpha != 1:

@@ -25,6 +25,7 @@ from tinygrad_np.ops.distance import CDist
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
 from tinygrad_np.ops.math import Copysign
+from tinygrad_np.ops.matmul import refuse_integer_mix
 from tinygrad_np.ops.select import Where
 from tinygrad_np.rng import in_memory_order, permuted_dense
 from tinygrad_np.tensor import (
@@ -970,6 +971,8 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
     if _broadcast_shape(name, x.shape, product.shape) != product.shape:
         raise RuntimeError(f"{name}: input of shape {x.shape} does not broadcast to the "
                            f"product's shape {product.shape}")
+    if name != "addr":  # (PyTorch's addr promotes)
+        refuse_integer_mix(name, x.dtype, product.dtype)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)
     product = product if alpha == 1 else product * alpha
