@@ -557,3 +557,12 @@ def test_joins_into_an_out_of_a_narrower_kind(op, target):
         getattr(lib, op)([a, a], out=out)
         return out
     assert compare(run, [(np.ones(2, np.float32), "c")], grad=False) is None
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumsum_of_negative_zeros_is_positive_zero(dtype, dim):
+    """PyTorch's running sum starts at +0, so -0.0 sums to 0.0 (bit for bit)."""
+    data = np.array([[-0.0, -0.0, 1.0], [-0.0, 2.0, -0.0]], dtype)
+    assert compare(lambda L, a: L.cumsum(a, dim), [(data, "c")], ulps=0) is None
+    assert compare(lambda L, a: a.cumsum(dim, dtype=L.float64), [(data, "T")], ulps=0) is None

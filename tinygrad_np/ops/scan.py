@@ -97,7 +97,10 @@ class Cumsum(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
-        return _accumulated(np.cumsum, x, axis)
+        y = _accumulated(np.cumsum, x, axis)
+        if y.dtype.kind == "f":  # PyTorch's running sum starts at +0: -0.0 sums to 0.0
+            y += 0.0
+        return y
 
     def backward(ctx, grad_output):
         return reverse_cumsum(grad_output, ctx.axis)
