@@ -566,3 +566,19 @@ def test_cumsum_of_negative_zeros_is_positive_zero(dtype, dim):
     data = np.array([[-0.0, -0.0, 1.0], [-0.0, 2.0, -0.0]], dtype)
     assert compare(lambda L, a: L.cumsum(a, dim), [(data, "c")], ulps=0) is None
     assert compare(lambda L, a: a.cumsum(dim, dtype=L.float64), [(data, "T")], ulps=0) is None
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float16", "float32"),
+                                    ("float64", "float32"), ("float32", "float16")])
+@pytest.mark.parametrize("name", ["mean", "nanmean", "std", "var", "sum", "cumsum"])
+def test_float_reductions_into_an_out_of_another_float_dtype(name, dtypes):
+    """Computed in out's dtype, as PyTorch's (mean(float32, out=float64) has float64's
+    digits, not float32's cast)."""
+    source, target = dtypes
+    data = np.array([[0.1, 0.2, 0.7, 1 / 3], [1 / 3, 2 / 3, 1e-3, 0.3]], source)
+
+    def run(lib, a):
+        out = lib.zeros(0, dtype=getattr(lib, target))
+        getattr(lib, name)(a, -1, out=out)
+        return out
+    assert compare(run, [(data, "c")], ulps=0.05, grad=False) is None

@@ -252,6 +252,7 @@ _OUT_NEEDS_DIM = frozenset(("sum", "prod", "median", "logsumexp"))
 _TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
                            "logaddexp", "igamma", "igammac", "fmod"))
 _SUMS = frozenset(("sum", "nansum", "prod", "cumsum", "cumprod"))  # out= sets their dtype
+_FLOAT_STATS = frozenset(("mean", "nanmean", "logsumexp", "std", "var"))  # and a float input's
 
 
 _CLAMPS = frozenset(("clamp", "clip", "clamp_min", "clamp_max"))
@@ -302,6 +303,9 @@ def _function_form(name: str) -> Callable[..., Any]:
             input = float_scalar_first(input, args[0])  # noqa: A001 (0.5 with float16: float16)
         if name in _SUMS and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
+        if name in _FLOAT_STATS and isinstance(out, Tensor) and isinstance(input, Tensor) and (
+                input.dtype.kind == out.dtype.kind == "f"):  # (as PyTorch: in out's float)
+            input = input.to(out.dtype)  # noqa: A001
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
                 args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
             number = _number(input)  # (np.bool_ as a float, as PyTorch)
