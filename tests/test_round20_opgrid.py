@@ -391,6 +391,8 @@ TENSOR_ONLY = {
     "cross": lambda L, a, s: L.cross(a, s, dim=1), "dist": lambda L, a, s: L.dist(a, s),
     "bincount": lambda L, a, s: L.bincount(L.tensor([0, 1]), s),
     "is_same_size": lambda L, a, s: L.is_same_size(a, s),
+    "bucketize": lambda L, a, s: L.bucketize(a, s),
+    "cartesian_prod": lambda L, a, s: L.cartesian_prod(a[0], s),
 }
 
 

@@ -276,7 +276,7 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: 
     int64 (int32 with `out_int32`), input's shape; a number gives a 0-d tensor. `out=` (of
     that dtype) receives the result."""
     _checked_out("bucketize", out, out_int32)
-    boundaries = _array(boundaries)
+    boundaries = _array(number_operand("bucketize", boundaries, "boundaries"))
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim("
                            f"{boundaries.ndim})")

@@ -802,7 +802,7 @@ def block_diag(*tensors: Any) -> Tensor:
 
 def cartesian_prod(*tensors: Any) -> Tensor:
     """All tuples of one element from each 1-D tensor, as rows (a lone tensor: itself)."""
-    tensors = [_tensor(t) for t in tensors]
+    tensors = [_tensor(number_operand("cartesian_prod", t, "tensors")) for t in tensors]
     if not tensors or any(t.ndim != 1 for t in tensors):
         raise RuntimeError(f"cartesian_prod: expected 1-D tensors, got shapes "
                            f"{[t.shape for t in tensors]}")
