@@ -982,7 +982,7 @@ COMPARISONS = {
 @pytest.mark.parametrize("pair", [(1.0, 2.0), (2.0, 2.0), (np.nan, 1.0)])
 def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
     a, b = tg.tensor(pair[0]), tg.tensor(pair[1])
-    for right in (b, pair[1]):
+    for right in (b,) if op == "logical_and" else (b, pair[1]):  # (a number: PyTorch's TypeError)
         result = COMPARISONS[op](a, right)
         assert isinstance(result, Tensor)
         assert type(result._data) is np.ndarray and result.shape == () and result.dtype == bool

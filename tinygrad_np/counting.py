@@ -17,7 +17,7 @@ from tinygrad_np.dtypes import promoted_operands
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import NoDerivative
-from tinygrad_np.tensor import Tensor, _data, _wrap_dim
+from tinygrad_np.tensor import Tensor, _data, _wrap_dim, number_operand
 
 
 def _array(value: Any) -> np.ndarray:
@@ -120,6 +120,8 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
     (at least `minlength` bins); int64, or the sums of `weights` per bin (float32 weights
     stay float32, any other dtype gives float64, as PyTorch)."""
     data = _array(input)
+    if weights is not None:
+        number_operand("bincount", weights, "weights")
     if data.dtype == np.bool_ or data.dtype.kind not in "iu":  # (PyTorch: NotImplementedError)
         raise DtypeError(f"bincount: not implemented for {data.dtype} tensors (as PyTorch); "
                          f"convert with .long() first")
@@ -274,7 +276,7 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: 
     int64 (int32 with `out_int32`), input's shape; a number gives a 0-d tensor. `out=` (of
     that dtype) receives the result."""
     _checked_out("bucketize", out, out_int32)
-    boundaries = _array(boundaries)
+    boundaries = _array(number_operand("bucketize", boundaries, "boundaries"))
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim("
                            f"{boundaries.ndim})")

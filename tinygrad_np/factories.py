@@ -215,7 +215,8 @@ def arange(start: float | None = None, end: float | None = None, step: float = 1
     if end is None:
         start, end = 0, start
     start = 0 if start is None else start
-    start, end, step = _item(start), _item(end), _item(step)
+    start, end, step = (_item(start, "arange", "start"), _item(end, "arange", "end"),
+                        _item(step, "arange", "step"))
     for name, bound in (("start", start), ("end", end), ("step", step)):
         if isinstance(bound, (str, bytes)) or not isinstance(bound, numbers.Real):
             raise TypeError(f"arange(): argument '{name}' must be Number, not "
@@ -508,7 +509,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     if steps > 1:  # (one value or none is made without a kernel, as PyTorch's)
         _refuse_bool("linspace", target)
     _check_bounds("linspace", start, end, steps, target)
-    start, end = float(_item(start)), float(_item(end))
+    start, end = float(_item(start, "linspace", "start")), float(_item(end, "linspace", "end"))
     if steps < 0:
         raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
     if target in (np.float32, np.float64) and steps > 1:
@@ -533,7 +534,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
 def _check_bounds(op: str, start: Any, end: Any, steps: int, target: np.dtype) -> None:
     """PyTorch's RuntimeError for a range bound the dtype cannot hold (300 or -9.0 for uint8,
     1e5 for float16; an int -1 wraps in uint8); one step checks start alone, none neither."""
-    for bound in (_item(start), _item(end))[:min(steps, 2)]:
+    for bound in (_item(start, op, "start"), _item(end, op, "end"))[:min(steps, 2)]:
         if type(bound) in (int, float) and target.kind in "iuf":
             _scalar_for(op, bound, target)
 
@@ -563,7 +564,8 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     if int(steps) < 0:
         raise TensorError(f"logspace: number of steps must be non-negative, got {steps}")
     target = np.dtype(dtype or get_default_dtype())
-    start, end, steps = _item(start), _item(end), int(steps)
+    start, end, steps = _item(start, "logspace", "start"), _item(end, "logspace", "end"), int(
+        steps)
     _check_bounds("logspace", start, end, steps if steps > 1 else 0, target)  # (one: pow)
     integer = target.kind in "iu"  # PyTorch's bounds in the integer dtype (truncated)
     first, last = (target.type(_wrapped(bound, target) if integer else bound)
@@ -575,7 +577,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
         exponents = np.concatenate([float(first) + step * index[:half],
                                     float(last) - step * (steps - 1 - index[half:])])
     else:
-        exponents = np.full(steps, float(_item(start)))
+        exponents = np.full(steps, float(start))
     values = np.array([_c_pow(float(base), exponent) for exponent in exponents.tolist()])
     with np.errstate(over="ignore", invalid="ignore"):  # past the dtype's range: inf, as
         values = values.astype(np.float32 if target == np.float16 else target)  # PyTorch's
@@ -607,5 +609,13 @@ def _refuse_bool(op: str, dtype: Any) -> None:
                          f"an integer dtype and compare it (`arange(n) > 0`)")
 
 
-def _item(value: Any) -> Any:
+def _item(value: Any, op: str, name: str) -> Any:
+    """A Number argument: a 0-d tensor or array as its value; one with dims is PyTorch's
+    TypeError (linspace/logspace: its RuntimeError for a tensor), not unwrapped silently."""
+    if isinstance(value, (Tensor, np.ndarray)) and value.ndim:
+        if isinstance(value, Tensor) and op in ("linspace", "logspace"):
+            raise TensorError(f"{op} only supports 0-dimensional start and end tensors, but "
+                              f"got {name} of shape {value.shape}")
+        raise TypeError(f"{op}(): argument '{name}' must be Number, not "
+                        f"{type(value).__name__} of shape {tuple(value.shape)}")
     return value.item() if isinstance(value, (Tensor, np.ndarray, np.generic)) else value

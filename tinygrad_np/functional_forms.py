@@ -23,15 +23,18 @@ import numpy as np
 from tinygrad_np import inference_tensors, return_types
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import result_dtype
+from tinygrad_np.errors import DataError
 from tinygrad_np.factories import refuse_negative_strides
 from tinygrad_np.function import is_grad_enabled, no_grad
 from tinygrad_np.ops.linear import LinearFunction
+from tinygrad_np.ops.matmul import refuse_integer_mix
 from tinygrad_np.tensor import (
     Tensor,
     TensorError,
     _number,
     check_alpha,
     float_scalar_first,
+    number_operand,
     refuse_bool_operand,
     refuse_partial_overlap,
     scaled,
@@ -136,6 +139,9 @@ def refuse_out_overlap(op: str, out: Any, operands: tuple) -> None:
                     refuse_partial_overlap(target._data, tensor._data)
 
 
+_JOINS = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
+                    "column_stack", "row_stack"})
+
 def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     """PyTorch's `out=`: `result` (a tensor, or a tuple of them for `max(x, dim)`, `sort`,
     ...) written into `out` (the same structure), which is returned. As PyTorch: not while
@@ -165,8 +171,9 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
                               f"(out= of {op} must have the result's dtype)")
         if not np.can_cast(value.dtype, target.dtype, "same_kind") and not (
                 value.dtype.kind in "iu" and target.dtype.kind in "iu"):  # (int16 into uint8)
-            raise TensorError(f"{op}(): result type {value.dtype} can't be cast to the "
-                              f"desired output type {target.dtype}")
+            error = DataError if op in _JOINS else TensorError  # (PyTorch's joins: TypeError)
+            raise error(f"{op}(): result type {value.dtype} can't be cast to the desired output "
+                        f"type {target.dtype}")
         with no_grad():
             if value.shape == target.shape:
                 target.copy_(value)
@@ -245,6 +252,7 @@ _OUT_NEEDS_DIM = frozenset(("sum", "prod", "median", "logsumexp"))
 _TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
                            "logaddexp", "igamma", "igammac", "fmod"))
 _SUMS = frozenset(("sum", "nansum", "prod", "cumsum", "cumprod"))  # out= sets their dtype
+_FLOAT_STATS = frozenset(("mean", "nanmean", "logsumexp", "std", "var"))  # and a float input's
 
 
 _CLAMPS = frozenset(("clamp", "clip", "clamp_min", "clamp_max"))
@@ -295,6 +303,9 @@ def _function_form(name: str) -> Callable[..., Any]:
             input = float_scalar_first(input, args[0])  # noqa: A001 (0.5 with float16: float16)
         if name in _SUMS and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
+        if name in _FLOAT_STATS and isinstance(out, Tensor) and isinstance(input, Tensor) and (
+                input.dtype.kind == out.dtype.kind == "f"):  # (as PyTorch: in out's float)
+            input = input.to(out.dtype)  # noqa: A001
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
                 args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
             number = _number(input)  # (np.bool_ as a float, as PyTorch)
@@ -391,7 +402,7 @@ def _check_ndim(name: str, **tensors: Tensor) -> None:
 @with_out
 def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Matrix product of two 2-D tensors (n, m) @ (m, p) -> (n, p)."""
-    input, mat2 = _as_input(input), _as_input(mat2)
+    input, mat2 = _as_input(input), _as_input(number_operand("mm", mat2, "mat2"))
     _check_ndim("mm", input=input, mat2=mat2)
     return input @ mat2
 
@@ -399,7 +410,7 @@ def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
 @with_out
 def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p) -> (b, n, p)."""
-    input, mat2 = _as_input(input), _as_input(mat2)
+    input, mat2 = _as_input(input), _as_input(number_operand("bmm", mat2, "mat2"))
     _check_ndim("bmm", input=input, mat2=mat2)
     if input.shape[0] != mat2.shape[0]:
         raise TensorError(f"bmm: batch sizes differ: {input.shape} and {mat2.shape}")
@@ -409,7 +420,7 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
 @with_out
 def dot(input: Any, tensor: Any) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of the same length (a 0-d tensor)."""
-    input, tensor = _as_input(input), _as_input(tensor)
+    input, tensor = _as_input(input), _as_input(number_operand("dot", tensor, "tensor"))
     _check_ndim("dot", input=input, tensor=tensor)
     return input @ tensor
 
@@ -417,7 +428,7 @@ def dot(input: Any, tensor: Any) -> Tensor:  # noqa: A002
 @with_out
 def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     """Matrix-vector product (n, m) @ (m,) -> (n,)."""
-    input, vec = _as_input(input), _as_input(vec)
+    input, vec = _as_input(input), _as_input(number_operand("mv", vec, "vec"))
     _check_ndim("mv", mat=input, vec=vec)
     return input @ vec
 
@@ -434,6 +445,7 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
             and input.shape[0] == mat2.shape[1] and mat1.shape[1] == mat2.shape[0]):
         return LinearFunction.apply(mat1, mat2.T, input)
     product = mm(mat1, mat2)
+    refuse_integer_mix("addmm", _as_input(input).dtype, product.dtype)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)
     if alpha != 1:

@@ -18,13 +18,14 @@ from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
-from tinygrad_np.factories import _laid_out_like, randint
+from tinygrad_np.factories import _item, _laid_out_like, randint
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.distance import CDist
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
 from tinygrad_np.ops.math import Copysign
+from tinygrad_np.ops.matmul import refuse_integer_mix
 from tinygrad_np.ops.select import Where
 from tinygrad_np.rng import in_memory_order, permuted_dense
 from tinygrad_np.tensor import (
@@ -42,7 +43,8 @@ from tinygrad_np.tensor import (
     float_operands,
     int_tuple,
     int_value,
-    refuse_bool,
+    number_operand,
+    refuse_bool_median,
     tensor_operand,
     to_tensor as _tensor,
 )
@@ -800,7 +802,7 @@ def block_diag(*tensors: Any) -> Tensor:
 
 def cartesian_prod(*tensors: Any) -> Tensor:
     """All tuples of one element from each 1-D tensor, as rows (a lone tensor: itself)."""
-    tensors = [_tensor(t) for t in tensors]
+    tensors = [_tensor(number_operand("cartesian_prod", t, "tensors")) for t in tensors]
     if not tensors or any(t.ndim != 1 for t in tensors):
         raise RuntimeError(f"cartesian_prod: expected 1-D tensors, got shapes "
                            f"{[t.shape for t in tensors]}")
@@ -946,7 +948,7 @@ def kron(input: Any, other: Any) -> Tensor:
 
 def vdot(input: Any, other: Any) -> Tensor:
     """The dot product of two 1-D tensors of the same size and dtype (a 0-d tensor)."""
-    a, b = _tensor(input), _tensor(other)
+    a, b = _tensor(input), _tensor(number_operand("vdot", other))
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         raise RuntimeError(f"vdot: expected two 1-D tensors of the same size, got shapes "
                            f"{a.shape} and {b.shape}")
@@ -969,6 +971,8 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
     if _broadcast_shape(name, x.shape, product.shape) != product.shape:
         raise RuntimeError(f"{name}: input of shape {x.shape} does not broadcast to the "
                            f"product's shape {product.shape}")
+    if name != "addr":  # (PyTorch's addr promotes)
+        refuse_integer_mix(name, x.dtype, product.dtype)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)
     product = product if alpha == 1 else product * alpha
@@ -1065,8 +1069,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median ignoring NaNs (NaN only when all are NaN). Without dim, a 0-d tensor
     (ties share the gradient); with dim, (values, indices)."""
     x = _tensor(input)
-    if dim is not None or x._data.size:  # (as median: PyTorch has no bool kernel)
-        refuse_bool("nanmedian", x)
+    refuse_bool_median("nanmedian", x, dim)
     nans = np.isnan(x._data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
     if dim is None:
         if nans.all() or not nans.any():
@@ -1181,7 +1184,7 @@ def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> T
 @xp.quiet
 def dist(input: Any, other: Any, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting), over all elements."""
-    a, b = _tensor(input), _tensor(other)
+    a, b = _tensor(input), _tensor(number_operand("dist", other))
     _broadcast_shape("dist", a.shape, b.shape)
     return (a - b).norm(p)
 
@@ -1189,16 +1192,7 @@ def dist(input: Any, other: Any, p: float = 2) -> Tensor:
 def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
     """`input` with each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to it
     (maxnorm / (norm + 1e-7), as PyTorch; the gradient includes the norm's)."""
-    x = _tensor(input)
-    if p <= 0:
-        raise RuntimeError(f"renorm: p must be positive, got {p}")
-    if maxnorm < 0:
-        raise RuntimeError(f"renorm: maxnorm must be non-negative, got {maxnorm}")
-    if x.ndim <= 1:
-        raise RuntimeError(f"renorm: input needs at least 2 dims, got shape {x.shape}")
-    axis = _wrap_dim("renorm", dim, x.ndim)
-    norms = x.norm(p, [d for d in range(x.ndim) if d != axis], keepdim=True)
-    return x * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return _tensor(input).renorm(p, dim, maxnorm)
 
 
 def pdist(input: Any, p: float = 2) -> Tensor:
@@ -1240,6 +1234,9 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None,
     if x.ndim > 2:
         raise RuntimeError(f"cov: expected an input of 2 or fewer dims, got shape {x.shape}")
     x = x.reshape(1, -1) if x.ndim < 2 else x
+    if x.dtype.kind == "b":
+        raise TensorError("cov(): bool dtype is not supported for input (as PyTorch); convert "
+                          "with .long() or .float() first")
     if x.dtype.kind != "f":
         x = x.astype(get_default_dtype())
     observations = x.shape[1]
@@ -1364,7 +1361,7 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     data_operand(name, input, "input")
-    data_operand(name, other)
+    number_operand(name, other)
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)
@@ -1580,7 +1577,10 @@ def range_(start: float = 0, end: float | None = None, step: float = 1, *, dtype
     check_placement("range", device, layout)
     warnings.warn("torch.range is deprecated in favor of torch.arange, which excludes the end",
                   UserWarning, stacklevel=2)
-    start, end = (0, start) if end is None else (start, end)
+    if end is None:  # (PyTorch's range needs both bounds)
+        raise TypeError("range() missing 1 required positional argument: 'end'")
+    start, end, step = (_item(start, "range", "start"), _item(end, "range", "end"),
+                        _item(step, "range", "step"))
     if dtype is not None and np.dtype(dtype) == np.bool_:
         raise DtypeError("range: not implemented for bool, as in PyTorch")
     if step == 0:

@@ -37,7 +37,7 @@ from tinygrad_np.ops.linalg import (
     svd as _svd,
     zero_pivot,
 )
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, number_operand
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh",
            "eigvalsh", "inv", "inv_ex",
@@ -496,7 +496,8 @@ def triangular_solve(input: Tensor, A: Tensor, upper: bool = True,  # noqa: A002
                      ) -> TriangularSolveResult:
     """torch.triangular_solve (the older API): (X with op(A) X = b, a copy of A broadcast to
     the batch dims of both), op(A) = A or its transpose."""
-    a, b = _square("triangular_solve", _as_tensor(A)), _as_tensor(input)
+    a = _square("triangular_solve", _as_tensor(number_operand("triangular_solve", A, "A")))
+    b = _as_tensor(input)
     check_system("triangular_solve", a, b)
     coefficient = a.swapaxes(-1, -2) if transpose else a
     solution = solve_triangular(coefficient, b, upper=upper != transpose,

@@ -33,7 +33,7 @@ from tinygrad_np.linalg import (
     svdvals,
 )
 from tinygrad_np.ops.linalg import LU, Geqrf, lu_packed, permutation, zero_pivot
-from tinygrad_np.tensor import Tensor, to_tensor
+from tinygrad_np.tensor import Tensor, number_operand, to_tensor
 
 LUFactorResult = return_types.linalg_lu_factor
 LUFactorExResult = return_types.linalg_lu_factor_ex
@@ -251,7 +251,7 @@ def geqrf(input: Tensor) -> GeqrfResult:  # noqa: A002
 
 def orgqr(input: Tensor, input2: Tensor) -> Tensor:  # noqa: A002
     """torch.orgqr(input, tau): linalg.householder_product (PyTorch's keyword names)."""
-    return householder_product(input, input2)
+    return householder_product(input, number_operand("orgqr", input2, "input2"))
 
 
 def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True,  # noqa: A002

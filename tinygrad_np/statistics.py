@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import cpu_order, return_types
-from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
@@ -28,6 +27,7 @@ from tinygrad_np.tensor import (
     _wrap_dim,
     _wrap_dims,
     int_value,
+    number_operand,
     refuse_bool,
 )
 
@@ -95,15 +95,15 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     the k-th value, the index is the one PyTorch's CPU quickselect names."""
     k = int_value("kthvalue", "k", k)
     axis = _wrap_dim("kthvalue", dim, input.ndim)
-    refuse_bool("kthvalue", input)
     size = input.shape[axis] if input.ndim else 1
     if not size:  # PyTorch: an IndexError for an empty dim
         raise IndexOutOfBounds(f"kthvalue(): expected reduction dim {dim} to have non-zero size")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension "
                            f"{dim} of size {size}")
-    if input.ndim == 0:
+    if input.ndim == 0:  # (a bool too: PyTorch runs no kernel)
         return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
+    refuse_bool("kthvalue", input)
     index = _tied_kth(input._data, axis, k - 1, cpu_order.stable_kth(input._data, axis, k - 1))
     values = input._gather(axis, index)
     if not keepdim:
@@ -255,7 +255,7 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa:
     """The cross product of 3-vectors along `dim` (None: the first dim of size 3, PyTorch's
     deprecated default, here without its warning), broadcasting the two inputs (of the same
     number of dims, as PyTorch)."""
-    other = _tensor(other, input)
+    other = _tensor(number_operand("cross", other), input)
     if input.ndim != other.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {input.shape} and {other.shape}")
@@ -276,13 +276,13 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa:
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    """log(cumsum(exp(x))) along `dim`, without overflow (finite at +-1000); integers give
-    the default float dtype (PyTorch refuses them)."""
+    """log(cumsum(exp(x))) along `dim`, without overflow (finite at +-1000); float tensors
+    only (integers and bools: PyTorch's NotImplementedError)."""
     axis = _wrap_dim("logcumsumexp", dim, input.ndim)
-    if input.dtype == np.bool_:
-        raise DtypeError("logcumsumexp: not implemented for bool tensors (as PyTorch); convert "
-                         "with .float() first")
-    source = input if input.dtype.kind == "f" else input.astype(get_default_dtype())
+    if input.dtype.kind != "f":
+        raise DtypeError(f"logcumsumexp: not implemented for {input.dtype} tensors (as "
+                         f"PyTorch); convert with .float() first")
+    source = input
     if source.ndim == 0:
         return LogCumSumExp.apply(source.reshape(1), 0).reshape(())
     return LogCumSumExp.apply(source, axis)

@@ -48,9 +48,12 @@ Axis = int | tuple[int, ...] | None
 
 def _sized(op: str, shape: tuple, keyword: dict, name: str = "shape") -> tuple:
     """The positional sizes, or PyTorch's keyword spelling (`view(size=...)`,
-    `reshape(shape=...)`, `repeat(repeats=...)`): one of the two."""
+    `reshape(shape=...)`, `repeat(repeats=...)`): one of the two; neither is PyTorch's
+    TypeError (`x.reshape()`; `x.reshape(())` is a shape)."""
     if not keyword:
-        return shape
+        if shape:
+            return shape
+        raise TypeError(f"{op}() missing 1 required positional argument: '{name}'")
     value = keyword.pop("size", keyword.pop(name, None))
     if keyword or value is None or shape:
         raise TypeError(f"{op}: pass the sizes positionally or as size=/{name}=, got "
@@ -608,10 +611,38 @@ def refuse_bool(op: str, tensor: Tensor, error: type = DtypeError) -> None:
                     f".long() or .float() first")
 
 
+def refuse_bool_median(op: str, tensor: Tensor, dim: Any) -> None:
+    """median/nanmedian of bools: PyTorch's NotImplementedError, after its IndexError for a
+    dim out of range or empty (no dim: only with elements, the empty median runs no kernel)."""
+    if dim is not None:
+        axis = _wrap_dim(op, dim, tensor.ndim)
+        if tensor.ndim and not tensor.shape[axis]:
+            raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {tensor.shape})")
+    if dim is not None or tensor._data.size:
+        refuse_bool(op, tensor)
+
+
+def _bool_product_runs(first: Any, second: Any) -> bool:
+    """Whether PyTorch refuses a bool matrix product: no kernel runs for an empty operand
+    (zeros), except a 1-D by 1-D one, whose dot checks its dtype first."""
+    return bool(np.size(first) and np.size(second)) or np.ndim(first) == np.ndim(second) == 1
+
+
 def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
     """`value` where PyTorch takes only a Tensor (maximum, atan2, hypot, ldexp, ...: no
     number, list or NumPy array): its TypeError otherwise."""
     if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def number_operand(op: str, value: Any, argument: str = "other") -> Any:
+    """`value` where PyTorch takes only a Tensor and a number would be broadcast silently
+    here (logical_and, gcd, dot, inner, ...): a Python or NumPy number is PyTorch's
+    TypeError; arrays and lists stay data, as in the `tg.<op>(input)` forms."""
+    if isinstance(value, (bool, int, float, complex, np.generic)):
         raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
                         f"{type(value).__name__}")
     return value
@@ -1993,7 +2024,7 @@ def _integer_power(tensor: Tensor, exponent: Any) -> Tensor:
             raise DtypeError("pow: not implemented for a bool tensor to a bool tensor's power, "
                              "as in PyTorch; convert one with .long() first")
         return Tensor._make(np.asarray(np.logical_or(tensor._data, not exponent)), None)
-    if type(exponent) is int and dtype.kind in "iu":
+    if type(exponent) is int and dtype.kind in "biu":
         if exponent < 0:
             raise TensorError(f"pow: integers to negative integer powers are not allowed "
                               f"({dtype} tensor ** {exponent}); use a float tensor")
@@ -2890,14 +2921,14 @@ class Tensor:
     def __matmul__(self, other: Any) -> Tensor:
         if not isinstance(other, (Tensor, np.ndarray)):  # `t @ 2`, `t @ [1, 2]`, `t @ None`:
             return NotImplemented  # Python's TypeError, as PyTorch's
-        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
-            refuse_bool("matmul", self)  # (no kernel runs for an empty operand, as PyTorch)
+        if self._data.dtype is _BOOL and _bool_product_runs(self._data, _data(other)):
+            refuse_bool("matmul", self)
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         if not isinstance(other, (Tensor, np.ndarray)):
             return NotImplemented
-        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
+        if self._data.dtype is _BOOL and _bool_product_runs(_data(other), self._data):
             refuse_bool("matmul", self)
         return MatMul.apply(other, self)
 
@@ -3684,9 +3715,9 @@ class Tensor:
     def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
              axis: Axis = None, keepdims: bool | None = None) -> Tensor:
         """Average over `dim` (alias `axis`): sum / number of elements summed."""
-        dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
         source = self if dtype is None else self.astype(dtype)
-        _float_only("mean", source)
+        _float_only("mean", source)  # (before the dims: PyTorch's order of checks)
+        dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
         half = source.dtype == np.float16  # summed and divided in float32, as PyTorch (each
         total = Sum.apply(self.astype(np.float32) if half else source, dims,  # element too)
                           _keep_arg(keepdim, keepdims))
@@ -3888,12 +3919,9 @@ class Tensor:
     def tile(self, *dims: int | tuple[int, ...], **named: Any) -> Tensor:
         """Repeat the tensor `dims` times along each axis (leading 1s added as needed; also as
         `dims=`)."""
-        dims = _sized("tile", dims, named, "dims")
-        if not dims:  # (`tile(())` is a copy; nothing at all is PyTorch's TypeError)
-            raise TypeError("tile() missing 1 required positional argument: 'dims'")
-        dims = _shape_args(dims)
+        dims = _shape_args(_sized("tile", dims, named, "dims"))  # (`tile(())` is a copy)
         dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
-        return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(*dims)
+        return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(dims)
 
     def trace(self) -> Tensor:
         """The sum of the main diagonal of a matrix."""
@@ -3906,9 +3934,9 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
-        other = to_tensor(other)
-        if self._data.size and other._data.size:  # (empty: no kernel runs, as PyTorch)
-            refuse_bool("inner", self)
+        other = to_tensor(number_operand("inner", other))
+        if self.ndim and other.ndim and _bool_product_runs(self._data, other._data):
+            refuse_bool("inner", self)  # (0-d: a product, as PyTorch's)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
@@ -4014,6 +4042,9 @@ class Tensor:
         tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype != dtype else t
                             for t in (tensor1, tensor2))  # (float16 ones too: in float64)
         if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
+            if not math.isfinite(value):  # (PyTorch: the overflow RuntimeError below)
+                raise TensorError(f"{op}: value {value} cannot be converted to type {dtype} "
+                                  f"without overflow")
             value = int(value)
         if dtype.kind in "iu" and type(value) is int:  # 300 for int8: PyTorch's error
             _scalar_for(op, value, dtype)
@@ -4518,7 +4549,7 @@ class Tensor:
         return self._logical("logical_xor", np.logical_xor, other)
 
     def _logical(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
-        data_operand(op, other)
+        data_operand(op, number_operand(op, other))
         _broadcast_shape(op, self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(ufunc(self._data, _data(other))), None)
 
@@ -4632,7 +4663,7 @@ class Tensor:
     def permute(self, *axes: int | tuple[int, ...], dims: tuple[int, ...] | None = None
                 ) -> Tensor:
         """Reorder the axes: result axis i is input axis axes[i] (or `dims=`)."""
-        axes = _shape_args(axes) if dims is None else tuple(dims)
+        axes = _shape_args(_sized("permute", axes, {})) if dims is None else tuple(dims)
         if sorted(_wrap_dim("permute", axis, self.ndim) for axis in axes) != list(
                 range(self.ndim)):
             raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
@@ -4725,7 +4756,7 @@ class Tensor:
     def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
         """Sum to `size`, a shape self broadcasts from (the gradient of `expand`): leading
         axes and axes of size 1 in `size` are summed. Returns self when the shape is `size`."""
-        size = tuple(_shape_args(size))
+        size = tuple(_shape_args(_sized("sum_to_size", size, {}, "size")))
         if size == self.shape:
             return self
         if len(size) > self.ndim or any(want not in (1, have) for want, have in
@@ -5026,7 +5057,7 @@ class Tensor:
 
     def broadcast_to(self, *shape: int | tuple[int, ...]) -> Tensor:
         """Broadcast to `shape` (as expand)."""
-        return self.expand(*shape)
+        return self.expand(*_sized("broadcast_to", shape, {}))
 
     # Selection along a dim.
     def _select_along(self, op: str, dim: Any, keepdim: bool, find: Any) -> tuple:
@@ -5245,8 +5276,13 @@ class Tensor:
         if not maxnorm >= 0:
             raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
         axis = _wrap_dim("renorm", dim, self.ndim)
-        norms = self.norm(p, tuple(a for a in range(self.ndim) if a != axis), keepdim=True)
-        return self * (maxnorm / (norms + 1e-7)).where(norms._data > maxnorm, 1.0)
+        others = tuple(a for a in range(self.ndim) if a != axis)
+        exceeds = self.detach().norm(p, others, keepdim=True)._data > maxnorm
+        # Kept slices get g itself, not 0 times the NaN or inf gradient of a norm they do not
+        # use (NaN, inf or 0 values): the scaled branch sees ones there.
+        inside = self.where(exceeds, 1.0)
+        scaled = inside * (maxnorm / (inside.norm(p, others, keepdim=True) + 1e-7))
+        return scaled.where(exceeds, self)
 
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         """self with source's elements written at flat positions `index` (self seen as 1-D,
@@ -5401,8 +5437,7 @@ class Tensor:
 
         A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
         along a dim, a slice with a NaN picks its first NaN."""
-        if dim is not None or self._data.size:  # (the empty median needs no kernel)
-            refuse_bool("median", self)
+        refuse_bool_median("median", self, dim)
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)
@@ -5687,7 +5722,7 @@ class Tensor:
             raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
                                f"{self.ndim} dims; give at least one per dim")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
-        if min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
+        if sizes and min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
             result = [count * size for count, size in zip(sizes, shape)]
             raise RuntimeError(f"repeat: Trying to create tensor with negative dimension "
                                f"{min(result)}: {result}")

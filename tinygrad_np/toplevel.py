@@ -31,6 +31,7 @@ from tinygrad_np.tensor import (
     _wrap_dim,
     int_arg,
     int_tuple,
+    number_operand,
     tensor_operand,
     to_tensor,
 )
@@ -565,7 +566,7 @@ def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
     """True when the two tensors have the same shape."""
-    return to_tensor(input).shape == to_tensor(other).shape
+    return to_tensor(input).shape == to_tensor(number_operand("is_same_size", other)).shape
 
 
 def conj(input: Tensor) -> Tensor:  # noqa: A002

@@ -18,7 +18,7 @@ from tinygrad_np.device import as_device, channels_last, memory_format
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
-from tinygrad_np.tensor import Tensor, _viewed, tensor_operand, to_tensor
+from tinygrad_np.tensor import Tensor, _viewed, number_operand, tensor_operand, to_tensor
 
 
 def is_signed(input: Tensor) -> bool:  # noqa: A002
@@ -385,7 +385,7 @@ def orgqr(self: Tensor, input2: Tensor) -> Tensor:
     """`Tensor.orgqr(input2)`: the Householder product of (self, input2), as torch.orgqr."""
     from tinygrad_np.linalg_lu import householder_product  # noqa: PLC0415 (linalg is above)
 
-    return householder_product(self, input2)
+    return householder_product(self, number_operand("orgqr", input2, "input2"))
 
 
 def as_subclass(self: Tensor, cls: type) -> Tensor:

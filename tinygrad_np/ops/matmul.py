@@ -34,6 +34,15 @@ _SINGLE, _DOUBLE = np.dtype(np.float32), np.dtype(np.float64)
 EXACT_IN_DOUBLE = 2 ** 53  # every integer of magnitude below this is a float64
 
 
+def refuse_integer_mix(name: str, first: np.dtype, second: np.dtype) -> None:
+    """PyTorch's RuntimeError for a matrix product (or addmm's input beside it) mixing an
+    integer or bool dtype with another; two float widths are promoted (documented)."""
+    if first is not second and not (first.kind in "fc" and second.kind in "fc"):
+        raise TensorError(f"{name}: expected both operands to have the same dtype, but got: "
+                          f"{first} != {second} (PyTorch mixes no integer operands; cast one "
+                          f"with .float() or .long())")
+
+
 def product(a, b, name: str = "matmul"):
     """a @ b; float16 operands are multiplied in float32 (BLAS, where NumPy's float16 loop is
     a slow scalar one) and the result rounded once to float16, as PyTorch accumulates half
@@ -43,10 +52,7 @@ def product(a, b, name: str = "matmul"):
     if a.dtype is _SINGLE and b.dtype is _SINGLE:  # (identity tests only: the hot path)
         return a @ b
     dtype = a.dtype
-    if dtype is not b.dtype and not (dtype.kind in "fc" and b.dtype.kind in "fc"):
-        raise TensorError(f"{name}: expected both operands to have the same dtype, but got: "
-                          f"{dtype} != {b.dtype} (PyTorch mixes no integer operands; cast one "
-                          f"with .float() or .long())")
+    refuse_integer_mix(name, dtype, b.dtype)
     if dtype is _HALF and b.dtype is _HALF:
         with np.errstate(over="ignore"):
             return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)

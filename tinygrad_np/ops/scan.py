@@ -111,7 +111,10 @@ class Cumsum(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
-        return _accumulated(np.cumsum, x, axis)
+        y = _accumulated(np.cumsum, x, axis)
+        if y.dtype.kind == "f":  # PyTorch's running sum starts at +0: -0.0 sums to 0.0
+            y += 0.0
+        return y
 
     def backward(ctx, grad_output):
         return reverse_cumsum(grad_output, ctx.axis)
@@ -139,6 +142,8 @@ class Cumprod(Function):
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         axis = ctx.axis
+        if x.shape[axis] == 1:  # a copy: g itself, also at inf and NaN (as PyTorch)
+            return grad_output
         if not ctx.has_zero:
             return reverse_cumsum(grad_output * y, axis) / x
         if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
