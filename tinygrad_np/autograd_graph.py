@@ -1,13 +1,11 @@
 """`torch.autograd.graph`, the part that fits this engine: `Node` (what every `grad_fn` and
-`AccumulateGrad` is an instance of), `register_multi_grad_hook` (modes "all" and "any") and
-`increment_version`.
+`AccumulateGrad` is an instance of), `register_multi_grad_hook` (modes "all" and "any"),
+`increment_version`, `saved_tensors_hooks` (pack/unpack of what ops save, through an engine
+observer that costs nothing outside the block) and `disable_saved_tensors_hooks`.
 
-`save_on_cpu` and `disable_saved_tensors_hooks` are accepted and change nothing (every saved
-array is in CPU memory, and no saved-tensor hook can be set). Not here: `saved_tensors_hooks`
-(a NotImplementedError: the engine keeps saved arrays as they are, with no pack/unpack step
-to hook into), `GradientEdge` / `get_gradient_edge` (`grad` and
-`backward` take tensors only) and `allow_mutation_on_saved_tensors` (a saved tensor changed
-in place is refused, always).
+`save_on_cpu` is accepted and changes nothing (every saved array is in CPU memory). Not
+here: `GradientEdge` / `get_gradient_edge` (`grad` and `backward` take tensors only) and
+`allow_mutation_on_saved_tensors` (a saved tensor changed in place is refused, always).
 """
 
 from __future__ import annotations
@@ -18,7 +16,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from tinygrad_np import hooks
+import numpy as np
+
+from tinygrad_np import hooks, observing
 from tinygrad_np.node_api import AccumulateGrad, NodeInfo
 from tinygrad_np.tensor import Tensor
 
@@ -98,17 +98,100 @@ def increment_version(tensor: Tensor | Sequence[Tensor]) -> None:
         item._bump_version()
 
 
+class _SavedHooks(threading.local):
+    stack: tuple = ()  # this thread's (pack_hook, unpack_hook) pairs, the innermost last
+    refusal: tuple = ()  # disable_saved_tensors_hooks' messages, the innermost last
+    packing = False  # inside a pack_hook: the ops it records are not packed again
+
+
+_saved_hooks = _SavedHooks()
+
+
+class _Packed(tuple):
+    """A node's saved values as pack_hook returned them (the others as they were): reading one
+    (`(x,) = ctx.saved_tensors`, `saved[0]`) calls unpack_hook, each time, as PyTorch does."""
+
+    def __new__(cls, items: tuple, packed: tuple, unpack: Callable, node: Any) -> _Packed:
+        self = super().__new__(cls, items)
+        self.packed, self.unpack, self.node = packed, unpack, node
+        return self
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        value = tuple.__getitem__(self, index)
+        return self._unpacked(value, index % len(self)) if self.packed[index] else value
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def _unpacked(self, value: Any, index: int) -> Any:
+        tensor = self.unpack(value)
+        if not isinstance(tensor, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(tensor).__name__}")
+        shape, dtype = self.packed[index]
+        if tensor.shape != shape or tensor.dtype != dtype:  # (PyTorch goes on with it: a
+            raise RuntimeError(  # gradient silently wrong)
+                f"saved_tensors_hooks: unpack_hook returned a tensor of shape "
+                f"{tuple(tensor.shape)} and dtype {tensor.dtype} for saved value {index} of "
+                f"{type(self.node).__name__}, which saved shape {shape} and dtype {dtype}: "
+                "it must give back what pack_hook was given")
+        return tensor._data
+
+
+def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
+    """The observer while saved_tensors_hooks is open: pack each array the op saved."""
+    state = _saved_hooks
+    saved = ctx.saved_tensors
+    if not state.stack or state.packing or not saved or type(saved) is _Packed:
+        return
+    pack, unpack = state.stack[-1]
+    items, packed = [], []
+    state.packing = True
+    try:
+        for index, value in enumerate(saved):
+            if type(value) is not np.ndarray:  # numbers, shapes: not tensors, not packed
+                items.append(value)
+                packed.append(None)
+                continue
+            slot = ctx.saved_slots[index] if index < len(ctx.saved_slots) else None
+            parent = ctx.parents[slot] if slot is not None and 0 <= slot < len(ctx.parents) \
+                else None  # a leaf input is given as itself, as PyTorch's pack_hook gets it
+            items.append(pack(parent if isinstance(parent, Tensor) else
+                              Tensor._make(value, None)))
+            packed.append((value.shape, value.dtype))
+    finally:
+        state.packing = False
+    ctx.saved_tensors = _Packed(tuple(items), tuple(packed), unpack, ctx)
+
+
 class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
-    """PyTorch's pack/unpack hooks on the tensors the graph saves: not supported (the engine
-    keeps saved arrays as they are, with no step to hook into), a NotImplementedError rather
-    than hooks silently ignored. `save_on_cpu` works (nothing to do on the CPU)."""
+    """PyTorch's pack/unpack hooks on what the graph saves: inside the block, every array an
+    op recorded there saves for backward goes through `pack_hook(tensor)` (a leaf input as
+    itself), and backward calls `unpack_hook(packed)` each time it reads it; it must return a
+    Tensor of the saved shape and dtype (else TypeError / RuntimeError naming the op). Ops that
+    keep helpers (masks, signs) as attributes keep them outside the hooks. As the innermost
+    block's hooks apply, per thread; ops a pack_hook records are not packed again."""
 
     def __init__(self, pack_hook: Callable[[Tensor], Any],
                  unpack_hook: Callable[[Any], Tensor]) -> None:
-        raise NotImplementedError(
-            "autograd.graph.saved_tensors_hooks: the engine keeps the arrays a graph saves as "
-            "they are, with no pack/unpack step to hook into (save_on_cpu() is accepted: every "
-            "array is in CPU memory already)")
+        if not (callable(pack_hook) and callable(unpack_hook)):
+            raise TypeError("saved_tensors_hooks: pack_hook and unpack_hook must be functions, "
+                            f"got {type(pack_hook).__name__} and {type(unpack_hook).__name__}")
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self) -> saved_tensors_hooks:
+        state = _saved_hooks
+        if state.refusal:
+            raise RuntimeError(state.refusal[-1])
+        state.stack = (*state.stack, (self.pack_hook, self.unpack_hook))
+        observing.observe(_pack_saved)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        observing.unobserve(_pack_saved)
+        _saved_hooks.stack = _saved_hooks.stack[:-1]
 
 
 class save_on_cpu:  # noqa: N801 (PyTorch's name)
@@ -127,9 +210,16 @@ class save_on_cpu:  # noqa: N801 (PyTorch's name)
 
 @contextlib.contextmanager
 def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
-    """PyTorch's guard against saved-tensor hooks inside the block: none can be set here
-    (see saved_tensors_hooks), so it changes nothing."""
-    yield
+    """PyTorch's guard: inside the block, opening saved_tensors_hooks (or entering this block
+    while they are open) raises RuntimeError(error_message)."""
+    state = _saved_hooks
+    if state.stack:
+        raise RuntimeError(error_message)
+    state.refusal = (*state.refusal, error_message)
+    try:
+        yield
+    finally:
+        state.refusal = state.refusal[:-1]
 
 
 __all__ = ["Node", "disable_saved_tensors_hooks", "increment_version",

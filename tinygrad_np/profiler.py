@@ -38,7 +38,15 @@ _active = _Active()
 
 
 class FunctionEventAvg:
-    """One row of `key_averages()`: a name, its call count and times in microseconds."""
+    """One row of `key_averages()`: a name, its call count and times in microseconds (the
+    device and memory columns PyTorch has are 0 here: CPU only, memory not measured)."""
+
+    input_shapes = ""  # (PyTorch's, without record_shapes)
+    stack: tuple = ()
+    cpu_memory_usage = self_cpu_memory_usage = device_memory_usage = cuda_memory_usage = 0
+    self_device_memory_usage = self_cuda_memory_usage = 0
+    device_time_total = self_device_time_total = cuda_time_total = self_cuda_time_total = 0.0
+    flops, node_id = 0, -1
 
     def __init__(self, key: str) -> None:
         self.key, self.count = key, 0
@@ -55,9 +63,14 @@ class EventList(list):
     """`key_averages()`'s rows, with PyTorch's `table()`."""
 
     def table(self, sort_by: str | None = None, row_limit: int = 100, **_: Any) -> str:
-        """The rows as an aligned text table (sorted by an attribute, largest first)."""
+        """The rows as an aligned text table (sorted by an attribute, largest first; a name
+        that is no column is PyTorch's AttributeError)."""
+        if sort_by and not isinstance(getattr(FunctionEventAvg(""), sort_by, None), (int, float)):
+            raise AttributeError(f"'FunctionEventAvg' object has no attribute '{sort_by}' "
+                                 "(table(sort_by=...) takes cpu_time_total, self_cpu_time_total, "
+                                 "cpu_time, count, ...)")
         rows = sorted(self, key=lambda r: -getattr(r, sort_by.replace("cuda", "cpu")
-                                                   .replace("device", "cpu"), 0)) \
+                                                   .replace("device", "cpu"))) \
             if sort_by else list(self)
         total = sum(r.self_cpu_time_total for r in self) or 1.0
         header = ("Name", "Self CPU %", "Self CPU", "CPU total", "CPU time avg", "# of Calls")
@@ -73,6 +86,16 @@ class EventList(list):
                           "(ops are counted, not timed; record_function blocks are timed)"])
 
 
+    def total_average(self) -> FunctionEventAvg:
+        """One row summing every row (PyTorch's "Total")."""
+        total = FunctionEventAvg("Total")
+        for row in self:
+            total.count += row.count
+            total.cpu_time_total += row.cpu_time_total
+            total.self_cpu_time_total += row.self_cpu_time_total
+        return total
+
+
 def _us(microseconds: float) -> str:
     return f"{microseconds / 1000:.3f}ms" if microseconds >= 1000 else f"{microseconds:.3f}us"
 
@@ -81,8 +104,9 @@ class profile:  # noqa: N801  (PyTorch's name)
     """Collects this thread's record_function times and op counts while open."""
 
     def __init__(self, activities: Any = None, *, schedule: Any = None,
-                 on_trace_ready: Callable[[profile], Any] | None = None, **options: Any) -> None:
-        self.on_trace_ready = on_trace_ready
+                 on_trace_ready: Callable[[profile], Any] | None = None, enabled: bool = True,
+                 **options: Any) -> None:
+        self.on_trace_ready, self.enabled = on_trace_ready, enabled
         self._rows: dict[str, FunctionEventAvg] = {}
         self._events: list[tuple[str, float, float]] = []  # (name, start, duration) in us
         self._origin = 0.0
@@ -95,16 +119,38 @@ class profile:  # noqa: N801  (PyTorch's name)
             self._row(type(ctx).__name__).count += 1
 
     def __enter__(self) -> profile:
+        if not self.enabled:  # (torch.autograd.profiler.profile(enabled=False))
+            return self
         self._previous, _active.profile, _active.stack = _active.profile, self, []
         self._origin = time.perf_counter()
         observe(self._count_op)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if not self.enabled:
+            return
         unobserve(self._count_op)
         _active.profile, _active.stack = self._previous, None
         if self.on_trace_ready is not None:
             self.on_trace_ready(self)
+
+    def start(self) -> None:
+        """Open the profile without a `with` block (torch.profiler's `prof.start()`)."""
+        self.__enter__()
+
+    def stop(self) -> None:
+        """Close a profile opened by `start()`."""
+        self.__exit__(None, None, None)
+
+    @property
+    def function_events(self) -> EventList:
+        """torch.autograd.profiler.profile's name for the rows (with `table()`)."""
+        return self.key_averages()
+
+    @property
+    def self_cpu_time_total(self) -> float:
+        """The timed blocks' self time, summed (microseconds)."""
+        return sum(row.self_cpu_time_total for row in self._rows.values())
 
     def step(self) -> None:
         """A training step ended (PyTorch's schedules use it; nothing to do here)."""

@@ -1,0 +1,259 @@
+"""Round 20, the testing and seeing tools: saved_tensors_hooks (pack/unpack of what ops save),
+disable_saved_tensors_hooks, the profiler's PyTorch API (start/stop, function_events,
+total_average, sort keys), and torchviz's make_dot. Compared with PyTorch where installed."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+A = np.random.default_rng(0).standard_normal((3, 4))
+B = np.random.default_rng(1).standard_normal((4, 3))
+P = np.random.default_rng(2).uniform(0.5, 2.0, (3, 4))
+SEED = np.random.default_rng(3).standard_normal((3, 3))
+
+OPS = {
+    "exp": lambda L, a, b, p: a.exp() @ b,
+    "sin_mul": lambda L, a, b, p: (a.sin() * p) @ b,
+    "div_pow": lambda L, a, b, p: (a / p + p ** a) @ b,
+    "log_sqrt": lambda L, a, b, p: (p.log() * p.sqrt()) @ b,
+    "tanh_sigmoid": lambda L, a, b, p: (a.tanh() * a.sigmoid()) @ b,
+    "softmax": lambda L, a, b, p: a.softmax(-1) @ b,
+    "log_softmax_relu": lambda L, a, b, p: (a.log_softmax(-1) + a.relu()) @ b,
+    "layer_norm": lambda L, a, b, p: L.nn.functional.layer_norm(a, (4,)) @ b,
+    "gelu_linear": lambda L, a, b, p: L.nn.functional.linear(L.nn.functional.gelu(a), b.t()),
+    "prod_norm": lambda L, a, b, p: p.prod(dim=1, keepdim=True) * (a @ b) / a.norm(),
+}
+
+
+def _grads(lib, fn, hooks):
+    a, b, p = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in (A, B, P))
+    with hooks(lib):
+        y = fn(lib, a, b, p)
+    y.backward(lib.tensor(SEED, dtype=lib.float64))
+    return [None if t.grad is None else t.grad.detach().numpy() for t in (a, b, p)]
+
+
+def _identity(lib):
+    return lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+
+
+def _through_numpy(lib):
+    return lib.autograd.graph.saved_tensors_hooks(lambda t: t.detach().numpy().copy(),
+                                                  lambda a: lib.tensor(a))
+
+
+@needs_torch
+@pytest.mark.parametrize("hooks", [_identity, _through_numpy], ids=["identity", "numpy"])
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_saved_tensors_hooks_round_trip_keeps_torch_gradients(name, hooks):
+    expected = _grads(torch, OPS[name], lambda lib: contextlib.nullcontext())
+    for got, want in zip(_grads(tg, OPS[name], hooks), expected):
+        assert (got is None) == (want is None)
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("op", ["exp", "sin", "mul", "matmul", "sqrt", "sigmoid"])
+def test_pack_hook_result_is_what_backward_uses_as_torch(op):
+    """A pack hook that scales what is saved changes the gradient as PyTorch's does."""
+    def run(lib):
+        x = lib.tensor(P[0], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor(P[1], dtype=lib.float64, requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t * 2, lambda t: t):
+            y = {"exp": lambda: x.exp(), "sin": lambda: x.sin(), "mul": lambda: x * w,
+                 "matmul": lambda: (x @ w).reshape(1), "sqrt": lambda: x.sqrt(),
+                 "sigmoid": lambda: x.sigmoid()}[op]()
+        y.sum().backward()
+        return x.grad.detach().numpy()
+    np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12)
+
+
+def test_pack_and_unpack_calls_follow_pytorch():
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    packed, unpacked = [], []
+
+    def pack(t):
+        packed.append(t)
+        return t
+
+    def unpack(t):
+        unpacked.append(1)
+        return t
+    with tg.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = (x * x).sum()
+    assert len(packed) == 2 and all(t is x for t in packed)  # a leaf input as itself
+    assert unpacked == []  # unpacked only when backward reads it
+    y.backward(retain_graph=True)
+    y.backward()
+    assert len(unpacked) == 4  # each read, each pass
+    np.testing.assert_allclose(x.grad.numpy(), [1.2, -4.8, 8.0])
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+@needs_torch
+def test_saved_tensors_hooks_double_backward_matches_torch():
+    def run(lib):
+        x = lib.tensor([0.3, -1.2, 2.0], dtype=lib.float64, requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            y = (x.sin() * x).sum()
+        (g,) = lib.autograd.grad(y, x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        return h.detach().numpy()
+    np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12)
+
+
+def test_saved_tensors_hooks_custom_function_and_module():
+    class Square(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: t * 3, lambda t: t):
+        Square.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.8, -7.2, 12.0])  # 2 * (3x)
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Linear(8, 2))
+    shapes = []
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: shapes.append(t.shape) or t,
+                                               lambda t: t):
+        loss = model(tg.ones(5, 4)).sum()
+    loss.backward()
+    assert shapes and model[0].weight.grad.shape == (8, 4)
+
+
+def test_saved_tensors_hooks_errors_and_nesting():
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: 1, lambda t: 5):
+        y = x.exp().sum()
+    with pytest.raises(TypeError, match="unpack_hook expected to be a Tensor but got result of "
+                                        "type int"):
+        y.backward()
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t[:1]):
+        y = x.exp().sum()
+    with pytest.raises(RuntimeError, match=r"unpack_hook returned a tensor of shape \(1,\).*Exp"):
+        y.backward()  # (PyTorch goes on with a wrong gradient)
+    with pytest.raises(TypeError, match="pack_hook and unpack_hook must be functions"):
+        tg.autograd.graph.saved_tensors_hooks(3, 4)
+    with pytest.raises(ZeroDivisionError):
+        with tg.autograd.graph.saved_tensors_hooks(lambda t: 1 / 0, lambda t: t):
+            x.exp()
+    outer, inner = [], []
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: outer.append(1) or t, lambda t: t):
+        with tg.autograd.graph.saved_tensors_hooks(lambda t: inner.append(1) or t, lambda t: t):
+            y = x.exp()
+        y.sin()
+    assert (len(outer), len(inner)) == (1, 1)  # the innermost block's hooks only
+    calls = []
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: calls.append(1) or t, lambda t: t):
+        pass
+    x.exp().sum().backward()  # after the block: no hook
+    plain = tg.tensor([1.0, 2.0])
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: 1 / 0, lambda t: t):
+        (plain.exp() * 2).sum()  # nothing recorded: nothing packed
+    assert calls == []
+
+
+def test_disable_saved_tensors_hooks_refuses_as_torch():
+    with tg.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
+        with pytest.raises(RuntimeError, match="no hooks here"):
+            with tg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+                pass
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        with pytest.raises(RuntimeError, match="not inside"):
+            with tg.autograd.graph.disable_saved_tensors_hooks("not inside"):
+                pass
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        pass  # usable again after the block
+    if torch is not None:
+        with torch.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
+            with pytest.raises(RuntimeError, match="no hooks here"):
+                with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+                    pass
+
+
+def test_save_on_cpu_still_changes_nothing():
+    x = tg.tensor([1.0, 3.0], dtype=tg.float64, requires_grad=True)
+    with tg.autograd.graph.save_on_cpu(pin_memory=True):
+        (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 6.0]
+
+
+# ---- the profiler as PyTorch code calls it ------------------------------------------------------
+@pytest.mark.parametrize("lib", ["tg", "torch"])
+def test_profiler_start_stop_function_events_total_average(lib):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch not installed")
+    L = tg if lib == "tg" else torch
+    prof = L.profiler.profile()
+    prof.start()
+    with L.profiler.record_function("block"):
+        (L.ones(3, requires_grad=True) * 2).sum()
+    prof.stop()
+    assert "block" in prof.key_averages().table(sort_by="self_cpu_time_total")
+    total = prof.key_averages().total_average()
+    assert total.count >= 1 and total.cpu_time_total >= 0
+    with L.autograd.profiler.profile() as old:
+        with L.autograd.profiler.record_function("blk"):
+            pass
+    assert "blk" in old.function_events.table()
+    assert isinstance(old.self_cpu_time_total, float)
+    row = next(r for r in old.key_averages() if r.key == "blk")
+    assert row.count == 1 and not row.input_shapes and row.cpu_memory_usage == 0
+    for key in ("cpu_time_total", "self_cpu_time_total", "cpu_time", "count",
+                "cuda_time_total", "self_cpu_memory_usage", "device_time_total"):
+        old.key_averages().table(sort_by=key)
+    with pytest.raises(AttributeError, match="'FunctionEventAvg' object has no attribute 'bogus'"):
+        old.key_averages().table(sort_by="bogus")
+
+
+def test_profiler_enabled_false_records_nothing():
+    with tg.autograd.profiler.profile(enabled=False) as prof:
+        with tg.autograd.profiler.record_function("blk"):
+            (tg.ones(2, requires_grad=True) * 2).sum()
+    assert list(prof.key_averages()) == []
+
+
+# ---- torchviz's make_dot -------------------------------------------------------------------------
+def test_make_dot_labels_params_for_the_drawing_only():
+    pytest.importorskip("graphviz")
+    w = tg.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    b = tg.tensor([0.1, 0.2], requires_grad=True, name="bias")
+    y = (tg.ones(3, 2) @ w + b).relu().sum()
+    source = tg.viz.make_dot(y, params={"my \"w\" <1>": w, "b": b}).source
+    assert "my &quot;w&quot; &lt;1&gt;" in source and ">b<" in source
+    assert w.name is None and b.name == "bias"  # names restored
+    try:
+        done = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True,
+                              timeout=60)
+    except FileNotFoundError:
+        return
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(TypeError, match="make_dot: expected a Tensor"):
+        tg.viz.make_dot((y, y))
+    with pytest.raises(TypeError, match="params must be a dict"):
+        tg.viz.make_dot(y, params=[w])
+    with pytest.raises(TypeError, match="params must map str names to Tensors"):
+        tg.viz.make_dot(y, params={"w": 1})
