@@ -9,6 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from tinygrad_np.autograd.gradcheck import GradcheckError
 
 import tinygrad_np as tg
 
@@ -257,3 +258,86 @@ def test_make_dot_labels_params_for_the_drawing_only():
         tg.viz.make_dot(y, params=[w])
     with pytest.raises(TypeError, match="params must map str names to Tensors"):
         tg.viz.make_dot(y, params={"w": 1})
+
+
+# ---- torch.autograd.gradcheck's remaining checks ----------------------------------------------
+def _custom(lib, backward):
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return backward(lib, grad, x)
+    return Twice
+
+
+UNSCALED = {  # rules whose Jacobian is right (one-hot seeds) but that ignore a zero grad_output
+    "plus_constant": lambda lib, g, x: g * 2 + 1e-3,
+    "plus_input": lambda lib, g, x: g * 2 + 1e-3 * x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSCALED))
+def test_backward_not_multiplied_by_grad_output_is_caught_and_named(name):
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    op = _custom(tg, UNSCALED[name])
+    with pytest.raises(RuntimeError, match="backward not multiplied by grad_output") as info:
+        tg.autograd.gradcheck(op.apply, (x,), atol=1e-2)
+    assert isinstance(info.value, GradcheckError)
+    assert "the rule to fix is Twice's backward" in str(info.value)
+    assert tg.autograd.gradcheck(op.apply, (x,), atol=1e-2, raise_exception=False) is False
+    if torch is not None:
+        tx = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64, requires_grad=True)
+        with pytest.raises(RuntimeError, match="backward not multiplied by grad_output"):
+            torch.autograd.gradcheck(_custom(torch, UNSCALED[name]).apply, (tx,), atol=1e-2)
+    right = _custom(tg, lambda lib, g, x: g * 2)
+    assert tg.autograd.gradcheck(right.apply, (x,))
+    assert tg.autograd.gradgradcheck(lambda t: right.apply(t) * t, (x,))
+
+
+@pytest.mark.parametrize("how", ["no_grad", "data"])
+def test_func_changing_its_input_in_place_is_refused(how):
+    def func(x):
+        if how == "no_grad":
+            with tg.no_grad():
+                x.add_(1)
+        else:
+            x.data.mul_(2)
+        return x * 2
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(func, (x,), raise_exception=False) is False
+    with pytest.raises(RuntimeError, match=r"func changed input 0 \(shape \(2,\)\) in place"):
+        tg.autograd.gradcheck(func, (tg.tensor([0.3, -1.2], dtype=tg.float64,
+                                                requires_grad=True),))
+    if torch is not None:  # PyTorch's check fails too (as a mismatch)
+        def torch_func(t):
+            with torch.no_grad():
+                t.add_(1)
+            return t * 2
+        tx = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(torch_func, (tx,), raise_exception=False) is False
+
+
+def test_gradgradcheck_of_once_differentiable_fails_as_torch():
+    from tinygrad_np.autograd.function import once_differentiable
+
+    class Square(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(Square.apply, (x,))
+    assert tg.autograd.gradgradcheck(Square.apply, (x,), raise_exception=False) is False
+    with pytest.raises(GradcheckError, match="once_differentiable"):
+        tg.autograd.gradgradcheck(Square.apply, (x,))

@@ -91,14 +91,55 @@ def gradcheck(
     options = dict(eps=abs(eps) if eps < 0 else eps, atol=atol, rtol=rtol,  # (PyTorch takes
                    raise_exception=raise_exception, fast=fast_mode,  # a negative eps)
                    in_float64=False, nondet_tol=nondet_tol)
+    before = [np.array(t._data, copy=True) if isinstance(t, Tensor) else None for t in inputs]
     _outputs(func(*inputs), "gradcheck")  # Tensors only (tg.gradcheck checks each)
+    for position, (tensor, old) in enumerate(zip(inputs, before)):
+        if old is not None and not np.array_equal(old, tensor._data, equal_nan=True):
+            return _refuse(f"gradcheck: func changed input {position} (shape {tensor.shape}) "
+                           "in place: its values differ after one call, so every evaluation "
+                           "of the check would see other inputs (PyTorch's check fails on "
+                           "them). Check a function of the inputs' values: work on "
+                           "`x.clone()` inside func.", raise_exception)
     for position, tensor in enumerate(inputs):
         if isinstance(tensor, Tensor) and tensor.requires_grad and tensor.dtype != np.float64:
             warnings.warn(f"Input #{position} requires gradient and is not a double precision "
                           "floating point or complex. This check will likely fail if all the "
                           "inputs are not of double precision floating point or complex. ",
                           UserWarning, stacklevel=2)
-    return _gradcheck(func, inputs, **options)
+    if not _gradcheck(func, inputs, **options):
+        return False
+    return _scaled_by_grad_output(func, inputs, raise_exception)
+
+
+def _refuse(message: str, raise_exception: bool) -> bool:
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def _scaled_by_grad_output(func: Callable[..., Any], inputs: tuple, raise_exception: bool
+                           ) -> bool:
+    """PyTorch's last check: backward with all-zero grad_outputs gives zero gradients (a rule
+    that adds a term not multiplied by grad_output passes the Jacobian check, whose seeds are
+    one-hot, only when that term is zero there)."""
+    outputs = [o for o in _outputs(func(*inputs), "gradcheck") if o.requires_grad]
+    checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not outputs:
+        return True
+    zeros = [Tensor(np.zeros(o.shape, o.dtype)) for o in outputs]
+    found = engine_grad(outputs, [inputs[p] for p in checked], zeros, allow_unused=True)
+    for position, value in zip(checked, found):
+        data = None if value is None else value._data
+        if data is not None and np.any(np.isfinite(data) & (data != 0)):
+            from tinygrad_np.opcheck import unscaled_rule
+
+            culprit = unscaled_rule(func, inputs)
+            return _refuse(
+                "backward not multiplied by grad_output (with every grad_output zero, the "
+                f"gradient of input {position} is nonzero, max |g| "
+                f"{float(np.max(np.abs(data))):.3g})"
+                + (f": the rule to fix is {culprit}." if culprit else "."), raise_exception)
+    return True
 
 
 def gradgradcheck(
@@ -159,6 +200,12 @@ def gradgradcheck(
                                 f"True) disagree with central differences; {theirs} func's, "
                                 f"the rest its grad_outputs. ")
         raise _with_custom_suspects(error, func, inputs) from None
+    except RuntimeError as error:  # (the DelayedError of a custom backward)
+        if "once_differentiable" not in str(error):
+            raise
+        return _refuse(f"gradgradcheck: {error}: its gradients cannot be differentiated, so "
+                       "their derivatives cannot be checked (PyTorch's check reports a "
+                       "Jacobian mismatch with zeros)", raise_exception)
 
 
 def _with_custom_suspects(error: GradcheckError, func: Callable[..., Any],
