@@ -341,3 +341,39 @@ def test_gradgradcheck_of_once_differentiable_fails_as_torch():
     assert tg.autograd.gradgradcheck(Square.apply, (x,), raise_exception=False) is False
     with pytest.raises(GradcheckError, match="once_differentiable"):
         tg.autograd.gradgradcheck(Square.apply, (x,))
+
+
+# ---- autograd.graph.GradientEdge ---------------------------------------------------------------
+def _edges(lib):
+    from importlib import import_module
+
+    graph = import_module(lib.__name__ + ".autograd.graph")
+    x = lib.tensor([0.3, -1.2, 2.0], dtype=lib.float64, requires_grad=True)
+    y = x * 2
+    edge = graph.get_gradient_edge(y)
+    y.mul_(3)  # y's grad_fn moves on; the edge stays at x * 2
+    z = (y * y).sum()
+    got = [lib.autograd.grad(z, edge, retain_graph=True)[0],
+           *lib.autograd.grad(z, [edge, graph.get_gradient_edge(x)], retain_graph=True)]
+    x.grad = None
+    lib.autograd.backward(z, inputs=[graph.get_gradient_edge(x)], retain_graph=True)
+    got.append(x.grad)
+    unused = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
+    assert lib.autograd.grad(z, [graph.get_gradient_edge(unused)], allow_unused=True,
+                             retain_graph=True) == (None,)
+    (again,) = lib.autograd.grad(z, edge, create_graph=True)
+    assert again.requires_grad and edge.output_nr == 0 and edge.ownership_token is None
+    with pytest.raises(RuntimeError, match="not possible to get the gradient edge"):
+        graph.get_gradient_edge(lib.ones(2))
+    return [g.detach().numpy() for g in got]
+
+
+def test_gradient_edges_as_grad_and_backward_inputs():
+    got = _edges(tg)
+    np.testing.assert_allclose(got[0], [10.8, -43.2, 72.0])  # d(sum (3u)^2)/du = 18 u, u = 2x
+    np.testing.assert_allclose(got[1], got[0])
+    np.testing.assert_allclose(got[2], [21.6, -86.4, 144.0])
+    np.testing.assert_allclose(got[3], got[2])
+    if torch is not None:
+        for mine, theirs in zip(got, _edges(torch)):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12)

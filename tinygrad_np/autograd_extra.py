@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_np import anomaly, function, functional_forms, hooks
 from tinygrad_np._decorate import ContextDecorator
 from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
+from tinygrad_np.autograd_graph import edges_as_tensors
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.join import stack
@@ -298,6 +299,7 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
           create_graph: bool, only_inputs: bool, allow_unused: bool | None,
           is_grads_batched: bool, materialize_grads: bool) -> tuple[Tensor | None, ...]:
     """grad() after its count in this thread is raised (for `in_grad_call`)."""
+    inputs = edges_as_tensors(inputs)
     if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     given_inputs([inputs] if isinstance(inputs, Tensor) else inputs)
@@ -362,6 +364,7 @@ def backward(
     if inputs is None:
         targets = _graph_targets(tensors)
     else:
+        inputs = edges_as_tensors(inputs)
         targets = [inputs] if isinstance(inputs, Tensor) else list(
             {id(t): t for t in inputs}.values())  # each once, as PyTorch
         if not targets:

@@ -3,9 +3,9 @@
 `increment_version`, `saved_tensors_hooks` (pack/unpack of what ops save, through an engine
 observer that costs nothing outside the block) and `disable_saved_tensors_hooks`.
 
+`GradientEdge` / `get_gradient_edge` (grad and backward take an edge for a tensor).
 `save_on_cpu` is accepted and changes nothing (every saved array is in CPU memory). Not
-here: `GradientEdge` / `get_gradient_edge` (`grad` and `backward` take tensors only) and
-`allow_mutation_on_saved_tensors` (a saved tensor changed in place is refused, always).
+here: `allow_mutation_on_saved_tensors` (a saved tensor changed in place is refused, always).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import abc
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tinygrad_np import hooks, observing
-from tinygrad_np.node_api import AccumulateGrad, NodeInfo
+from tinygrad_np.node_api import AccumulateGrad, NodeInfo, _accumulator
 from tinygrad_np.tensor import Tensor
 
 
@@ -89,6 +89,50 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., None],
         return hook
 
     return _MultiHandle(tuple(t.register_hook(inner(i)) for i, t in enumerate(tensors)))
+
+
+class GradientEdge(NamedTuple):
+    """Where a gradient enters the graph: a node and which of its outputs (PyTorch's). `grad`
+    and `backward(inputs=...)` take one in place of a tensor: the gradient with respect to
+    that node's output, even after the tensor was changed in place (its grad_fn moved on)."""
+
+    node: Any
+    output_nr: int
+    ownership_token: Any = None
+
+
+def get_gradient_edge(tensor: Tensor) -> GradientEdge:
+    """The edge of `tensor` as it is now: its grad_fn (a leaf's AccumulateGrad) and output 0
+    (each output of a several-output op here has its own node, so output_nr is always 0)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"get_gradient_edge: expected a Tensor, got {type(tensor).__name__}")
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
+                           "not require gradients")
+    return GradientEdge(tensor.grad_fn or _accumulator(tensor), 0)
+
+
+def edges_as_tensors(inputs: Any) -> Any:
+    """`inputs` of grad/backward with each GradientEdge replaced by a tensor standing for its
+    node's output (a leaf's edge by the leaf); anything else as it was."""
+    if isinstance(inputs, GradientEdge):
+        inputs = [inputs]
+    elif isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)) or not any(
+            isinstance(item, GradientEdge) for item in inputs):
+        return inputs
+    return [_edge_tensor(item) if isinstance(item, GradientEdge) else item for item in inputs]
+
+
+def _edge_tensor(edge: GradientEdge) -> Tensor:
+    node = edge.node
+    if isinstance(node, AccumulateGrad):
+        return node.variable
+    if not isinstance(node, NodeInfo) or edge.output_nr != 0:
+        raise RuntimeError(f"GradientEdge: expected the edge of a graph node and output 0 (as "
+                           f"get_gradient_edge gives), got {type(node).__name__} and output "
+                           f"{edge.output_nr}")
+    shape, dtype = node.output_shape, node.output_dtype  # (its values are never read)
+    return Tensor._make(np.broadcast_to(np.zeros((), dtype), shape), node)
 
 
 def increment_version(tensor: Tensor | Sequence[Tensor]) -> None:
@@ -222,5 +266,6 @@ def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
         state.refusal = state.refusal[:-1]
 
 
-__all__ = ["Node", "disable_saved_tensors_hooks", "increment_version",
+__all__ = ["GradientEdge", "Node", "disable_saved_tensors_hooks", "get_gradient_edge",
+           "increment_version",
            "register_multi_grad_hook", "save_on_cpu", "saved_tensors_hooks"]
