@@ -377,3 +377,32 @@ def test_gradient_edges_as_grad_and_backward_inputs():
     if torch is not None:
         for mine, theirs in zip(got, _edges(torch)):
             np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+# ---- drawing and tracing big or wide graphs ---------------------------------------------------
+@pytest.mark.parametrize(("array", "text"), [
+    (np.array([1.5, -2.25, np.nan, np.inf]), "[1.5, -2.25, nan, inf]"),
+    (np.arange(6.0).reshape(2, 3), "[[0, 1, 2], [3, 4, 5]]"),
+    (np.array([True, False]), "[1, 0]"),
+    (np.zeros((0, 3)), "[]"),
+    (np.array([1e-9, 123456789.0]), "[1e-09, 1.235e+08]"),
+    (np.float32([0.1, 0.2]), "[0.1, 0.2]"),
+    (np.array(2.5), "2.5"),
+])
+def test_trace_summaries_of_tiny_gradients(array, text):
+    from tinygrad_np.viz.backward import summarize
+
+    assert summarize(array) == text
+
+
+def test_wide_fan_out_draws_and_traces():
+    pytest.importorskip("graphviz")
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    total = tg.stack([x * float(i) for i in range(1500)]).sum()
+    source = tg.draw_graph(total).source
+    assert source.count(" -> ") < 400  # folded to max_nodes (200) nodes
+    assert "1,500 ops" in source and "Mul ×1,500" in source
+    trace = tg.trace_backward(total)
+    np.testing.assert_allclose(trace.grads["x"], [sum(range(1500))] * 2)
+    assert tg.viz.backward.rule_in_words(type(total.grad_fn)) == \
+        tg.viz.backward.rule_in_words(type(total.grad_fn))  # (read once per op class)
