@@ -5,7 +5,9 @@ total_average, sort keys), and torchviz's make_dot. Compared with PyTorch where 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import subprocess
+import warnings
 
 import numpy as np
 import pytest
@@ -406,3 +408,28 @@ def test_wide_fan_out_draws_and_traces():
     np.testing.assert_allclose(trace.grads["x"], [sum(range(1500))] * 2)
     assert tg.viz.backward.rule_in_words(type(total.grad_fn)) == \
         tg.viz.backward.rule_in_words(type(total.grad_fn))  # (read once per op class)
+
+
+# ---- forward_ad under no_grad ------------------------------------------------------------------
+def test_unpack_dual_under_no_grad_raises_instead_of_none():
+    fw = tg.autograd.forward_ad
+    x = tg.tensor([0.5, -1.0], dtype=tg.float64)
+    with fw.dual_level(), tg.no_grad():
+        dual = fw.make_dual(x, tg.ones(2, dtype=tg.float64))
+        with pytest.raises(RuntimeError, match="grad mode is off"):
+            fw.unpack_dual(dual.exp())
+    with fw.dual_level():
+        dual = fw.make_dual(x, tg.ones(2, dtype=tg.float64))
+        np.testing.assert_allclose(fw.unpack_dual(dual.exp()).tangent.numpy(), np.exp([0.5, -1.0]))
+    with tg.no_grad():  # torch.func.jvp turns grad mode on itself
+        _, tangent = tg.func.jvp(lambda t: t.exp(), (x,), (tg.ones(2, dtype=tg.float64),))
+    np.testing.assert_allclose(tangent.numpy(), np.exp([0.5, -1.0]))
+    if torch is not None:
+        tx = torch.tensor([0.5, -1.0], dtype=torch.float64)
+        with warnings.catch_warnings():  # (its first make_dual scripts decompositions)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            fw = importlib.import_module("torch.autograd.forward_ad")
+            with fw.dual_level(), torch.no_grad():
+                d = fw.make_dual(tx, torch.ones(2, dtype=torch.float64))
+                np.testing.assert_allclose(fw.unpack_dual(d.exp()).tangent.numpy(),
+                                           np.exp([0.5, -1.0]))
