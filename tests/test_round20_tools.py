@@ -433,3 +433,32 @@ def test_unpack_dual_under_no_grad_raises_instead_of_none():
                 d = fw.make_dual(tx, torch.ones(2, dtype=torch.float64))
                 np.testing.assert_allclose(fw.unpack_dual(d.exp()).tangent.numpy(),
                                            np.exp([0.5, -1.0]))
+
+
+# ---- node hooks' return values, refused in PyTorch's words -------------------------------------
+PRE_RETURNS = {
+    "tensor": (lambda go: go[0] * 2, TypeError, "expected tuple, but hook returned 'Tensor'"),
+    "list": (lambda go: [go[0] * 2], TypeError, "expected tuple, but hook returned 'list'"),
+    "two": (lambda go: (go[0], go[0]), RuntimeError,
+            r"has returned an incorrect number of values \(got 2, but expected 1\)"),
+}
+POST_RETURNS = {
+    "tensor": (lambda gi, go: gi[0] * 2, TypeError, "expected tuple, but hook returned 'Tensor'"),
+    "list": (lambda gi, go: [gi[0] * 2], TypeError, "expected tuple, but hook returned 'list'"),
+    "one": (lambda gi, go: (gi[0],), RuntimeError,
+            r"has returned an incorrect number of values \(got 1, but expected 2\)"),
+}
+
+
+@pytest.mark.parametrize("kind", ["pre", "post"])
+@pytest.mark.parametrize("case", ["tensor", "list", "two_or_one"])
+def test_node_hook_returns_are_checked_as_torch(kind, case):
+    table = PRE_RETURNS if kind == "pre" else POST_RETURNS
+    key = case if case in table else ("two" if kind == "pre" else "one")
+    hook, error, message = table[key]
+    for lib in (tg, torch) if torch is not None else (tg,):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 2
+        (y.grad_fn.register_prehook if kind == "pre" else y.grad_fn.register_hook)(hook)
+        with pytest.raises(error, match=message):
+            y.sum().backward()
