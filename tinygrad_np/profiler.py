@@ -16,6 +16,7 @@ import functools
 import json
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,19 @@ class ProfilerActivity(enum.Enum):
 
     CPU = 0
     CUDA = 1
+
+
+class ProfilerAction(enum.Enum):
+    """What a `schedule` asks of a step: PyTorch's values."""
+
+    NONE = 0
+    WARMUP = 1
+    RECORD = 2
+    RECORD_AND_SAVE = 3
+    DEVICE_STOPPED = 4
+
+
+_RECORDING = (ProfilerAction.RECORD, ProfilerAction.RECORD_AND_SAVE)
 
 
 class _Active(threading.local):
@@ -46,7 +60,12 @@ class FunctionEventAvg:
     cpu_memory_usage = self_cpu_memory_usage = device_memory_usage = cuda_memory_usage = 0
     self_device_memory_usage = self_cuda_memory_usage = 0
     device_time_total = self_device_time_total = cuda_time_total = self_cuda_time_total = 0.0
-    flops, node_id = 0, -1
+    flops, node_id, id = 0, -1, -1
+
+    @property
+    def name(self) -> str:
+        """The row's key (PyTorch's FunctionEvent name)."""
+        return self.key
 
     def __init__(self, key: str) -> None:
         self.key, self.count = key, 0
@@ -107,6 +126,9 @@ class profile:  # noqa: N801  (PyTorch's name)
                  on_trace_ready: Callable[[profile], Any] | None = None, enabled: bool = True,
                  **options: Any) -> None:
         self.on_trace_ready, self.enabled = on_trace_ready, enabled
+        self.schedule, self.step_num = schedule, 0
+        self._action = ProfilerAction.RECORD if schedule is None else schedule(0)
+        self._stacks: dict[str, float] = {}  # "outer;inner" -> self time (export_stacks)
         self._rows: dict[str, FunctionEventAvg] = {}
         self._events: list[tuple[str, float, float]] = []  # (name, start, duration) in us
         self._origin = 0.0
@@ -114,8 +136,12 @@ class profile:  # noqa: N801  (PyTorch's name)
     def _row(self, name: str) -> FunctionEventAvg:
         return self._rows.setdefault(name, FunctionEventAvg(name))
 
+    @property
+    def _recording(self) -> bool:
+        return self._action in _RECORDING
+
     def _count_op(self, ctx: Any, arrays: list, output: Any) -> None:
-        if _active.profile is self:
+        if _active.profile is self and self._action in _RECORDING:
             self._row(type(ctx).__name__).count += 1
 
     def __enter__(self) -> profile:
@@ -131,7 +157,7 @@ class profile:  # noqa: N801  (PyTorch's name)
             return
         unobserve(self._count_op)
         _active.profile, _active.stack = self._previous, None
-        if self.on_trace_ready is not None:
+        if self.on_trace_ready is not None and self._recording:  # (a window left open)
             self.on_trace_ready(self)
 
     def start(self) -> None:
@@ -153,7 +179,23 @@ class profile:  # noqa: N801  (PyTorch's name)
         return sum(row.self_cpu_time_total for row in self._rows.values())
 
     def step(self) -> None:
-        """A training step ended (PyTorch's schedules use it; nothing to do here)."""
+        """A training step ended: with a `schedule`, the next step's action; a window that
+        ends (RECORD_AND_SAVE) goes to on_trace_ready, and a new one starts afresh."""
+        previous = self._action
+        self.step_num += 1
+        if self.schedule is None:
+            return
+        self._action = self.schedule(self.step_num)
+        if previous is ProfilerAction.RECORD_AND_SAVE and self.on_trace_ready is not None:
+            self.on_trace_ready(self)
+        if self._action in _RECORDING and previous is not ProfilerAction.RECORD:
+            self._rows, self._events, self._stacks = {}, [], {}
+
+    def export_stacks(self, path: str, metric: str = "self_cpu_time_total") -> None:
+        """The record_function blocks as collapsed stacks ("outer;inner 12"), one a line, in
+        microseconds of self time (flamegraph.pl's input, as PyTorch's)."""
+        with open(path, "w") as file:
+            file.writelines(f"{stack} {int(time)}\n" for stack, time in self._stacks.items())
 
     def key_averages(self, **_: Any) -> EventList:
         """One row per record_function name and per op."""
@@ -191,6 +233,10 @@ class record_function:  # noqa: N801  (PyTorch's name)
         elapsed = (time.perf_counter() - self._start) * 1e6
         if _active.stack:
             _active.stack[-1]._children += elapsed
+        if not owner._recording:
+            return
+        path = ";".join([*(block.name for block in _active.stack), self.name])
+        owner._stacks[path] = owner._stacks.get(path, 0.0) + elapsed - self._children
         row = owner._row(self.name)
         row.is_user_annotation = True
         row.count += 1
@@ -206,10 +252,36 @@ class record_function:  # noqa: N801  (PyTorch's name)
         return timed
 
 
-def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0,
-             skip_first: int = 0) -> Callable[[int], str]:
-    """PyTorch's step schedule (accepted; every step is recorded here)."""
-    return lambda step: "RECORD"
+def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0, skip_first: int = 0,
+             skip_first_wait: int = 0) -> Callable[[int], ProfilerAction]:
+    """PyTorch's step schedule: after `skip_first` steps, cycles of `wait` steps (NONE),
+    `warmup` (WARMUP) and `active` (RECORD, the last RECORD_AND_SAVE), `repeat` times (0:
+    forever); `skip_first_wait=1` leaves out the first cycle's wait."""
+    if wait < 0 or warmup < 0 or active <= 0 or repeat < 0 or skip_first < 0:
+        raise AssertionError(  # (PyTorch's type)
+            f"Invalid profiler schedule arguments. Got wait={wait} (need >= 0), warmup={warmup} "
+            f"(need >= 0), active={active} (need > 0), repeat={repeat} (need >= 0), "
+            f"skip_first={skip_first} (need >= 0).")
+    if warmup == 0:
+        warnings.warn("Profiler won't be using warmup, this can skew profiler results",
+                      UserWarning, stacklevel=2)
+
+    def action(step: int) -> ProfilerAction:
+        if step < skip_first:
+            return ProfilerAction.NONE
+        step -= skip_first
+        if skip_first_wait:
+            step += wait
+        cycle = wait + warmup + active
+        if repeat > 0 and step // cycle >= repeat:
+            return ProfilerAction.NONE
+        position = step % cycle
+        if position < wait:
+            return ProfilerAction.NONE
+        if position < wait + warmup:
+            return ProfilerAction.WARMUP
+        return ProfilerAction.RECORD if position < cycle - 1 else ProfilerAction.RECORD_AND_SAVE
+    return action
 
 
 def tensorboard_trace_handler(dir_name: str, worker_name: str | None = None,
@@ -247,6 +319,6 @@ def kineto_available() -> bool:
     return False
 
 
-__all__ = ["EventList", "FunctionEventAvg", "ProfilerActivity", "emit_nvtx", "kineto_available",
-           "profile", "record_function", "schedule", "supported_activities",
+__all__ = ["EventList", "FunctionEventAvg", "ProfilerAction", "ProfilerActivity", "emit_nvtx",
+           "kineto_available", "profile", "record_function", "schedule", "supported_activities",
            "tensorboard_trace_handler"]
