@@ -505,3 +505,19 @@ def test_profiler_schedule_checks_arguments_and_exports_stacks(tmp_path):
     lines = path.read_text().splitlines()
     assert {line.rsplit(" ", 1)[0] for line in lines} == {"outer", "outer;inner"}
     assert [e.name for e in prof.events() if e.name == "inner"] == ["inner"]
+
+
+def test_tensorboard_trace_handler_writes_each_window(tmp_path):
+    import json
+
+    handler = tg.profiler.tensorboard_trace_handler(str(tmp_path), worker_name="w0")
+    with tg.profiler.profile(schedule=tg.profiler.schedule(wait=0, warmup=1, active=1, repeat=3),
+                             on_trace_ready=handler) as prof:
+        for step in range(8):
+            with tg.profiler.record_function(f"step{step}"):
+                pass
+            prof.step()
+    files = sorted(tmp_path.glob("w0.*.pt.trace.json"))
+    assert len(files) == 3
+    names = [[e["name"] for e in json.loads(f.read_text())["traceEvents"]] for f in files]
+    assert sorted(map(tuple, names)) == [("step1",), ("step3",), ("step5",)]

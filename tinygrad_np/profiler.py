@@ -286,13 +286,21 @@ def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0, skip_first
 
 def tensorboard_trace_handler(dir_name: str, worker_name: str | None = None,
                               use_gzip: bool = False) -> Callable[[profile], None]:
-    """on_trace_ready that writes a Chrome trace into `dir_name`."""
+    """on_trace_ready that writes each window's Chrome trace into `dir_name`, as PyTorch's
+    `{worker_name}.{time in ms}.pt.trace.json` (worker_name: host_pid), so the windows of a
+    repeating schedule each get a file."""
     import os
+    import socket
 
     def write(prof: profile) -> None:
         os.makedirs(dir_name, exist_ok=True)
-        prof.export_chrome_trace(os.path.join(dir_name, f"{worker_name or 'trace'}.pt.trace"
-                                                        f".json"))
+        worker = worker_name or f"{socket.gethostname()}_{os.getpid()}"
+        stamp = time.time_ns() // 1_000_000
+        path = os.path.join(dir_name, f"{worker}.{stamp}.pt.trace.json")
+        while os.path.exists(path):  # (two windows in one millisecond)
+            stamp += 1
+            path = os.path.join(dir_name, f"{worker}.{stamp}.pt.trace.json")
+        prof.export_chrome_trace(path)
     return write
 
 
