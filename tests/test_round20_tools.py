@@ -521,3 +521,17 @@ def test_tensorboard_trace_handler_writes_each_window(tmp_path):
     assert len(files) == 3
     names = [[e["name"] for e in json.loads(f.read_text())["traceEvents"]] for f in files]
     assert sorted(map(tuple, names)) == [("step1",), ("step3",), ("step5",)]
+
+
+def test_graph_under_saved_tensors_hooks_deep_copies():
+    import copy
+
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    reads = []
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: reads.append(1) or t):
+        y = x.exp()
+    twin = copy.deepcopy(y)  # (as a plain graph: the copy has its own leaf)
+    twin.sum().backward()
+    assert reads == [1] and x.grad is None
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]))

@@ -155,10 +155,14 @@ class _Packed(tuple):
     """A node's saved values as pack_hook returned them (the others as they were): reading one
     (`(x,) = ctx.saved_tensors`, `saved[0]`) calls unpack_hook, each time, as PyTorch does."""
 
-    def __new__(cls, items: tuple, packed: tuple, unpack: Callable, node: Any) -> _Packed:
+    def __new__(cls, items: tuple, packed: tuple, unpack: Callable, op: str) -> _Packed:
         self = super().__new__(cls, items)
-        self.packed, self.unpack, self.node = packed, unpack, node
+        self.packed, self.unpack, self.op = packed, unpack, op
         return self
+
+    def __reduce__(self) -> tuple:  # (copy.deepcopy of a graph: the packed values as they are)
+        items = tuple(tuple.__getitem__(self, i) for i in range(len(self)))
+        return (_Packed, (items, self.packed, self.unpack, self.op))
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
@@ -179,7 +183,7 @@ class _Packed(tuple):
             raise RuntimeError(  # gradient silently wrong)
                 f"saved_tensors_hooks: unpack_hook returned a tensor of shape "
                 f"{tuple(tensor.shape)} and dtype {tensor.dtype} for saved value {index} of "
-                f"{type(self.node).__name__}, which saved shape {shape} and dtype {dtype}: "
+                f"{self.op}, which saved shape {shape} and dtype {dtype}: "
                 "it must give back what pack_hook was given")
         return tensor._data
 
@@ -207,7 +211,7 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
             packed.append((value.shape, value.dtype))
     finally:
         state.packing = False
-    ctx.saved_tensors = _Packed(tuple(items), tuple(packed), unpack, ctx)
+    ctx.saved_tensors = _Packed(tuple(items), tuple(packed), unpack, type(ctx).__name__)
 
 
 class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
