@@ -535,3 +535,14 @@ def test_graph_under_saved_tensors_hooks_deep_copies():
     assert reads == [1] and x.grad is None
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]))
+
+
+def test_func_changing_an_input_that_needs_no_grad_is_allowed():
+    calls = tg.zeros(1, dtype=tg.int64)
+
+    def func(x, counter):
+        counter.add_(1)  # a call counter: not checked, as PyTorch does not
+        return x.sin()
+    x = tg.tensor([0.3, -1.2], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(func, (x, calls))
+    assert int(calls.item()) > 4

@@ -92,7 +92,8 @@ def gradcheck(
     options = dict(eps=abs(eps) if eps < 0 else eps, atol=atol, rtol=rtol,  # (PyTorch takes
                    raise_exception=raise_exception, fast=fast_mode,  # a negative eps)
                    in_float64=False, nondet_tol=nondet_tol)
-    before = [np.array(t._data, copy=True) if isinstance(t, Tensor) else None for t in inputs]
+    before = [np.array(t._data, copy=True) if isinstance(t, Tensor) and t.requires_grad
+              else None for t in inputs]  # (the inputs checked: a counter may move)
     _outputs(func(*inputs), "gradcheck")  # Tensors only (tg.gradcheck checks each)
     for position, (tensor, old) in enumerate(zip(inputs, before)):
         if old is not None and not np.array_equal(old, tensor._data, equal_nan=True):
