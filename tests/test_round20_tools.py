@@ -546,3 +546,17 @@ def test_func_changing_an_input_that_needs_no_grad_is_allowed():
     x = tg.tensor([0.3, -1.2], dtype=tg.float64, requires_grad=True)
     assert tg.autograd.gradcheck(func, (x, calls))
     assert int(calls.item()) > 4
+
+
+def test_saved_value_read_after_backward_is_torchs_runtime_error():
+    def read(lib):
+        y = lib.tensor([0.5, 2.0], dtype=lib.float64, requires_grad=True).exp()
+        y.sum().backward()
+        return y.grad_fn._saved_result
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        read(tg)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="Trying to backward through the graph a second"):
+            read(torch)
+    with pytest.raises(AttributeError):  # an op that saved no such value: still AttributeError
+        _ = (tg.tensor([1.0], requires_grad=True) + 1).grad_fn._saved_result
