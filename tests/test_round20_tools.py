@@ -560,3 +560,43 @@ def test_saved_value_read_after_backward_is_torchs_runtime_error():
             read(torch)
     with pytest.raises(AttributeError):  # an op that saved no such value: still AttributeError
         _ = (tg.tensor([1.0], requires_grad=True) + 1).grad_fn._saved_result
+
+
+# ---- gradcheck(check_forward_ad=True) checks forward mode ------------------------------------
+def _cube(lib, jvp_scale):
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)  # (what jvp sees as ctx.saved_tensors, as PyTorch's)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * grad
+
+        @staticmethod
+        def jvp(ctx, tangent):
+            (x,) = ctx.saved_tensors
+            return jvp_scale * x * x * tangent
+    return Cube
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("backward_too", [True, False])
+def test_check_forward_ad_catches_a_wrong_jvp_as_torch(backward_too):
+    for lib in (tg, torch) if torch is not None else (tg,):
+        x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        options = dict(check_forward_ad=True, check_backward_ad=backward_too)
+        assert lib.autograd.gradcheck(_cube(lib, 3).apply, (x,), **options)
+        with pytest.raises(RuntimeError, match="Jacobian computed with forward mode mismatch "
+                                               "for output 0 with respect to input 0"):
+            lib.autograd.gradcheck(_cube(lib, 2).apply, (x,), **options)
+        assert lib.autograd.gradcheck(_cube(lib, 2).apply, (x,), raise_exception=False,
+                                      **options) is False
+    x = tg.tensor([0.5, -1.5, 2.0], dtype=tg.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match="the jvp to check: Cube"):
+        tg.autograd.gradcheck(_cube(tg, 2).apply, (x,), check_forward_ad=True)
+    assert tg.autograd.gradcheck(lambda t: (t.sin() * t, t.argmax(), t.exp().mean()), (x,),
+                                 check_forward_ad=True)

@@ -78,16 +78,19 @@ def gradcheck(
     each input that requires grad and is not float64 (float32 differences are mostly
     rounding noise, so such a check usually fails). `fast_mode=True` compares one random
     projection per input. As PyTorch's, backward runs twice on the same graph and the two
-    gradients must agree to `nondet_tol` (else "Backward is not reentrant"). The keywords
-    about forward AD, batched gradients, undefined gradients, dtypes and masks are accepted
-    and change nothing here; `check_backward_ad=False` skips the check, as in PyTorch.
+    gradients must agree to `nondet_tol` (else "Backward is not reentrant"), and backward
+    with zero grad_outputs must give zeros. `check_forward_ad=True` compares forward_ad's
+    tangents with central differences too (checking custom Functions' `jvp`). The keywords
+    about batched gradients, undefined gradients, dtypes and masks are accepted and change
+    nothing here; `check_backward_ad=False` skips the backward check, as in PyTorch.
     """
     inputs = _as_tensors(inputs, "inputs", "gradcheck")
     if not (check_backward_ad or check_forward_ad):
         raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
                              "to be True")
     if not check_backward_ad:
-        return True
+        _some_require_grad(inputs, "gradcheck")
+        return _forward_ad_agrees(func, inputs, eps, atol, rtol, raise_exception)
     _some_require_grad(inputs, "gradcheck")
     options = dict(eps=abs(eps) if eps < 0 else eps, atol=atol, rtol=rtol,  # (PyTorch takes
                    raise_exception=raise_exception, fast=fast_mode,  # a negative eps)
@@ -110,7 +113,64 @@ def gradcheck(
                           UserWarning, stacklevel=2)
     if not _gradcheck(func, inputs, **options):
         return False
+    if check_forward_ad and not _forward_ad_agrees(func, inputs, eps, atol, rtol,
+                                                   raise_exception):
+        return False
     return _scaled_by_grad_output(func, inputs, raise_exception)
+
+
+def _forward_ad_agrees(func: Callable[..., Any], inputs: tuple, eps: float, atol: float,
+                       rtol: float, raise_exception: bool) -> bool:
+    """check_forward_ad: the tangents forward_ad gives along each input element (one dual
+    pass per element) against central differences, as PyTorch's. Built-in ops' tangents come
+    from their backward here, so this checks the `jvp` of custom Functions."""
+    from tinygrad_np import forward_ad
+    from tinygrad_np.gradcheck import _numerical_jacobian
+
+    def outputs_of(*args: Any) -> list[Tensor]:
+        return [o for o in _outputs(func(*args), "gradcheck") if o.dtype.kind == "f"]
+
+    count = len(outputs_of(*inputs))
+    for position, tensor in enumerate(inputs):
+        if not (isinstance(tensor, Tensor) and tensor.requires_grad):
+            continue
+        forward = [np.zeros(o.shape + tensor.shape) for o in outputs_of(*inputs)]
+        for index in np.ndindex(*tensor.shape):
+            direction = np.zeros(tensor.shape, tensor.dtype)
+            direction[index] = 1.0
+            with forward_ad.dual_level():
+                args = list(inputs)
+                args[position] = forward_ad.make_dual(tensor, Tensor(direction))
+                for k, output in enumerate(outputs_of(*args)):
+                    tangent = forward_ad.unpack_dual(output).tangent
+                    if tangent is not None:
+                        forward[k][(Ellipsis, *index)] = tangent._data
+        for k in range(count):
+            numerical = _numerical_jacobian(lambda *a, k=k: outputs_of(*a)[k], list(inputs),
+                                            position, eps)
+            error = np.abs(forward[k] - numerical)
+            excess = error - (atol + rtol * np.abs(numerical))
+            if np.all(excess <= 0):
+                continue
+            worst = np.unravel_index(np.argmax(excess), excess.shape)
+            return _refuse(
+                f"Jacobian computed with forward mode mismatch for output {k} with respect to "
+                f"input {position} (of shape {tuple(tensor.shape)}): worst at Jacobian element "
+                f"{tuple(int(i) for i in worst)}: forward mode {forward[k][worst]:.8g}, "
+                f"numerical {numerical[worst]:.8g}, absolute error {error[worst]:.3g} "
+                f"(atol={atol}, rtol={rtol}){_jvp_suspects(func, inputs)}", raise_exception)
+    return True
+
+
+def _jvp_suspects(func: Callable[..., Any], inputs: tuple) -> str:
+    """The custom Functions with their own `jvp` that func uses: the rules forward mode
+    runs that backward does not."""
+    from tinygrad_np.opcheck import record_ops
+
+    names = sorted({getattr(r.op, "_op_name", r.op.__name__) for r in record_ops(func, inputs)
+                    if any("jvp" in vars(k) for k in getattr(r.op, "__mro__", ())
+                           if not k.__module__.startswith("tinygrad_np"))})
+    return f"; the jvp to check: {', '.join(names)}" if names else ""
 
 
 def _refuse(message: str, raise_exception: bool) -> bool:
