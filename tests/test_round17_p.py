@@ -172,7 +172,7 @@ def test_performance_table_is_the_recorded_run():
 
 # ---- 6. what the README says is missing is missing; what it says raises, raises -------------
 @pytest.mark.parametrize(("owner", "name"), [
-    ("autograd.graph", "allow_mutation_on_saved_tensors"),  # (GradientEdge since round 20)
+    # (GradientEdge and allow_mutation_on_saved_tensors exist since round 20)
     ("nn.attention", "flex_attention"),
 ])
 def test_names_the_readme_calls_missing_are_missing(owner, name):

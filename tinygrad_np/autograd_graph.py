@@ -4,8 +4,8 @@
 observer that costs nothing outside the block) and `disable_saved_tensors_hooks`.
 
 `GradientEdge` / `get_gradient_edge` (grad and backward take an edge for a tensor).
-`save_on_cpu` is accepted and changes nothing (every saved array is in CPU memory). Not
-here: `allow_mutation_on_saved_tensors` (a saved tensor changed in place is refused, always).
+`allow_mutation_on_saved_tensors` (ops recorded in it keep copies of what they save).
+`save_on_cpu` is accepted and changes nothing (every saved array is in CPU memory).
 """
 
 from __future__ import annotations
@@ -242,6 +242,46 @@ class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
         _saved_hooks.stack = _saved_hooks.stack[:-1]
 
 
+class _Mutation(threading.local):
+    open = False  # an allow_mutation_on_saved_tensors block is open in this thread
+
+
+_mutation = _Mutation()
+
+
+def _copy_saved(ctx: Any, arrays: list, output: Any) -> None:
+    """The observer while allow_mutation_on_saved_tensors is open: the op keeps copies of the
+    tensors it saved, each on a version counter of its own, so later in-place changes of the
+    tensors leave its backward the values forward saw."""
+    saved = ctx.saved_tensors
+    if not _mutation.open or not ctx.saved_versions or type(saved) is _Packed:
+        return  # (under saved_tensors_hooks the hooks decide what is kept)
+    owned = {index for index, _, _ in ctx.saved_versions}
+    ctx.saved_tensors = tuple(np.array(value, copy=True) if index in owned and
+                              type(value) is np.ndarray else value
+                              for index, value in enumerate(saved))
+    ctx.saved_versions = tuple((index, [0], 0) for index, _, _ in ctx.saved_versions)
+
+
+class allow_mutation_on_saved_tensors:  # noqa: N801 (PyTorch's name)
+    """PyTorch's block in which tensors saved for backward may be changed in place: each op
+    recorded inside keeps copies of what it saved (here at once, where PyTorch copies on the
+    first change: the saved values' memory doubles), so backward uses the values forward saw
+    instead of refusing. Not nestable, as PyTorch's; a backward after the block works here
+    (PyTorch's refuses it). Under create_graph a leaf's saved value is the leaf itself."""
+
+    def __enter__(self) -> allow_mutation_on_saved_tensors:
+        if _mutation.open:
+            raise RuntimeError("allow_mutation_on_saved_tensors contexts cannot be nested")
+        _mutation.open = True
+        observing.observe(_copy_saved)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        observing.unobserve(_copy_saved)
+        _mutation.open = False
+
+
 class save_on_cpu:  # noqa: N801 (PyTorch's name)
     """PyTorch's context manager that keeps the tensors a graph saves in CPU memory: they are
     there already, so it changes nothing (`pin_memory` and `device_type` are accepted)."""
@@ -270,6 +310,7 @@ def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
         state.refusal = state.refusal[:-1]
 
 
-__all__ = ["GradientEdge", "Node", "disable_saved_tensors_hooks", "get_gradient_edge",
+__all__ = ["GradientEdge", "Node", "allow_mutation_on_saved_tensors",
+           "disable_saved_tensors_hooks", "get_gradient_edge",
            "increment_version",
            "register_multi_grad_hook", "save_on_cpu", "saved_tensors_hooks"]
