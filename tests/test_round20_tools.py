@@ -651,3 +651,18 @@ def test_allow_mutation_on_saved_tensors_keeps_forward_values():
     np.testing.assert_allclose(unrecorded_write(True), [2.0, 4.0])
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         unrecorded_write(False)  # outside the block: refused as before
+
+
+def test_profiler_util_and_graph_names_import_as_in_torch():
+    from tinygrad_np.autograd.graph import (  # noqa: F401
+        GradientEdge,
+        allow_mutation_on_saved_tensors,
+        get_gradient_edge,
+        saved_tensors_hooks,
+    )
+    from tinygrad_np.autograd.profiler_util import EventList, FunctionEventAvg
+
+    from tinygrad_np.profiler import ProfilerAction
+
+    assert EventList([FunctionEventAvg("a")]).total_average().key == "Total"
+    assert ProfilerAction.RECORD_AND_SAVE.name == "RECORD_AND_SAVE"
