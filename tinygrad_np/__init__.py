@@ -347,6 +347,8 @@ from tinygrad_np.foreach import *  # noqa: E402, F403  (torch._foreach_add_, ...
 
 autograd.profiler = profiler
 _sys.modules["tinygrad_np.autograd.profiler"] = profiler
+autograd.profiler_util = profiler  # (EventList, FunctionEventAvg)
+_sys.modules["tinygrad_np.autograd.profiler_util"] = profiler
 from tinygrad_np import autograd_graph  # noqa: E402  (torch.autograd.graph)
 
 autograd.graph = autograd_graph

@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_np import anomaly, function, functional_forms, hooks
 from tinygrad_np._decorate import ContextDecorator
 from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
+from tinygrad_np.autograd_graph import edges_as_tensors
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.join import stack
@@ -77,28 +78,130 @@ def gradcheck(
     each input that requires grad and is not float64 (float32 differences are mostly
     rounding noise, so such a check usually fails). `fast_mode=True` compares one random
     projection per input. As PyTorch's, backward runs twice on the same graph and the two
-    gradients must agree to `nondet_tol` (else "Backward is not reentrant"). The keywords
-    about forward AD, batched gradients, undefined gradients, dtypes and masks are accepted
-    and change nothing here; `check_backward_ad=False` skips the check, as in PyTorch.
+    gradients must agree to `nondet_tol` (else "Backward is not reentrant"), and backward
+    with zero grad_outputs must give zeros. `check_forward_ad=True` compares forward_ad's
+    tangents with central differences too (checking custom Functions' `jvp`). The keywords
+    about batched gradients, undefined gradients, dtypes and masks are accepted and change
+    nothing here; `check_backward_ad=False` skips the backward check, as in PyTorch.
     """
     inputs = _as_tensors(inputs, "inputs", "gradcheck")
     if not (check_backward_ad or check_forward_ad):
         raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
                              "to be True")
     if not check_backward_ad:
-        return True
+        _some_require_grad(inputs, "gradcheck")
+        return _forward_ad_agrees(func, inputs, eps, atol, rtol, raise_exception)
     _some_require_grad(inputs, "gradcheck")
     options = dict(eps=abs(eps) if eps < 0 else eps, atol=atol, rtol=rtol,  # (PyTorch takes
                    raise_exception=raise_exception, fast=fast_mode,  # a negative eps)
                    in_float64=False, nondet_tol=nondet_tol)
+    before = [np.array(t._data, copy=True) if isinstance(t, Tensor) and t.requires_grad
+              else None for t in inputs]  # (the inputs checked: a counter may move)
     _outputs(func(*inputs), "gradcheck")  # Tensors only (tg.gradcheck checks each)
+    for position, (tensor, old) in enumerate(zip(inputs, before)):
+        if old is not None and not np.array_equal(old, tensor._data, equal_nan=True):
+            return _refuse(f"gradcheck: func changed input {position} (shape {tensor.shape}) "
+                           "in place: its values differ after one call, so every evaluation "
+                           "of the check would see other inputs (PyTorch's check fails on "
+                           "them). Check a function of the inputs' values: work on "
+                           "`x.clone()` inside func.", raise_exception)
     for position, tensor in enumerate(inputs):
         if isinstance(tensor, Tensor) and tensor.requires_grad and tensor.dtype != np.float64:
             warnings.warn(f"Input #{position} requires gradient and is not a double precision "
                           "floating point or complex. This check will likely fail if all the "
                           "inputs are not of double precision floating point or complex. ",
                           UserWarning, stacklevel=2)
-    return _gradcheck(func, inputs, **options)
+    if not _gradcheck(func, inputs, **options):
+        return False
+    if check_forward_ad and not _forward_ad_agrees(func, inputs, eps, atol, rtol,
+                                                   raise_exception):
+        return False
+    return _scaled_by_grad_output(func, inputs, raise_exception)
+
+
+def _forward_ad_agrees(func: Callable[..., Any], inputs: tuple, eps: float, atol: float,
+                       rtol: float, raise_exception: bool) -> bool:
+    """check_forward_ad: the tangents forward_ad gives along each input element (one dual
+    pass per element) against central differences, as PyTorch's. Built-in ops' tangents come
+    from their backward here, so this checks the `jvp` of custom Functions."""
+    from tinygrad_np import forward_ad
+    from tinygrad_np.gradcheck import _numerical_jacobian
+
+    def outputs_of(*args: Any) -> list[Tensor]:
+        return [o for o in _outputs(func(*args), "gradcheck") if o.dtype.kind == "f"]
+
+    count = len(outputs_of(*inputs))
+    for position, tensor in enumerate(inputs):
+        if not (isinstance(tensor, Tensor) and tensor.requires_grad):
+            continue
+        forward = [np.zeros(o.shape + tensor.shape) for o in outputs_of(*inputs)]
+        for index in np.ndindex(*tensor.shape):
+            direction = np.zeros(tensor.shape, tensor.dtype)
+            direction[index] = 1.0
+            with forward_ad.dual_level():
+                args = list(inputs)
+                args[position] = forward_ad.make_dual(tensor, Tensor(direction))
+                for k, output in enumerate(outputs_of(*args)):
+                    tangent = forward_ad.unpack_dual(output).tangent
+                    if tangent is not None:
+                        forward[k][(Ellipsis, *index)] = tangent._data
+        for k in range(count):
+            numerical = _numerical_jacobian(lambda *a, k=k: outputs_of(*a)[k], list(inputs),
+                                            position, eps)
+            error = np.abs(forward[k] - numerical)
+            excess = error - (atol + rtol * np.abs(numerical))
+            if np.all(excess <= 0):
+                continue
+            worst = np.unravel_index(np.argmax(excess), excess.shape)
+            return _refuse(
+                f"Jacobian computed with forward mode mismatch for output {k} with respect to "
+                f"input {position} (of shape {tuple(tensor.shape)}): worst at Jacobian element "
+                f"{tuple(int(i) for i in worst)}: forward mode {forward[k][worst]:.8g}, "
+                f"numerical {numerical[worst]:.8g}, absolute error {error[worst]:.3g} "
+                f"(atol={atol}, rtol={rtol}){_jvp_suspects(func, inputs)}", raise_exception)
+    return True
+
+
+def _jvp_suspects(func: Callable[..., Any], inputs: tuple) -> str:
+    """The custom Functions with their own `jvp` that func uses: the rules forward mode
+    runs that backward does not."""
+    from tinygrad_np.opcheck import record_ops
+
+    names = sorted({getattr(r.op, "_op_name", r.op.__name__) for r in record_ops(func, inputs)
+                    if any("jvp" in vars(k) for k in getattr(r.op, "__mro__", ())
+                           if not k.__module__.startswith("tinygrad_np"))})
+    return f"; the jvp to check: {', '.join(names)}" if names else ""
+
+
+def _refuse(message: str, raise_exception: bool) -> bool:
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def _scaled_by_grad_output(func: Callable[..., Any], inputs: tuple, raise_exception: bool
+                           ) -> bool:
+    """PyTorch's last check: backward with all-zero grad_outputs gives zero gradients (a rule
+    that adds a term not multiplied by grad_output passes the Jacobian check, whose seeds are
+    one-hot, only when that term is zero there)."""
+    outputs = [o for o in _outputs(func(*inputs), "gradcheck") if o.requires_grad]
+    checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not outputs:
+        return True
+    zeros = [Tensor(np.zeros(o.shape, o.dtype)) for o in outputs]
+    found = engine_grad(outputs, [inputs[p] for p in checked], zeros, allow_unused=True)
+    for position, value in zip(checked, found):
+        data = None if value is None else value._data
+        if data is not None and np.any(np.isfinite(data) & (data != 0)):
+            from tinygrad_np.opcheck import unscaled_rule
+
+            culprit = unscaled_rule(func, inputs)
+            return _refuse(
+                "backward not multiplied by grad_output (with every grad_output zero, the "
+                f"gradient of input {position} is nonzero, max |g| "
+                f"{float(np.max(np.abs(data))):.3g})"
+                + (f": the rule to fix is {culprit}." if culprit else "."), raise_exception)
+    return True
 
 
 def gradgradcheck(
@@ -159,6 +262,12 @@ def gradgradcheck(
                                 f"True) disagree with central differences; {theirs} func's, "
                                 f"the rest its grad_outputs. ")
         raise _with_custom_suspects(error, func, inputs) from None
+    except RuntimeError as error:  # (the DelayedError of a custom backward)
+        if "once_differentiable" not in str(error):
+            raise
+        return _refuse(f"gradgradcheck: {error}: its gradients cannot be differentiated, so "
+                       "their derivatives cannot be checked (PyTorch's check reports a "
+                       "Jacobian mismatch with zeros)", raise_exception)
 
 
 def _with_custom_suspects(error: GradcheckError, func: Callable[..., Any],
@@ -251,6 +360,7 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
           create_graph: bool, only_inputs: bool, allow_unused: bool | None,
           is_grads_batched: bool, materialize_grads: bool) -> tuple[Tensor | None, ...]:
     """grad() after its count in this thread is raised (for `in_grad_call`)."""
+    inputs = edges_as_tensors(inputs)
     if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     given_inputs([inputs] if isinstance(inputs, Tensor) else inputs)
@@ -315,6 +425,7 @@ def backward(
     if inputs is None:
         targets = _graph_targets(tensors)
     else:
+        inputs = edges_as_tensors(inputs)
         targets = [inputs] if isinstance(inputs, Tensor) else list(
             {id(t): t for t in inputs}.values())  # each once, as PyTorch
         if not targets:

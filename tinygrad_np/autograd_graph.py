@@ -1,13 +1,11 @@
 """`torch.autograd.graph`, the part that fits this engine: `Node` (what every `grad_fn` and
-`AccumulateGrad` is an instance of), `register_multi_grad_hook` (modes "all" and "any") and
-`increment_version`.
+`AccumulateGrad` is an instance of), `register_multi_grad_hook` (modes "all" and "any"),
+`increment_version`, `saved_tensors_hooks` (pack/unpack of what ops save, through an engine
+observer that costs nothing outside the block) and `disable_saved_tensors_hooks`.
 
-`save_on_cpu` and `disable_saved_tensors_hooks` are accepted and change nothing (every saved
-array is in CPU memory, and no saved-tensor hook can be set). Not here: `saved_tensors_hooks`
-(a NotImplementedError: the engine keeps saved arrays as they are, with no pack/unpack step
-to hook into), `GradientEdge` / `get_gradient_edge` (`grad` and
-`backward` take tensors only) and `allow_mutation_on_saved_tensors` (a saved tensor changed
-in place is refused, always).
+`GradientEdge` / `get_gradient_edge` (grad and backward take an edge for a tensor).
+`allow_mutation_on_saved_tensors` (ops recorded in it keep copies of what they save).
+`save_on_cpu` is accepted and changes nothing (every saved array is in CPU memory).
 """
 
 from __future__ import annotations
@@ -16,10 +14,12 @@ import abc
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from tinygrad_np import hooks
-from tinygrad_np.node_api import AccumulateGrad, NodeInfo
+import numpy as np
+
+from tinygrad_np import hooks, observing
+from tinygrad_np.node_api import AccumulateGrad, NodeInfo, _accumulator
 from tinygrad_np.tensor import Tensor
 
 
@@ -91,6 +91,50 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., None],
     return _MultiHandle(tuple(t.register_hook(inner(i)) for i, t in enumerate(tensors)))
 
 
+class GradientEdge(NamedTuple):
+    """Where a gradient enters the graph: a node and which of its outputs (PyTorch's). `grad`
+    and `backward(inputs=...)` take one in place of a tensor: the gradient with respect to
+    that node's output, even after the tensor was changed in place (its grad_fn moved on)."""
+
+    node: Any
+    output_nr: int
+    ownership_token: Any = None
+
+
+def get_gradient_edge(tensor: Tensor) -> GradientEdge:
+    """The edge of `tensor` as it is now: its grad_fn (a leaf's AccumulateGrad) and output 0
+    (each output of a several-output op here has its own node, so output_nr is always 0)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"get_gradient_edge: expected a Tensor, got {type(tensor).__name__}")
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
+                           "not require gradients")
+    return GradientEdge(tensor.grad_fn or _accumulator(tensor), 0)
+
+
+def edges_as_tensors(inputs: Any) -> Any:
+    """`inputs` of grad/backward with each GradientEdge replaced by a tensor standing for its
+    node's output (a leaf's edge by the leaf); anything else as it was."""
+    if isinstance(inputs, GradientEdge):
+        inputs = [inputs]
+    elif isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)) or not any(
+            isinstance(item, GradientEdge) for item in inputs):
+        return inputs
+    return [_edge_tensor(item) if isinstance(item, GradientEdge) else item for item in inputs]
+
+
+def _edge_tensor(edge: GradientEdge) -> Tensor:
+    node = edge.node
+    if isinstance(node, AccumulateGrad):
+        return node.variable
+    if not isinstance(node, NodeInfo) or edge.output_nr != 0:
+        raise RuntimeError(f"GradientEdge: expected the edge of a graph node and output 0 (as "
+                           f"get_gradient_edge gives), got {type(node).__name__} and output "
+                           f"{edge.output_nr}")
+    shape, dtype = node.output_shape, node.output_dtype  # (its values are never read)
+    return Tensor._make(np.broadcast_to(np.zeros((), dtype), shape), node)
+
+
 def increment_version(tensor: Tensor | Sequence[Tensor]) -> None:
     """Count an in-place change made where the engine cannot see it (through `.data` or
     NumPy): graphs that saved the tensor then refuse its new values, as PyTorch's."""
@@ -98,17 +142,144 @@ def increment_version(tensor: Tensor | Sequence[Tensor]) -> None:
         item._bump_version()
 
 
+class _SavedHooks(threading.local):
+    stack: tuple = ()  # this thread's (pack_hook, unpack_hook) pairs, the innermost last
+    refusal: tuple = ()  # disable_saved_tensors_hooks' messages, the innermost last
+    packing = False  # inside a pack_hook: the ops it records are not packed again
+
+
+_saved_hooks = _SavedHooks()
+
+
+class _Packed(tuple):
+    """A node's saved values as pack_hook returned them (the others as they were): reading one
+    (`(x,) = ctx.saved_tensors`, `saved[0]`) calls unpack_hook, each time, as PyTorch does."""
+
+    def __new__(cls, items: tuple, packed: tuple, unpack: Callable, op: str) -> _Packed:
+        self = super().__new__(cls, items)
+        self.packed, self.unpack, self.op = packed, unpack, op
+        return self
+
+    def __reduce__(self) -> tuple:  # (copy.deepcopy of a graph: the packed values as they are)
+        items = tuple(tuple.__getitem__(self, i) for i in range(len(self)))
+        return (_Packed, (items, self.packed, self.unpack, self.op))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        value = tuple.__getitem__(self, index)
+        return self._unpacked(value, index % len(self)) if self.packed[index] else value
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def _unpacked(self, value: Any, index: int) -> Any:
+        tensor = self.unpack(value)
+        if not isinstance(tensor, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(tensor).__name__}")
+        shape, dtype = self.packed[index]
+        if tensor.shape != shape or tensor.dtype != dtype:  # (PyTorch goes on with it: a
+            raise RuntimeError(  # gradient silently wrong)
+                f"saved_tensors_hooks: unpack_hook returned a tensor of shape "
+                f"{tuple(tensor.shape)} and dtype {tensor.dtype} for saved value {index} of "
+                f"{self.op}, which saved shape {shape} and dtype {dtype}: "
+                "it must give back what pack_hook was given")
+        return tensor._data
+
+
+def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
+    """The observer while saved_tensors_hooks is open: pack each array the op saved."""
+    state = _saved_hooks
+    saved = ctx.saved_tensors
+    if not state.stack or state.packing or not saved or type(saved) is _Packed:
+        return
+    pack, unpack = state.stack[-1]
+    items, packed = [], []
+    state.packing = True
+    try:
+        for index, value in enumerate(saved):
+            if type(value) is not np.ndarray:  # numbers, shapes: not tensors, not packed
+                items.append(value)
+                packed.append(None)
+                continue
+            slot = ctx.saved_slots[index] if index < len(ctx.saved_slots) else None
+            parent = ctx.parents[slot] if slot is not None and 0 <= slot < len(ctx.parents) \
+                else None  # a leaf input is given as itself, as PyTorch's pack_hook gets it
+            items.append(pack(parent if isinstance(parent, Tensor) else
+                              Tensor._make(value, None)))
+            packed.append((value.shape, value.dtype))
+    finally:
+        state.packing = False
+    ctx.saved_tensors = _Packed(tuple(items), tuple(packed), unpack, type(ctx).__name__)
+
+
 class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
-    """PyTorch's pack/unpack hooks on the tensors the graph saves: not supported (the engine
-    keeps saved arrays as they are, with no step to hook into), a NotImplementedError rather
-    than hooks silently ignored. `save_on_cpu` works (nothing to do on the CPU)."""
+    """PyTorch's pack/unpack hooks on what the graph saves: inside the block, every array an
+    op recorded there saves for backward goes through `pack_hook(tensor)` (a leaf input as
+    itself), and backward calls `unpack_hook(packed)` each time it reads it; it must return a
+    Tensor of the saved shape and dtype (else TypeError / RuntimeError naming the op). Ops that
+    keep helpers (masks, signs) as attributes keep them outside the hooks. As the innermost
+    block's hooks apply, per thread; ops a pack_hook records are not packed again."""
 
     def __init__(self, pack_hook: Callable[[Tensor], Any],
                  unpack_hook: Callable[[Any], Tensor]) -> None:
-        raise NotImplementedError(
-            "autograd.graph.saved_tensors_hooks: the engine keeps the arrays a graph saves as "
-            "they are, with no pack/unpack step to hook into (save_on_cpu() is accepted: every "
-            "array is in CPU memory already)")
+        if not (callable(pack_hook) and callable(unpack_hook)):
+            raise TypeError("saved_tensors_hooks: pack_hook and unpack_hook must be functions, "
+                            f"got {type(pack_hook).__name__} and {type(unpack_hook).__name__}")
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self) -> saved_tensors_hooks:
+        state = _saved_hooks
+        if state.refusal:
+            raise RuntimeError(state.refusal[-1])
+        state.stack = (*state.stack, (self.pack_hook, self.unpack_hook))
+        observing.observe(_pack_saved)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        observing.unobserve(_pack_saved)
+        _saved_hooks.stack = _saved_hooks.stack[:-1]
+
+
+class _Mutation(threading.local):
+    open = False  # an allow_mutation_on_saved_tensors block is open in this thread
+
+
+_mutation = _Mutation()
+
+
+def _copy_saved(ctx: Any, arrays: list, output: Any) -> None:
+    """The observer while allow_mutation_on_saved_tensors is open: the op keeps copies of the
+    tensors it saved, each on a version counter of its own, so later in-place changes of the
+    tensors leave its backward the values forward saw."""
+    saved = ctx.saved_tensors
+    if not _mutation.open or not ctx.saved_versions or type(saved) is _Packed:
+        return  # (under saved_tensors_hooks the hooks decide what is kept)
+    owned = {index for index, _, _ in ctx.saved_versions}
+    ctx.saved_tensors = tuple(np.array(value, copy=True) if index in owned and
+                              type(value) is np.ndarray else value
+                              for index, value in enumerate(saved))
+    ctx.saved_versions = tuple((index, [0], 0) for index, _, _ in ctx.saved_versions)
+
+
+class allow_mutation_on_saved_tensors:  # noqa: N801 (PyTorch's name)
+    """PyTorch's block in which tensors saved for backward may be changed in place: each op
+    recorded inside keeps copies of what it saved (here at once, where PyTorch copies on the
+    first change: the saved values' memory doubles), so backward uses the values forward saw
+    instead of refusing. Not nestable, as PyTorch's; a backward after the block works here
+    (PyTorch's refuses it). Under create_graph a leaf's saved value is the leaf itself."""
+
+    def __enter__(self) -> allow_mutation_on_saved_tensors:
+        if _mutation.open:
+            raise RuntimeError("allow_mutation_on_saved_tensors contexts cannot be nested")
+        _mutation.open = True
+        observing.observe(_copy_saved)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        observing.unobserve(_copy_saved)
+        _mutation.open = False
 
 
 class save_on_cpu:  # noqa: N801 (PyTorch's name)
@@ -127,10 +298,19 @@ class save_on_cpu:  # noqa: N801 (PyTorch's name)
 
 @contextlib.contextmanager
 def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
-    """PyTorch's guard against saved-tensor hooks inside the block: none can be set here
-    (see saved_tensors_hooks), so it changes nothing."""
-    yield
+    """PyTorch's guard: inside the block, opening saved_tensors_hooks (or entering this block
+    while they are open) raises RuntimeError(error_message)."""
+    state = _saved_hooks
+    if state.stack:
+        raise RuntimeError(error_message)
+    state.refusal = (*state.refusal, error_message)
+    try:
+        yield
+    finally:
+        state.refusal = state.refusal[:-1]
 
 
-__all__ = ["Node", "disable_saved_tensors_hooks", "increment_version",
+__all__ = ["GradientEdge", "Node", "allow_mutation_on_saved_tensors",
+           "disable_saved_tensors_hooks", "get_gradient_edge",
+           "increment_version",
            "register_multi_grad_hook", "save_on_cpu", "saved_tensors_hooks"]

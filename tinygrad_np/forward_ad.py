@@ -5,8 +5,9 @@ There is no forward mode in the engine: `make_dual` hands back a tensor in the g
 stands for x, and `unpack_dual(y)` computes y's tangent as the derivative of a vector-
 Jacobian product (reverse mode twice, as `torch.func.jvp` here): with u a zero tensor of y's
 shape, tangent = d/du (sum_i <dy/dx_i^T u, t_i>). So the ops between must run with grad mode
-on (not inside `no_grad()`), and a dual made from a tensor that did not require grad makes
-the results require grad (PyTorch's do not). The tangents are the same as PyTorch's. A custom
+on (not inside `no_grad()`: unpack_dual there raises rather than give None), and a dual
+made from a tensor that did not require grad makes the results require grad (PyTorch's do
+not). The tangents are the same as PyTorch's. A custom
 `autograd.Function` recorded inside a level gives its tangent by its `jvp` staticmethod, and
 one without `jvp` raises when a dual reaches it (passed to it, or a tangent computed through
 it), as PyTorch's.
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 
 from tinygrad_np import autograd_function
 from tinygrad_np.autograd import grad
-from tinygrad_np.function import enable_grad
+from tinygrad_np.function import enable_grad, is_grad_enabled
 from tinygrad_np.tensor import Tensor
 
 _levels: list[list[tuple[Tensor, Tensor]]] = []  # the open level's (dual, tangent) pairs
@@ -94,6 +95,14 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     for dual, tangent in pairs:
         if dual is tensor:
             return UnpackedDualTensor(tensor, tangent)
+    if not tensor.requires_grad and pairs and tensor.dtype.kind == "f" and \
+            not is_grad_enabled():  # (None would be silently wrong for a dual's result)
+        raise RuntimeError(
+            "unpack_dual: grad mode is off (no_grad() or inference_mode()). Forward AD here is "
+            "computed by reverse mode through the recorded graph, and ops under no_grad() "
+            "record nothing, so the tangent of a result made from a dual there is unknown "
+            "(PyTorch's forward AD ignores grad mode). Run the ops between make_dual and "
+            "unpack_dual under `torch.enable_grad()` (torch.func.jvp does so itself).")
     if not tensor.requires_grad or tensor.dtype.kind != "f" or not pairs:
         return UnpackedDualTensor(tensor, None)
     with enable_grad():

@@ -203,10 +203,7 @@ class _NodePrehook(partial):
         result = self.func((grad,))
         if result is None:
             return None
-        if not isinstance(result, (tuple, list)) or len(result) != 1:
-            raise TypeError(f"prehook {getattr(self.func, '__name__', self.func)!r} returned "
-                            f"{result!r}: expected None or a 1-tuple of gradients")
-        return result[0]
+        return _returned_tuple(self.func, result, 1)[0]
 
 
 def register_node_prehook(node: Any, hook: Callable[[tuple], tuple | None]
@@ -282,7 +279,7 @@ def _run_post_hooks(node: Any, grads: Any, grad_output: Any) -> tuple:
     for hook in node.post_hooks:
         result = hook(inputs, outputs)
         if result is not None:
-            inputs = _checked_result(node, result, inputs)
+            inputs = _checked_result(hook.func, result, inputs)
     for position, grad in zip(positions, inputs):
         grads[position] = grad if grad is None or recording else grad._data
     return tuple(grads)
@@ -299,16 +296,23 @@ def _input_gradient(node: Any, grad: Any, parent: Any) -> Tensor | None:
     return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), None)
 
 
-def _checked_result(node: Any, result: Any, inputs: tuple) -> tuple:
-    """A post-hook's replacement for grad_inputs, refused as PyTorch refuses it."""
-    if not isinstance(result, (tuple, list)):
+def _returned_tuple(hook: Callable, result: Any, expected: int) -> tuple:
+    """A node hook's replacement gradients: a tuple of `expected` values, in PyTorch's words
+    (a list or a lone Tensor is its TypeError, another count its RuntimeError)."""
+    if not isinstance(result, tuple):
         kind = type(result)
-        kind = kind.__qualname__ if kind.__module__ == "builtins" else (
-            f"{kind.__module__}.{kind.__qualname__}")
+        kind = "Tensor" if isinstance(result, Tensor) else kind.__qualname__ if (
+            kind.__module__ == "builtins") else f"{kind.__module__}.{kind.__qualname__}"
         raise TypeError(f"expected tuple, but hook returned {kind!r}")
-    if len(result) != len(inputs):
-        raise RuntimeError(f"hook returned {len(result)} gradients: expected "
-                           f"{len(inputs)} (one per input of {node.name()})")
+    if len(result) != expected:
+        raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} has returned an incorrect "
+                           f"number of values (got {len(result)}, but expected {expected})")
+    return result
+
+
+def _checked_result(hook: Callable, result: Any, inputs: tuple) -> tuple:
+    """A post-hook's replacement for grad_inputs, refused as PyTorch refuses it."""
+    result = _returned_tuple(hook, result, len(inputs))
     if any(old is None and new is not None for old, new in zip(inputs, result)):
         raise RuntimeError("can't replace a None gradient with a non-None value")
     return tuple(result)

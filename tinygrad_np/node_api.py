@@ -163,9 +163,14 @@ class NodeInfo:
         """The value saved for backward from argument `slot` (-1: the output), as a Tensor;
         PyTorch's `_saved_self`, `_saved_other`, `_saved_result` (an AttributeError if the
         op did not save it, or backward freed it). A leaf input is itself (as PyTorch's);
-        a number operand of arithmetic (`x * 2`) a 0-d tensor."""
+        a number operand of arithmetic (`x * 2`) a 0-d tensor. After backward freed it,
+        PyTorch's RuntimeError ("Trying to backward through the graph a second time")."""
         from tinygrad_np.tensor import Tensor  # noqa: PLC0415 (tensor imports this)
 
+        if self.saved_tensors is None and slot in self.saved_slots:  # freed: PyTorch's error
+            from tinygrad_np.errors import FREED_GRAPH  # noqa: PLC0415
+
+            raise RuntimeError(FREED_GRAPH.format(op=self.name()))
         saved = self.saved_tensors or ()
         for value, where in zip(saved, self.saved_slots):
             if where == slot and value is not None:

@@ -449,3 +449,26 @@ UNEXPLAINED = (
     "comes from how fn combines them: values taken out of the graph (.detach(), .data, "
     ".numpy(), .item(), float(t)) are constants to backward, as are in-place changes and "
     "randomness; or eps is too large for a very curved fn.")
+
+
+def unscaled_rule(fn: Callable[..., Any], inputs: Sequence[Any]) -> str:
+    """The first op `fn` records whose backward gives a nonzero gradient for an all-zero
+    upstream gradient (a rule not multiplied by grad_output), described; "" if none does."""
+    for record in record_ops(fn, inputs):
+        positions = [i for i, need in enumerate(record.needs) if need]
+        if not positions:
+            continue
+        try:
+            outputs, tensors = _run(record, [_as64(a) for a in record.args], positions)
+            seeds = [Tensor(np.zeros(out.shape)) for out in outputs if out.requires_grad]
+            found = grad([o for o in outputs if o.requires_grad], tensors, seeds,
+                         allow_unused=True)
+        except Exception:  # noqa: BLE001 (an op that cannot run alone names nothing)
+            continue
+        for position, value in zip(positions, found):
+            if value is not None and np.any(np.isfinite(value._data) & (value._data != 0)):
+                where = f"{record.site}: `{record.code}`" if record.code else record.site
+                return (f"{_display_name(record.op)}, created at {where}, gives its input "
+                        f"{position} a nonzero gradient (max |g| "
+                        f"{float(np.max(np.abs(value._data))):.3g}) for an all-zero grad_output")
+    return ""

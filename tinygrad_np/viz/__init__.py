@@ -12,10 +12,10 @@ so the graph can be inspected or tested without Graphviz installed. `trace_backw
 
 from tinygrad_np.tensor import tool_hooks
 from tinygrad_np.viz.backward import BackwardTrace, GraphStats, graph_stats, trace_backward
-from tinygrad_np.viz.draw import draw_graph, render
+from tinygrad_np.viz.draw import draw_graph, make_dot, render
 from tinygrad_np.viz.trace import Graph, Node, collapse, trace
 
 tool_hooks["draw_graph"] = draw_graph  # `t.draw_graph()` and Jupyter's display of a Tensor
 
 __all__ = ["BackwardTrace", "Graph", "GraphStats", "Node", "collapse", "draw_graph",
-           "graph_stats", "render", "trace", "trace_backward"]
+           "graph_stats", "make_dot", "render", "trace", "trace_backward"]

@@ -258,6 +258,34 @@ def draw_graph(
     return dot
 
 
+def make_dot(var: Tensor, params: dict[str, Tensor] | None = None, show_attrs: bool = False,
+             show_saved: bool = False, max_attr_chars: int = 50,
+             **draw_options: Any) -> graphviz.Digraph:
+    """torchviz's `make_dot(y, params=dict(model.named_parameters()))`: `draw_graph(var)` with
+    each tensor in `params` labelled by its key (for this drawing only; a tensor that has a
+    name keeps it elsewhere). `show_attrs`, `show_saved` and `max_attr_chars` are torchviz's
+    and change nothing (draw_graph shows the numbers an op took; `show_data=True` values)."""
+    if not isinstance(var, Tensor):
+        raise TypeError(f"make_dot: expected a Tensor (the result whose graph to draw), got "
+                        f"{type(var).__name__}; for several outputs draw each one")
+    if params is not None and not isinstance(params, dict):
+        raise TypeError(f"make_dot: params must be a dict of name -> Tensor (e.g. "
+                        f"dict(model.named_parameters())), got {type(params).__name__}")
+    named = list((params or {}).items())
+    for key, value in named:
+        if not isinstance(key, str) or not isinstance(value, Tensor):
+            raise TypeError(f"make_dot: params must map str names to Tensors, got "
+                            f"{type(key).__name__} -> {type(value).__name__} for {key!r}")
+    before = [(value, value.name) for _, value in named]
+    try:
+        for key, value in named:
+            value.name = key
+        return draw_graph(var, **draw_options)
+    finally:
+        for value, name in reversed(before):
+            value.name = name
+
+
 _DRAWING: list[type] = []  # the Digraph subclass below, made once graphviz is imported
 
 

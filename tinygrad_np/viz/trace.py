@@ -469,9 +469,13 @@ def _neighbours(graph: Graph) -> tuple[dict[str, list[str]], dict[str, list[str]
 def _linear_runs(graph: Graph, inputs: dict, outputs: dict) -> list[list[str]]:
     """Maximal runs of ops each fed only by the previous one (which feeds nothing else)."""
     kinds = {node.id: node.kind for node in graph.nodes}
+    producers: dict[str, set[str]] = {}  # (once per op: a wide op, `stack` of 5,000 results,
+    # is every one of its producers' consumer, and rebuilding its set each time was quadratic)
 
     def producer_ops(op: str) -> set[str]:
-        return {inputs[tensor][0] for tensor in inputs[op] if inputs[tensor]}
+        if op not in producers:
+            producers[op] = {inputs[tensor][0] for tensor in inputs[op] if inputs[tensor]}
+        return producers[op]
 
     def consumer_ops(op: str) -> set[str]:
         return {consumer for tensor in outputs[op] for consumer in outputs[tensor]}
