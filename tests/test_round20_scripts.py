@@ -67,3 +67,111 @@ def test_script_matches_pytorch(path, capsys):
     np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=2e-4, atol=1e-6)
     np.testing.assert_allclose(np.asarray(ours["result"], dtype=float),
                                np.asarray(theirs["result"], dtype=float), rtol=2e-4, atol=2e-5)
+
+
+# ------------------------------------------------- grad_fn names of outputs scripts print
+# (expression, PyTorch 2.13's grad_fn.name(), written out from its output). `print(model(x))`,
+# `print(logits[0])`, `print(h.view(-1))` show these after `grad_fn=`.
+NODE_NAMES = [
+    ("F.linear(m, w, b)", "AddmmBackward0"), ("F.linear(m, w)", "MmBackward0"),
+    ("F.linear(m, w, torch.ones(4))", "AddmmBackward0"),  # (a constant bias is a bias)
+    ("F.linear(x3, w, b)", "ViewBackward0"), ("F.linear(x3, w)", "UnsafeViewBackward0"),
+    ("F.linear(v, w, b)", "ViewBackward0"), ("F.linear(v, w)", "SqueezeBackward4"),
+    ("nn.Linear(3, 4)(m)", "AddmmBackward0"), ("nn.Linear(3, 4)(x3)", "ViewBackward0"),
+    ("nn.Linear(3, 4, bias=False)(m)", "MmBackward0"),
+    ("m @ w.t()", "MmBackward0"), ("x3 @ w.t()", "UnsafeViewBackward0"),
+    ("v @ w.t()", "SqueezeBackward4"), ("w @ v", "MvBackward0"), ("v @ v", "DotBackward0"),
+    ("x3 @ x3.transpose(1, 2)", "UnsafeViewBackward0"), ("m @ x3.mT", "CloneBackward0"),
+    ("torch.bmm(x3, x3.transpose(1, 2))", "BmmBackward0"), ("m.mm(w.t())", "MmBackward0"),
+    ("torch.matmul(m, v)", "MvBackward0"), ("torch.addmm(b, m, w.t())", "AddmmBackward0"),
+    ("m[0]", "SelectBackward0"), ("m[0, 1]", "SelectBackward0"), ("m[:, 1]", "SelectBackward0"),
+    ("m[-1]", "SelectBackward0"), ("m[..., 0]", "SelectBackward0"), ("m[1:]", "SliceBackward0"),
+    ("m[:]", "SliceBackward0"), ("m[0, 1:]", "SliceBackward0"), ("m[:, :2]", "SliceBackward0"),
+    ("m[:, -3:]", "SliceBackward0"), ("m[::2]", "SliceBackward0"), ("m[:, :]", "AliasBackward0"),
+    ("m[:, 0:3]", "AliasBackward0"), ("m[:, :99]", "AliasBackward0"), ("m[...]", "AliasBackward0"),
+    ("m[None]", "UnsqueezeBackward0"), ("m[:, None]", "UnsqueezeBackward0"),
+    ("m[0, None]", "UnsqueezeBackward0"), ("m[..., None, 0]", "SelectBackward0"),
+    ("m[torch.tensor(1)]", "SelectBackward0"), ("m[torch.tensor([1, 0])]", "IndexBackward0"),
+    ("m[[0, 1]]", "IndexBackward0"), ("m[m > 0.3]", "IndexBackward0"),
+    ("m[:, torch.tensor([2, 0])]", "IndexBackward0"), ("m[True]", "IndexBackward0"),
+    ("x3[0, :, torch.tensor([1, 2])]", "IndexBackward0"), ("m.select(1, 0)", "SelectBackward0"),
+    ("m.narrow(1, 0, 2)", "SliceBackward0"),
+    ("m.view(-1)", "ViewBackward0"), ("m.reshape(3, 2)", "ViewBackward0"),
+    ("m.flatten()", "ViewBackward0"), ("m.view_as(m)", "ViewBackward0"),
+    ("m.unflatten(1, (3, 1))", "ViewBackward0"), ("m.unsqueeze(0)", "UnsqueezeBackward0"),
+    ("m[None].squeeze()", "SqueezeBackward0"), ("m[None].squeeze(0)", "SqueezeBackward1"),
+    ("m[None].squeeze((0, 1))", "SqueezeBackward2"), ("m.permute(1, 0)", "PermuteBackward0"),
+    ("m.movedim(0, 1)", "PermuteBackward0"), ("m.t()", "TBackward0"), ("m.T", "PermuteBackward0"),
+    ("m.transpose(0, 1)", "TransposeBackward0"), ("x3.mT", "TransposeBackward0"),
+    ("m.gather(1, torch.tensor([[0, 1], [2, 0]]))", "GatherBackward0"),
+    ("m.index_select(1, torch.tensor([0]))", "IndexSelectBackward0"),
+    ("m.split(1)[0]", "SplitBackward0"), ("m.split([1, 2], 1)[1]", "SplitWithSizesBackward0"),
+    ("m.chunk(2)[1]", "SplitBackward0"), ("m.unbind()[0]", "UnbindBackward0"),
+    ("m.topk(2)[0]", "TopkBackward0"), ("m.sort(1)[0]", "SortBackward0"),
+    ("m.max(1)[0]", "MaxBackward0"), ("m.min(1).values", "MinBackward0"),
+    ("m.max()", "MaxBackward1"), ("m.min()", "MinBackward1"), ("m.median(1)[0]", "MedianBackward1"),
+    ("m.clamp(0, 0.5)", "ClampBackward1"), ("m.clamp(min=0)", "ClampBackward1"),
+    ("m.clip(0, 1)", "ClampBackward1"),
+    ("m.clamp(torch.zeros(3), torch.ones(3))", "ClampBackward0"),
+    ("m.clamp_min(0.3)", "ClampMinBackward0"), ("m.clamp_max(0.3)", "ClampMaxBackward0"),
+    ("F.hardtanh(m)", "HardtanhBackward0"), ("m.flip(0)", "FlipBackward0"),
+    ("m.repeat(2, 1)", "RepeatBackward0"), ("m.roll(1, 1)", "RollBackward0"),
+    ("m.masked_fill(m > 0.3, 0)", "MaskedFillBackward0"), ("m.tril()", "TrilBackward0"),
+    ("m.triu()", "TriuBackward0"), ("m.std()", "StdBackward0"), ("m.var(1)", "VarBackward0"),
+    ("m.logsumexp(1)", "LogsumexpBackward0"), ("F.silu(m)", "SiluBackward0"),
+    ("F.mish(m)", "MishBackward0"), ("m.diagonal()", "DiagonalBackward0"),
+    ("m.trace()", "TraceBackward0"), ("m.frac()", "FracBackward0"),
+    ("m.lerp(m * 2, 0.5)", "LerpBackward0"), ("m.nansum()", "NansumBackward0"),
+    ("F.layer_norm(m, (3,))", "NativeLayerNormBackward0"),
+    ("nn.LayerNorm(3)(x3)", "NativeLayerNormBackward0"),
+    ("nn.BatchNorm1d(3)(m)", "NativeBatchNormBackward0"),
+    ("nn.BatchNorm1d(3).eval()(m)", "NativeBatchNormBackward0"),
+    ("nn.GroupNorm(1, 2)(x3.view(1, 2, 3))", "NativeGroupNormBackward0"),
+    ("nn.InstanceNorm1d(2)(x3.view(1, 2, 3))", "ViewBackward0"),
+    ("torch.cat([m, m])", "CatBackward0"), ("torch.stack([m, m])", "StackBackward0"),
+]
+
+
+def _namespace(lib) -> dict:
+    x = lib.tensor([0.2, 0.4, 0.6, 0.3, 0.5, 0.7], requires_grad=True)
+    weight = lib.tensor([[0.1, -0.2, 0.3]] * 4, requires_grad=True)
+    return {"torch": lib, "nn": lib.nn, "F": lib.nn.functional, "m": x.view(2, 3) * 1,
+            "v": x[:3] * 1, "x3": x.view(1, 2, 3) * 1, "w": weight,
+            "b": lib.zeros(4, requires_grad=True)}
+
+
+@pytest.mark.parametrize(("expression", "name"), NODE_NAMES, ids=[e for e, _ in NODE_NAMES])
+def test_grad_fn_names_as_pytorch_prints_them(expression, name):
+    out = eval(expression, _namespace(tg))  # noqa: S307  (our own table)
+    assert out.grad_fn.name() == name
+    assert f"grad_fn=<{name}>" in repr(out)
+    torch = pytest.importorskip("torch")
+    assert eval(expression, _namespace(torch)).grad_fn.name() == name  # noqa: S307
+
+
+def test_naming_a_result_never_renames_its_input():
+    """A method that hands its input back (`flatten` of one dim, `t()` of a vector, `roll` by
+    nothing of an empty axis) leaves the input's node as it was."""
+    out = tg.nn.Linear(3, 4)(_namespace(tg)["m"])
+    assert out.flatten(1, 1) is out and out.grad_fn.name() == "AddmmBackward0"
+    vector = tg.ones(3, requires_grad=True) * 2
+    assert vector.t() is vector and vector.grad_fn.name() == "MulBackward0"
+    empty = tg.ones(0, 2, requires_grad=True) * 2
+    assert empty.roll(1, 0) is empty and empty.grad_fn.name() == "MulBackward0"
+    assert out[0].grad_fn.name() == "SelectBackward0"
+
+
+def test_printed_model_output_matches_pytorch():
+    """The first print of many tutorials: a model's output on a batch, and one row of it."""
+    def printed(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+        out = model(lib.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]]))
+        return [str(out), str(out[0]), str(out.view(-1)), str(out.t()),
+                str(out.unsqueeze(0).shape), str(out.argmax(1))]
+
+    ours = printed(tg)
+    assert ours[0].endswith("grad_fn=<AddmmBackward0>)")
+    assert ours[1].endswith("grad_fn=<SelectBackward0>)")
+    torch = pytest.importorskip("torch")
+    assert ours == printed(torch)

@@ -583,13 +583,15 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                               "training")
         fixed = tuple(stat._data.astype(x.dtype, copy=False).reshape(shape)
                       for stat in (running_mean, running_var))
-        return Normalize.apply(x, weight, bias, axes, eps, fixed)
+        return pytorch_named(Normalize.apply(x, weight, bias, axes, eps, fixed),
+                             "NativeBatchNormBackward0")
     count = x._data.size // channels if channels else 0
     if count == 1:
         raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
                           f"got an input of shape {x.shape}")
     batch_stats: list[np.ndarray] = []
-    out = Normalize.apply(x, weight, bias, axes, eps, None, batch_stats)
+    out = pytorch_named(Normalize.apply(x, weight, bias, axes, eps, None, batch_stats),
+                        "NativeBatchNormBackward0")
     if count > 1:
         mean, var = (stat.reshape(channels) for stat in batch_stats)
         with no_grad():
@@ -623,7 +625,7 @@ def layer_norm(
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    return Normalize.apply(x, weight, bias, axes, eps)
+    return pytorch_named(Normalize.apply(x, weight, bias, axes, eps), "NativeLayerNormBackward0")
 
 
 def group_norm(
@@ -645,7 +647,8 @@ def group_norm(
     weight = _param(weight, shape, (channels,), "weight", "group_norm")
     bias = _param(bias, shape, (channels,), "bias", "group_norm")
     grouped = x.reshape(batch, num_groups, per_group, math.prod(x.shape[2:]))
-    return Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
+    return pytorch_named(Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape),
+                         "NativeGroupNormBackward0")
 
 
 def _check_probability(p: float, function: str) -> None:
