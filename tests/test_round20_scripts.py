@@ -175,3 +175,42 @@ def test_printed_model_output_matches_pytorch():
     assert ours[1].endswith("grad_fn=<SelectBackward0>)")
     torch = pytest.importorskip("torch")
     assert ours == printed(torch)
+
+
+# ------------------------------------------------- printed distributions
+def _printed_matrix_forms(lib) -> list[str]:
+    d = lib.distributions
+    shown = []
+    mvn = d.MultivariateNormal(lib.zeros(2), lib.eye(2))
+    mvn.rsample((2,)), mvn.entropy(), mvn.log_prob(lib.ones(2)), mvn.variance, mvn.stddev
+    d.kl_divergence(mvn, d.MultivariateNormal(lib.ones(2), scale_tril=lib.eye(2)))
+    shown.append(repr(mvn))  # the methods read the factor without showing it
+    assert mvn.scale_tril is not None
+    shown.append(repr(mvn))  # reading it shows it
+    by_factor = d.MultivariateNormal(lib.zeros(2), scale_tril=2 * lib.eye(2))
+    by_factor.log_prob(lib.ones(2))
+    shown.append(repr(by_factor))
+    assert by_factor.precision_matrix is not None
+    shown.append(repr(by_factor))
+    by_precision = d.MultivariateNormal(lib.zeros(2), precision_matrix=2 * lib.eye(2))
+    by_precision.sample(), by_precision.entropy()
+    shown.append(f"{by_precision} {by_precision.variance}")
+    wishart = d.Wishart(lib.tensor(3.0), covariance_matrix=lib.eye(2))
+    wishart.log_prob(lib.eye(2)), wishart.entropy(), wishart.mean
+    shown.append(repr(wishart))
+    return shown
+
+
+def test_matrix_distributions_print_the_forms_given_or_read():
+    """A MultivariateNormal from a covariance printed `scale_tril` too once any method had
+    run (the methods cached the Cholesky factor under its public name); PyTorch shows a form
+    only once given or read."""
+    ours = _printed_matrix_forms(tg)
+    assert ours[0] == ("MultivariateNormal(loc: torch.Size([2]), covariance_matrix: "
+                       "torch.Size([2, 2]))")
+    assert ours[1].endswith("scale_tril: torch.Size([2, 2]))")
+    assert ours[3] == ("MultivariateNormal(loc: torch.Size([2]), precision_matrix: "
+                       "torch.Size([2, 2]), scale_tril: torch.Size([2, 2]))")
+    assert ours[5] == "Wishart(covariance_matrix: torch.Size([2, 2]), df: 3.0)"
+    torch = pytest.importorskip("torch")
+    assert ours == _printed_matrix_forms(torch)

@@ -104,7 +104,7 @@ class Wishart(MatrixForms, ExponentialFamily):
         tiny = float(np.finfo(np.dtype(self.df.dtype)).eps)
         diagonal = self._chi2.rsample(sample_shape).sqrt().clamp(min=tiny)
         noise = diagonal.diag_embed() + standard_normal(shape, self.df.dtype).tril(-1)
-        chol = self.scale_tril @ noise
+        chol = self._unbroadcasted_scale_tril @ noise
         return chol @ chol.mT
 
     def rsample(self, sample_shape: ShapeLike = (), max_try_correction: int | None = None
@@ -130,12 +130,14 @@ class Wishart(MatrixForms, ExponentialFamily):
 
     def _log_det_scale(self) -> Tensor:
         p = self.event_shape[-1]
-        return p * _LOG_2 / 2 + self.scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        factor = self._unbroadcasted_scale_tril
+        return p * _LOG_2 / 2 + factor.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         nu, p = self.df, self.event_shape[-1]
-        trace = linalg.cholesky_solve(value, self.scale_tril).diagonal(dim1=-2, dim2=-1).sum(-1)
+        trace = linalg.cholesky_solve(value, self._unbroadcasted_scale_tril).diagonal(
+            dim1=-2, dim2=-1).sum(-1)
         return (-nu * self._log_det_scale() - (nu / 2).mvlgamma(p)
                 + (nu - p - 1) / 2 * linalg.slogdet(value)[1] - trace / 2)
 
