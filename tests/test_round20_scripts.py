@@ -6,7 +6,10 @@ layers, a ResNet with a hand-written augmentation pipeline, ESPCN with PixelShuf
 fast-neural-style, Forward-Forward, a GRU seq2seq with beam search, a CLIP-style dual
 encoder, DeepSets/graph networks with segment reductions, EM for a Gaussian mixture, Bayes
 by Backprop, a tabular model with embeddings in a ModuleDict, quantile regression, a siamese
-LSTM over packed sequences, a tiny NeRF, ...) and records `losses` and `result`. It runs once
+LSTM over packed sequences, a tiny NeRF, a DDIM sampler, actor-critic with Categorical, a
+tied-weight autoencoder with clipping, Newton's method with autograd.functional, TransE,
+FGSM/PGD adversarial training, a Gumbel-softmax VAE, an energy-based model with Langevin
+sampling) and records `losses` and `result`. It runs once
 under PyTorch and once with its import lines rewritten to tinygrad_np's; `torch.manual_seed`
 gives PyTorch's own random numbers here, so default initialisation, randperm, dropout and
 sampling agree without copying weights: loss trajectories, final metrics and printed lines
