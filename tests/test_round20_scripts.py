@@ -217,3 +217,69 @@ def test_matrix_distributions_print_the_forms_given_or_read():
     assert ours[5] == "Wishart(covariance_matrix: torch.Size([2, 2]), df: 3.0)"
     torch = pytest.importorskip("torch")
     assert ours == _printed_matrix_forms(torch)
+
+
+# ------------------------------------------------- PyTorch's gamma draws
+GAMMA_DRAWS = [  # (expression, seed); each script draws, then draws a uniform after it
+    ("torch._standard_gamma(torch.tensor([0.3, 1.0, 2.5, 7.0, 0.05, 30.0]))", 0),
+    ("torch._standard_gamma(torch.tensor([0.3, 1.0, 2.5], dtype=torch.float64))", 1),
+    ("D.Gamma(torch.tensor([2.0, 0.5]), torch.tensor([1.0, 3.0])).sample((3,))", 2),
+    ("D.Dirichlet(torch.tensor([1.0, 2.0, 3.0])).sample((4,))", 3),
+    ("D.Dirichlet(torch.tensor([0.1, 0.2], dtype=torch.float64)).sample((3,))", 4),
+    ("D.Beta(torch.tensor([0.5, 2.0]), torch.tensor([0.5, 1.0])).rsample((2,))", 5),
+    ("D.Chi2(torch.tensor(3.0)).sample((4,))", 6),
+    ("D.StudentT(torch.tensor(3.0), 1.0, 2.0).sample((4,))", 7),
+    ("D.FisherSnedecor(torch.tensor(3.0), torch.tensor(5.0)).sample((2,))", 8),
+    ("D.Wishart(torch.tensor(4.0), torch.eye(2)).sample()", 9),
+    ("D.Wishart(torch.tensor([4.0, 5.0]), torch.eye(2)).sample((3,))", 10),
+    ("D.LKJCholesky(3, 1.0).sample()", 11),
+    ("torch.cat([D.Gamma(2.0, 1.0).sample((2,)), torch.randn(3)])", 12),  # the normal cache
+]
+
+
+def _gamma_draw(lib, expression: str, seed: int) -> tuple[np.ndarray, float]:
+    import warnings
+
+    lib.manual_seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (Wishart's "Singular sample detected.")
+        value = eval(expression, {"torch": lib, "D": lib.distributions})  # noqa: S307
+    return value.numpy().astype(np.float64), lib.rand(1).item()
+
+
+@pytest.mark.parametrize(("expression", "seed"), GAMMA_DRAWS, ids=[e for e, _ in GAMMA_DRAWS])
+def test_gamma_family_draws_are_pytorchs(expression, seed):
+    """Gamma draws (and the Dirichlet, Beta, Chi2, StudentT, Wishart ones made of them) came
+    from NumPy's gamma sampler: not PyTorch's numbers, and the stream after them moved on
+    differently. Now PyTorch's sampler, to float rounding, and the same stream after."""
+    ours, after = _gamma_draw(tg, expression, seed)
+    assert np.all(np.isfinite(ours))
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    theirs, their_after = _gamma_draw(torch, expression, seed)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+    assert after == their_after
+
+
+def test_gamma_draws_have_the_gamma_moments():
+    """Independent of PyTorch: Gamma(alpha, 1) has mean alpha and variance alpha (alpha < 1
+    takes the boosted branch), and Dirichlet rows sum to 1 with means alpha / sum(alpha)."""
+    tg.manual_seed(0)
+    alpha = tg.tensor([0.4, 3.0])
+    draws = tg._standard_gamma(alpha.expand(20000, 2)).numpy().astype(np.float64)
+    np.testing.assert_allclose(draws.mean(0), [0.4, 3.0], rtol=0.04)
+    np.testing.assert_allclose(draws.var(0), [0.4, 3.0], rtol=0.08)
+    rows = tg.distributions.Dirichlet(tg.tensor([1.0, 2.0, 5.0])).sample((5000,)).numpy()
+    np.testing.assert_allclose(rows.sum(1), 1, atol=1e-6)
+    np.testing.assert_allclose(rows.mean(0), [0.125, 0.25, 0.625], atol=0.01)
+
+
+def test_wishart_redraws_and_warns_as_pytorch():
+    """PyTorch 2.13's Wishart.rsample checks `support.check(sample)` without negating it
+    first, so valid draws count as singular: it warns and draws them again. The same here
+    (the numbers, and the stream after them, are PyTorch's); the samples stay valid."""
+    tg.manual_seed(0)
+    wishart = tg.distributions.Wishart(tg.tensor(5.0), tg.eye(3))
+    with pytest.warns(UserWarning, match="Singular sample detected"):
+        sample = wishart.rsample((4,))
+    assert np.all(np.linalg.eigvalsh(sample.numpy()) > 0)

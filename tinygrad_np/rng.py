@@ -171,8 +171,9 @@ class Stream:
     `std::mt19937(seed)` and PyTorch's ways of turning its 32-bit words into samples, so a
     seed gives PyTorch's numbers. Each method is vectorised NumPy over the words it draws.
 
-    Samplers PyTorch has no CPU kernel of its own for (gamma, poisson, binomial ...) come from
-    a NumPy Generator on the same Twister (`__getattr__`): reproducible, not PyTorch's numbers.
+    Gamma draws (Gamma, Dirichlet, Beta, Chi2) follow PyTorch's sampler too; the others
+    (poisson, binomial ...) come from a NumPy Generator on the same Twister (`__getattr__`):
+    reproducible, not PyTorch's numbers.
     """
 
     def __init__(self, seed: int = _DEFAULT_SEED, source: Any = None) -> None:
@@ -311,6 +312,40 @@ class Stream:
             self.normal_cache = float(values[-1])
             values = values[:-1]
         return np.concatenate([np.array(head, dtype=np.float64), values])
+
+    def standard_gamma(self, alpha: np.ndarray, dtype: Any) -> np.ndarray:
+        """Gamma(alpha, 1) draws, one per entry in C order, as PyTorch's CPU `sample_gamma`
+        (Marsaglia and Tsang's rejection method, alpha < 1 boosted to alpha + 1 and scaled
+        by u^(1/alpha)) with its uniforms and cached normals, in float64; `dtype` is the
+        precision of its alpha arithmetic (float32 alpha: `alpha - 1/3` rounded to float32).
+        One entry at a time, as PyTorch's serial kernel draws them."""
+        kind = np.dtype(dtype).type
+        third, cubic = kind(np.float32(1) / np.float32(3)), float(np.float32(0.0331))
+        out = np.empty(np.shape(alpha), np.float64)
+        flat = out.reshape(-1)
+        for position, value in enumerate(np.asarray(alpha, kind).reshape(-1).tolist()):
+            flat[position] = self._gamma_one(kind(value), kind, third, cubic)
+        return out
+
+    def _gamma_one(self, alpha: Any, kind: Any, third: Any, cubic: float) -> float:
+        if not alpha > 0:  # (0: PyTorch's 0; NaN: NaN)
+            return float(alpha) if alpha != alpha else 0.0
+        scale = 1.0
+        if alpha < 1:
+            scale = (1.0 - float(self.unit(1, np.float64)[0])) ** float(kind(1) / alpha)
+            alpha = kind(alpha + kind(1))
+        d = float(kind(alpha - third))
+        c = 1.0 / math.sqrt(9.0 * d)
+        while True:
+            x = float(self.normals(1)[0])
+            y = 1.0 + c * x
+            if y <= 0:
+                continue
+            v = y * y * y
+            u = 1.0 - float(self.unit(1, np.float64)[0])
+            xx = x * x
+            if u < 1.0 - cubic * xx * xx or math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+                return scale * d * v
 
     def integers_from(self, low: int, span: int, shape: Any, dtype: Any = np.int64) -> np.ndarray:
         """random_(low, low + span) / randint: (word % span) + low, the word from random64()

@@ -130,9 +130,10 @@ class StudentT(Distribution):
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        half_chi2 = standard_gamma(0.5 * self.df, shape)  # C / 2, C ~ Chi2(df)
-        z = standard_normal(shape, self.loc.dtype)
-        return self.loc + self.scale * z * (0.5 * self.df / half_chi2).sqrt()
+        z = standard_normal(shape, self.df.dtype)  # (PyTorch's order: the normals first)
+        chi2 = standard_gamma(0.5 * self.df, shape) / 0.5  # C ~ Chi2(df), as Chi2.rsample
+        chi2 = chi2.clamp(min=float(np.finfo(chi2.dtype).tiny))
+        return self.loc + self.scale * (z * (chi2 / self.df).rsqrt())
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
