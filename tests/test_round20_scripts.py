@@ -219,7 +219,7 @@ def test_matrix_distributions_print_the_forms_given_or_read():
     assert ours == _printed_matrix_forms(torch)
 
 
-# ------------------------------------------------- PyTorch's gamma draws
+# ------------------------------------------------- PyTorch's gamma and Poisson draws
 GAMMA_DRAWS = [  # (expression, seed); each script draws, then draws a uniform after it
     ("torch._standard_gamma(torch.tensor([0.3, 1.0, 2.5, 7.0, 0.05, 30.0]))", 0),
     ("torch._standard_gamma(torch.tensor([0.3, 1.0, 2.5], dtype=torch.float64))", 1),
@@ -234,6 +234,10 @@ GAMMA_DRAWS = [  # (expression, seed); each script draws, then draws a uniform a
     ("D.Wishart(torch.tensor([4.0, 5.0]), torch.eye(2)).sample((3,))", 10),
     ("D.LKJCholesky(3, 1.0).sample()", 11),
     ("torch.cat([D.Gamma(2.0, 1.0).sample((2,)), torch.randn(3)])", 12),  # the normal cache
+    ("torch.poisson(torch.tensor([0.5, 3.0, 12.0, 0.0, 50.0, 9.99, 200.0]))", 13),
+    ("D.Poisson(torch.tensor([4.0, 15.0])).sample((5,))", 14),
+    ("D.Poisson(torch.tensor(2.5, dtype=torch.float64)).sample((3,))", 15),
+    ("D.NegativeBinomial(torch.tensor(5.0), logits=torch.tensor([0.3, -1.0])).sample((4,))", 16),
 ]
 
 
@@ -272,6 +276,16 @@ def test_gamma_draws_have_the_gamma_moments():
     rows = tg.distributions.Dirichlet(tg.tensor([1.0, 2.0, 5.0])).sample((5000,)).numpy()
     np.testing.assert_allclose(rows.sum(1), 1, atol=1e-6)
     np.testing.assert_allclose(rows.mean(0), [0.125, 0.25, 0.625], atol=0.01)
+
+
+def test_poisson_counts_have_the_poisson_moments():
+    """Independent of PyTorch: both of its branches (product of uniforms below a rate of 10,
+    transformed rejection above) give mean and variance equal to the rate."""
+    tg.manual_seed(0)
+    counts = tg.poisson(tg.tensor([0.7, 4.0, 10.0, 60.0]).expand(20000, 4)).numpy()
+    assert np.array_equal(counts, np.round(counts)) and counts.min() >= 0
+    np.testing.assert_allclose(counts.mean(0), [0.7, 4.0, 10.0, 60.0], rtol=0.03)
+    np.testing.assert_allclose(counts.var(0), [0.7, 4.0, 10.0, 60.0], rtol=0.06)
 
 
 def test_wishart_redraws_and_warns_as_pytorch():

@@ -171,9 +171,9 @@ class Stream:
     `std::mt19937(seed)` and PyTorch's ways of turning its 32-bit words into samples, so a
     seed gives PyTorch's numbers. Each method is vectorised NumPy over the words it draws.
 
-    Gamma draws (Gamma, Dirichlet, Beta, Chi2) follow PyTorch's sampler too; the others
-    (poisson, binomial ...) come from a NumPy Generator on the same Twister (`__getattr__`):
-    reproducible, not PyTorch's numbers.
+    Gamma draws (Gamma, Dirichlet, Beta, Chi2) and Poisson counts follow PyTorch's samplers
+    too; the others (binomial ...) come from a NumPy Generator on the same Twister
+    (`__getattr__`): reproducible, not PyTorch's numbers.
     """
 
     def __init__(self, seed: int = _DEFAULT_SEED, source: Any = None) -> None:
@@ -346,6 +346,46 @@ class Stream:
             xx = x * x
             if u < 1.0 - cubic * xx * xx or math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
                 return scale * d * v
+
+    def poisson(self, lam: Any, size: Any = None) -> np.ndarray:
+        """Poisson(lam) counts (float64), one per entry in C order, as PyTorch's CPU
+        `sample_poisson`: Hoermann's transformed rejection for lam >= 10, else the product of
+        uniforms until it falls below exp(-lam). (NumPy's signature: lam broadcast to size.)"""
+        rates = np.asarray(lam, np.float64)
+        rates = np.broadcast_to(rates, rates.shape if size is None else size)
+        out = np.empty(rates.shape, np.float64)
+        flat = out.reshape(-1)
+        for position, rate in enumerate(rates.reshape(-1).tolist()):
+            flat[position] = self._poisson_one(rate) if rate < 10 else self._ptrs_one(rate)
+        return out
+
+    def _poisson_one(self, rate: float) -> int:
+        if rate == 0:
+            return 0
+        floor, count, product = math.exp(-rate), 0, 1.0
+        while True:
+            product *= float(self.unit(1, np.float64)[0])
+            if product <= floor:
+                return count
+            count += 1
+
+    def _ptrs_one(self, rate: float) -> int:
+        root, log_rate = math.sqrt(rate), math.log(rate)
+        b = 0.931 + 2.53 * root
+        a = -0.059 + 0.02483 * b
+        inv_alpha, v_r = 1.1239 + 1.1328 / (b - 3.4), 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u, v = self.unit(2, np.float64).tolist()
+            u -= 0.5
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + rate + 0.43)
+            if us >= 0.07 and v <= v_r:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if (math.log(v) + math.log(inv_alpha) - math.log(a / (us * us) + b)
+                    <= -rate + k * log_rate - math.lgamma(k + 1.0)):
+                return k
 
     def integers_from(self, low: int, span: int, shape: Any, dtype: Any = np.int64) -> np.ndarray:
         """random_(low, low + span) / randint: (word % span) + low, the word from random64()

@@ -53,6 +53,7 @@ from tinygrad_np.distributions.transforms import (
     SigmoidTransform,
     TransformedDistribution,
 )
+from tinygrad_np.function import no_grad
 from tinygrad_np.functions import broadcast_tensors
 from tinygrad_np.nn import functional as F
 from tinygrad_np.tensor import Tensor
@@ -480,12 +481,13 @@ class NegativeBinomial(_ProbsOrLogits):
         return self.mean / (-self.logits).sigmoid()
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        """A Poisson draw whose rate is Gamma(n, odds) (the gamma-Poisson mixture)."""
+        """A Poisson draw whose rate is Gamma(n, odds) (the gamma-Poisson mixture), drawn as
+        PyTorch's: the gamma in the parameters' dtype, then the counts."""
         shape = tuple(self._extended_shape(sample_shape))
-        n = np.broadcast_to(self.total_count._data.astype(np.float64), shape)
-        odds = np.broadcast_to(np.exp(self.logits._data.astype(np.float64)), shape)
-        generator = rng.generator()
-        return _draw(generator.poisson(generator.gamma(n, odds)), self._param)
+        with no_grad():
+            rate = standard_gamma(self.total_count, shape) / (-self.logits).exp()
+            rate = rate.clamp(min=float(np.finfo(rate.dtype).tiny))
+        return _draw(rng.generator().poisson(rate._data), self._param)
 
     @xp.quiet  # (a value of +-inf: inf - inf is NaN, silently as PyTorch)
     def log_prob(self, value: Tensor) -> Tensor:
