@@ -9,7 +9,8 @@ by Backprop, a tabular model with embeddings in a ModuleDict, quantile regressio
 LSTM over packed sequences, a tiny NeRF, a DDIM sampler, actor-critic with Categorical, a
 tied-weight autoencoder with clipping, Newton's method with autograd.functional, TransE,
 FGSM/PGD adversarial training, a Gumbel-softmax VAE, an energy-based model with Langevin
-sampling) and records `losses` and `result`. It runs once
+sampling, a Beta policy with Gamma and Dirichlet noise, Poisson / negative-binomial GLMs)
+and records `losses` and `result`. It runs once
 under PyTorch and once with its import lines rewritten to tinygrad_np's; `torch.manual_seed`
 gives PyTorch's own random numbers here, so default initialisation, randperm, dropout and
 sampling agree without copying weights: loss trajectories, final metrics and printed lines
