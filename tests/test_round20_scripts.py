@@ -220,7 +220,7 @@ def test_matrix_distributions_print_the_forms_given_or_read():
     assert ours == _printed_matrix_forms(torch)
 
 
-# ------------------------------------------------- PyTorch's gamma and Poisson draws
+# ------------------------------------------------- PyTorch's gamma, Poisson and binomial draws
 GAMMA_DRAWS = [  # (expression, seed); each script draws, then draws a uniform after it
     ("torch._standard_gamma(torch.tensor([0.3, 1.0, 2.5, 7.0, 0.05, 30.0]))", 0),
     ("torch._standard_gamma(torch.tensor([0.3, 1.0, 2.5], dtype=torch.float64))", 1),
@@ -239,6 +239,11 @@ GAMMA_DRAWS = [  # (expression, seed); each script draws, then draws a uniform a
     ("D.Poisson(torch.tensor([4.0, 15.0])).sample((5,))", 14),
     ("D.Poisson(torch.tensor(2.5, dtype=torch.float64)).sample((3,))", 15),
     ("D.NegativeBinomial(torch.tensor(5.0), logits=torch.tensor([0.3, -1.0])).sample((4,))", 16),
+    ("torch.binomial(torch.tensor([10., 100., 3., 0., 50., 250.]), "
+     "torch.tensor([0.3, 0.2, 0.9, 0.5, 0.7, 0.01]))", 17),  # inversion, BTRS, failures
+    ("D.Binomial(20, torch.tensor([0.1, 0.5, 0.95])).sample((4,))", 18),
+    ("torch.binomial(torch.tensor([30., 7.], dtype=torch.float64), "
+     "torch.tensor([0.4, 0.6], dtype=torch.float64))", 19),
 ]
 
 
@@ -287,6 +292,17 @@ def test_poisson_counts_have_the_poisson_moments():
     assert np.array_equal(counts, np.round(counts)) and counts.min() >= 0
     np.testing.assert_allclose(counts.mean(0), [0.7, 4.0, 10.0, 60.0], rtol=0.03)
     np.testing.assert_allclose(counts.var(0), [0.7, 4.0, 10.0, 60.0], rtol=0.06)
+
+
+def test_binomial_counts_have_the_binomial_moments():
+    """Independent of PyTorch: inversion (n p < 10), BTRS (n p >= 10) and the failures'
+    branch (p > 1/2) each give mean n p and variance n p (1 - p)."""
+    tg.manual_seed(0)
+    n, p = np.array([8.0, 200.0, 60.0]), np.array([0.3, 0.25, 0.8])
+    counts = tg.binomial(tg.tensor(n).expand(20000, 3), tg.tensor(p).expand(20000, 3)).numpy()
+    assert np.array_equal(counts, np.round(counts)) and (counts <= n).all() and counts.min() >= 0
+    np.testing.assert_allclose(counts.mean(0), n * p, rtol=0.02)
+    np.testing.assert_allclose(counts.var(0), n * p * (1 - p), rtol=0.06)
 
 
 def test_wishart_redraws_and_warns_as_pytorch():

@@ -423,9 +423,10 @@ class Binomial(_ProbsOrLogits):
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        n = np.broadcast_to(self.total_count._data.astype(np.int64), shape)
-        p = np.clip(np.broadcast_to(self.probs._data.astype(np.float64), shape), 0, 1)
-        return _draw(rng.generator().binomial(n, p), self._param)
+        dtype = self._param._data.dtype  # (PyTorch's torch.binomial of the expanded parameters)
+        n = np.broadcast_to(self.total_count._data.astype(dtype), shape)
+        p = np.broadcast_to(self.probs._data.astype(dtype), shape)
+        return _draw(rng.generator().binomial(n, p, dtype=dtype), self._param)
 
     @xp.quiet  # (a value of +-inf: inf - inf is NaN, silently as PyTorch)
     def log_prob(self, value: Tensor) -> Tensor:
