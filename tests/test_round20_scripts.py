@@ -133,6 +133,9 @@ NODE_NAMES = [
     ("nn.GroupNorm(1, 2)(x3.view(1, 2, 3))", "NativeGroupNormBackward0"),
     ("nn.InstanceNorm1d(2)(x3.view(1, 2, 3))", "ViewBackward0"),
     ("torch.cat([m, m])", "CatBackward0"), ("torch.stack([m, m])", "StackBackward0"),
+    ("m.cummax(1)[0]", "CummaxBackward0"), ("m.cummin(0).values", "CumminBackward0"),
+    ("m.kthvalue(1)[0]", "KthvalueBackward0"), ("torch.addcmul(m, m, m)", "AddcmulBackward0"),
+    ("torch.addcdiv(m, m, m + 1)", "AddcdivBackward0"),
 ]
 
 

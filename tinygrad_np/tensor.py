@@ -1498,6 +1498,10 @@ def _node_named(name: str) -> Callable:
         @functools.wraps(method)
         def named(self: Tensor, *args: Any, **kwargs: Any) -> Any:
             result = method(self, *args, **kwargs)
+            if isinstance(result, tuple):  # (values, indices): the values' node
+                if result[0] is not self:
+                    pytorch_named(result[0], name)
+                return result
             return result if result is self else pytorch_named(result, name)
         return named
     return decorate
@@ -3978,6 +3982,7 @@ class Tensor:
             filled = filled.astype(self.dtype)
         return self.where(finite, Tensor._make(filled, None))
 
+    @_node_named("AddcmulBackward0")
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
                 ) -> Tensor:
@@ -3996,6 +4001,7 @@ class Tensor:
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
 
+    @_node_named("AddcdivBackward0")
     @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
                 ) -> Tensor:
@@ -5615,10 +5621,12 @@ class Tensor:
         axis = _wrap_dim("cumprod", _required_dim("cumprod", dim, axis), self.ndim)
         return Cumprod.apply(source, axis) if self.ndim else source.clone()
 
+    @_node_named("CummaxBackward0")
     def cummax(self, dim: int) -> tuple:
         """(values, indices) of the running max along `dim` (ties: the latest index)."""
         return self._running("cummax", dim, np.maximum)
 
+    @_node_named("CumminBackward0")
     def cummin(self, dim: int) -> tuple:
         """(values, indices) of the running min along `dim` (ties: the latest index)."""
         return self._running("cummin", dim, np.minimum)
@@ -6010,6 +6018,7 @@ class Tensor:
         """The indices of the nonzero elements, (count, ndim) int64 (as nonzero())."""
         return self.nonzero()
 
+    @_node_named("KthvalueBackward0")
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         """(values, indices) of the k-th smallest element along `dim`."""
         from tinygrad_np.statistics import kthvalue
