@@ -135,7 +135,8 @@ NODE_NAMES = [
     ("torch.cat([m, m])", "CatBackward0"), ("torch.stack([m, m])", "StackBackward0"),
     ("m.cummax(1)[0]", "CummaxBackward0"), ("m.cummin(0).values", "CumminBackward0"),
     ("m.kthvalue(1)[0]", "KthvalueBackward0"), ("torch.addcmul(m, m, m)", "AddcmulBackward0"),
-    ("torch.addcdiv(m, m, m + 1)", "AddcdivBackward0"),
+    ("torch.addcdiv(m, m, m + 1)", "AddcdivBackward0"), ("m.median()", "MedianBackward0"),
+    ("torch.median(m)", "MedianBackward0"), ("torch.median(m, 1)[0]", "MedianBackward1"),
 ]
 
 

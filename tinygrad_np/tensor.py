@@ -5448,9 +5448,10 @@ class Tensor:
             if flat.size == 0:
                 return self._empty_median()
             if nans is not None and nans.any():
-                return PickShared.apply(self, np.asarray(nans))  # (an array when 0-d)
+                return pytorch_named(PickShared.apply(self, np.asarray(nans)), "MedianBackward0")
             value = np.sort(flat)[(flat.size - 1) // 2]
-            return PickShared.apply(self, np.asarray(self._data == value))  # an array when 0-d
+            return pytorch_named(PickShared.apply(self, np.asarray(self._data == value)),
+                                 "MedianBackward0")  # (the mask an array when 0-d)
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             order = np.argsort(data, axis=axis, kind="stable")
