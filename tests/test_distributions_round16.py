@@ -128,7 +128,8 @@ def test_beta_rsample_gradient_is_a_function_of_the_draw_only() -> None:
     assert float(c1.grad.item()) == pytest.approx(float(dirichlet_grad(xv, 2.0, 7.0))
                                                   * (1 - xv), rel=1e-12)
     assert float(c0.grad.item()) == pytest.approx(-float(dirichlet_grad(1 - xv, 5.0, 7.0))
-                                                  * xv, rel=1e-12)
+                                                  * xv, rel=1e-9)  # (1 - x: the other entry
+    # rounded; the slope's central difference amplifies it)
 
 
 def test_beta_and_dirichlet_rsample_float32_and_no_grad() -> None:

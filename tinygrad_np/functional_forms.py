@@ -26,6 +26,7 @@ from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.errors import DataError
 from tinygrad_np.factories import refuse_negative_strides
 from tinygrad_np.function import is_grad_enabled, no_grad
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.ops.matmul import refuse_integer_mix
 from tinygrad_np.tensor import (
@@ -414,7 +415,7 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     _check_ndim("bmm", input=input, mat2=mat2)
     if input.shape[0] != mat2.shape[0]:
         raise TensorError(f"bmm: batch sizes differ: {input.shape} and {mat2.shape}")
-    return input @ mat2
+    return pytorch_named(input @ mat2, "BmmBackward0")
 
 
 @with_out
@@ -453,7 +454,8 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
     if beta == 0:  # as PyTorch: input is ignored (NaN in it does not propagate, gradient 0)
         x = _as_input(input)
         return product + x._graph_zero() if x.requires_grad else product
-    return product + (_as_input(input) * beta if beta != 1 else _as_input(input))
+    return pytorch_named(product + (_as_input(input) * beta if beta != 1 else _as_input(input)),
+                         "AddmmBackward0")
 
 
 # ----------------------------------------------------------------- tensors and grad mode

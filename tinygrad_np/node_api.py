@@ -30,6 +30,7 @@ _PYTORCH_SPELLING = {
     "Conv2d": "Convolution", "ConvTranspose2d": "Convolution",
     "MaxPool2d": "MaxPool2DWithIndices", "AvgPool2d": "AvgPool2D", "EmbeddingLookup": "Embedding",
     "Irfftn": "FftC2R",  # (fft.py: irfft, hfft and their n-dimensional forms)
+    "Reshape": "View",  # (view, reshape, flatten, unflatten, view_as)
 }
 # Which forward arguments PyTorch's node has as inputs (what grad_fn.register_hook's hooks
 # see). Trailing constants are settings (`x.sum(0)`: the 0), left off; except for these ops,
@@ -95,10 +96,16 @@ class NodeInfo:
     def name(self) -> str:
         """The node's name as PyTorch spells it: the op's class name + "Backward0", or the
         name of the PyTorch op whose result it is (see `pytorch_named`)."""
-        named = self.__dict__.get("_pytorch_name")
+        named = self.__dict__.get("_pytorch_name") or self._pytorch_node()
         if named is not None:
             return named
         return f"{_PYTORCH_SPELLING.get(type(self).__name__, type(self).__name__)}Backward0"
+
+    def _pytorch_node(self) -> str | None:
+        """PyTorch's node name where it depends on the arguments (an op overrides this:
+        indexing is SelectBackward0 or SliceBackward0, a product MmBackward0 or BmmBackward0,
+        ...); None: the class's name. Read from what the node keeps, costing forward nothing."""
+        return None
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:

@@ -131,6 +131,21 @@ def _box_muller_pair(u1: float, u2: float) -> tuple[float, float]:
     return radius * math.cos(theta), radius * math.sin(theta)
 
 
+# log k! - Stirling's approximation of it, for k = 0..9 (PyTorch's table in its binomial
+# sampler); past 9 the series 1/12 - 1/(360 k^2) + 1/(1260 k^4), over k = k + 1.
+_STIRLING_TAILS = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                   0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                   0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                   0.00833056343336287)
+
+
+def _stirling_tail(k: float) -> float:
+    if k <= 9:
+        return _STIRLING_TAILS[int(k)]
+    square = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / square) / square) / (k + 1)
+
+
 def _stable_order(keys: np.ndarray) -> np.ndarray:
     """np.argsort(keys, kind="stable") of keys in [0, 2**32), as radix passes over 16-bit
     digits (NumPy's stable sort of uint16 is a radix sort: 30x faster than of int64)."""
@@ -171,8 +186,9 @@ class Stream:
     `std::mt19937(seed)` and PyTorch's ways of turning its 32-bit words into samples, so a
     seed gives PyTorch's numbers. Each method is vectorised NumPy over the words it draws.
 
-    Samplers PyTorch has no CPU kernel of its own for (gamma, poisson, binomial ...) come from
-    a NumPy Generator on the same Twister (`__getattr__`): reproducible, not PyTorch's numbers.
+    Gamma draws (Gamma, Dirichlet, Beta, Chi2), Poisson and binomial counts follow PyTorch's
+    samplers too; any other NumPy sampler comes from a NumPy Generator on the same Twister
+    (`__getattr__`): reproducible, not PyTorch's numbers.
     """
 
     def __init__(self, seed: int = _DEFAULT_SEED, source: Any = None) -> None:
@@ -311,6 +327,141 @@ class Stream:
             self.normal_cache = float(values[-1])
             values = values[:-1]
         return np.concatenate([np.array(head, dtype=np.float64), values])
+
+    def standard_gamma(self, alpha: np.ndarray, dtype: Any) -> np.ndarray:
+        """Gamma(alpha, 1) draws, one per entry in C order, as PyTorch's CPU `sample_gamma`
+        (Marsaglia and Tsang's rejection method, alpha < 1 boosted to alpha + 1 and scaled
+        by u^(1/alpha)) with its uniforms and cached normals, in float64; `dtype` is the
+        precision of its alpha arithmetic (float32 alpha: `alpha - 1/3` rounded to float32).
+        One entry at a time, as PyTorch's serial kernel draws them."""
+        kind = np.dtype(dtype).type
+        third, cubic = kind(np.float32(1) / np.float32(3)), float(np.float32(0.0331))
+        out = np.empty(np.shape(alpha), np.float64)
+        flat = out.reshape(-1)
+        for position, value in enumerate(np.asarray(alpha, kind).reshape(-1).tolist()):
+            flat[position] = self._gamma_one(kind(value), kind, third, cubic)
+        return out
+
+    def _gamma_one(self, alpha: Any, kind: Any, third: Any, cubic: float) -> float:
+        if not alpha > 0:  # (0: PyTorch's 0; NaN: NaN)
+            return float(alpha) if alpha != alpha else 0.0
+        scale = 1.0
+        if alpha < 1:
+            scale = (1.0 - float(self.unit(1, np.float64)[0])) ** float(kind(1) / alpha)
+            alpha = kind(alpha + kind(1))
+        d = float(kind(alpha - third))
+        c = 1.0 / math.sqrt(9.0 * d)
+        while True:
+            x = float(self.normals(1)[0])
+            y = 1.0 + c * x
+            if y <= 0:
+                continue
+            v = y * y * y
+            u = 1.0 - float(self.unit(1, np.float64)[0])
+            xx = x * x
+            if u < 1.0 - cubic * xx * xx or math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+                return scale * d * v
+
+    def poisson(self, lam: Any, size: Any = None) -> np.ndarray:
+        """Poisson(lam) counts (float64), one per entry in C order, as PyTorch's CPU
+        `sample_poisson`: Hoermann's transformed rejection for lam >= 10, else the product of
+        uniforms until it falls below exp(-lam). (NumPy's signature: lam broadcast to size.)"""
+        rates = np.asarray(lam, np.float64)
+        rates = np.broadcast_to(rates, rates.shape if size is None else size)
+        out = np.empty(rates.shape, np.float64)
+        flat = out.reshape(-1)
+        for position, rate in enumerate(rates.reshape(-1).tolist()):
+            flat[position] = self._poisson_one(rate) if rate < 10 else self._ptrs_one(rate)
+        return out
+
+    def _poisson_one(self, rate: float) -> int:
+        if rate == 0:
+            return 0
+        floor, count, product = math.exp(-rate), 0, 1.0
+        while True:
+            product *= float(self.unit(1, np.float64)[0])
+            if product <= floor:
+                return count
+            count += 1
+
+    def _ptrs_one(self, rate: float) -> int:
+        root, log_rate = math.sqrt(rate), math.log(rate)
+        b = 0.931 + 2.53 * root
+        a = -0.059 + 0.02483 * b
+        inv_alpha, v_r = 1.1239 + 1.1328 / (b - 3.4), 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u, v = self.unit(2, np.float64).tolist()
+            u -= 0.5
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + rate + 0.43)
+            if us >= 0.07 and v <= v_r:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if (math.log(v) + math.log(inv_alpha) - math.log(a / (us * us) + b)
+                    <= -rate + k * log_rate - math.lgamma(k + 1.0)):
+                return k
+
+    def binomial(self, n: Any, p: Any, size: Any = None, dtype: Any = np.float64) -> np.ndarray:
+        """Binomial(n, p) counts in `dtype` (the precision of PyTorch's arithmetic on n and p),
+        one per entry in C order, as PyTorch's CPU `sample_binomial`: inversion (geometric
+        waiting times) when n min(p, 1 - p) < 10, else BTRS (Hoermann's transformed
+        rejection); p > 1/2 draws the failures. (NumPy's signature, plus the dtype.)"""
+        kind = np.dtype(dtype).type
+        counts, probs = np.broadcast_arrays(np.asarray(n, kind), np.asarray(p, kind))
+        if size is not None:
+            counts, probs = np.broadcast_to(counts, size), np.broadcast_to(probs, size)
+        out = np.empty(counts.shape, kind)
+        flat = out.reshape(-1)
+        for position, (count, prob) in enumerate(zip(counts.reshape(-1), probs.reshape(-1))):
+            flat[position] = self._binomial_one(count, prob, kind)
+        return out
+
+    def _binomial_one(self, count: Any, prob: Any, kind: Any) -> Any:
+        if count <= 0 or prob <= 0:
+            return kind(0)
+        if prob >= 1:
+            return count
+        if prob != prob or count != count:  # NaN (PyTorch: NaN for a NaN prob)
+            return kind(np.nan)
+        failures = prob > 0.5
+        q = kind(kind(1) - prob) if failures else prob
+        drawn = self._btrs(count, q, kind) if kind(count * q) >= 10 else self._inversion(
+            count, q, kind)
+        return kind(count - drawn) if failures else drawn
+
+    def _inversion(self, count: Any, prob: Any, kind: Any) -> Any:
+        waited, successes, log_q = 0.0, kind(0), float(np.log1p(-prob))
+        while True:
+            waited += math.ceil(math.log(float(self.unit(1, np.float64)[0])) / log_q)
+            if waited > count:
+                return successes
+            successes = kind(successes + kind(1))
+
+    def _btrs(self, count: Any, prob: Any, kind: Any) -> Any:
+        spread = float(np.sqrt(kind(kind(count * prob) * kind(kind(1) - prob))))
+        b = 1.15 + 2.53 * spread
+        a = -0.0873 + 0.0248 * b + 0.01 * float(prob)
+        c, v_r = float(kind(count * prob)) + 0.5, 0.92 - 4.2 / b
+        r, alpha = float(kind(prob / kind(kind(1) - prob))), (2.83 + 5.1 / b) * spread
+        m, n = math.floor(float(kind(kind(count + kind(1)) * prob))), float(count)
+        while True:
+            u, v = self.unit(2, np.float64).tolist()
+            u -= 0.5
+            us = 0.5 - abs(u)
+            k = kind(math.floor((2 * a / us + b) * u + c))
+            if k < 0 or k > count:
+                continue
+            if us >= 0.07 and v <= v_r:
+                return k
+            rest = float(kind(kind(count - k) + kind(1)))
+            bound = ((m + 0.5) * math.log((m + 1) / (r * (n - m + 1)))
+                     + (n + 1) * math.log((n - m + 1) / rest)
+                     + (float(k) + 0.5) * math.log(r * rest / float(kind(k + kind(1))))
+                     + _stirling_tail(m) + _stirling_tail(n - m) - _stirling_tail(float(k))
+                     - _stirling_tail(float(kind(count - k))))
+            if math.log(v * alpha / (a / (us * us) + b)) <= bound:
+                return k
 
     def integers_from(self, low: int, span: int, shape: Any, dtype: Any = np.int64) -> np.ndarray:
         """random_(low, low + span) / randint: (word % span) + low, the word from random64()

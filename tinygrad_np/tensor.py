@@ -11,6 +11,7 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import numbers
 import operator
@@ -1520,6 +1521,26 @@ class Size(tuple):
         return format(tuple.__repr__(self), spec)
 
 
+def _node_named(name: str) -> Callable:
+    """Decorator of a method PyTorch records as one node named `name` (composed here of
+    several ops: its result's last node takes the name; display only, see
+    node_api.pytorch_named). A method returning self unchanged renames nothing."""
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def named(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+            result = method(self, *args, **kwargs)
+            if isinstance(result, tuple):  # (values, indices): the values' node
+                if result[0] is not self:
+                    pytorch_named(result[0], name)
+                return result
+            return result if result is self else pytorch_named(result, name)
+        return named
+    return decorate
+
+
+# PyTorch's nodes for the values of those that pick elements along a dim (Tensor._select_along)
+_SELECT_NODES = {"max": "MaxBackward0", "min": "MinBackward0", "sort": "SortBackward0",
+                 "topk": "TopkBackward0", "median": "MedianBackward1", "mode": "ModeBackward0"}
 # The (values, indices) results of dim reductions, named as PyTorch's torch.return_types.
 _RETURN_TYPES = {name: getattr(return_types, name) for name in (
     "max", "min", "median", "mode", "sort", "topk", "cummax", "cummin")}
@@ -2374,7 +2395,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
-        return self.transpose()
+        return pytorch_named(self.transpose(), "PermuteBackward0")
 
     @property
     def H(self) -> Tensor:  # noqa: N802
@@ -3754,7 +3775,8 @@ class Tensor:
             return self._extreme(Max if op == "max" else Min, op, dim, axis, keepdim, keepdims)
         if dim is None:
             _check_nonempty(op, self, None)
-            return (Max if op == "max" else Min).apply(self, None, False)
+            return pytorch_named((Max if op == "max" else Min).apply(self, None, False),
+                                 "MaxBackward1" if op == "max" else "MinBackward1")
         find = np.argmax if op == "max" else np.argmin
         return self._select_along(op, dim, keepdim,
                                   lambda data, axis: find(data, axis=axis, keepdims=True))
@@ -3853,12 +3875,16 @@ class Tensor:
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
         elif kind == "b":
             _refuse_bool_clamp(min, max)
-        return Clip.apply(self, min, max)
+        clipped = Clip.apply(self, min, max)  # (PyTorch's node for tensor bounds: ClampBackward0)
+        return pytorch_named(clipped, "ClampBackward0") if isinstance(min, Tensor) or isinstance(
+            max, Tensor) else clipped
 
+    @_node_named("ClampMinBackward0")
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
         """clamp(min=min)."""
         return self.clamp(min=min)
 
+    @_node_named("ClampMaxBackward0")
     def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
         """clamp(max=max)."""
         return self.clamp(max=max)
@@ -3898,7 +3924,7 @@ class Tensor:
         """The transpose of a matrix (0-d and 1-D tensors are returned as they are)."""
         if self.ndim > 2:
             raise TensorError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}")
-        return self.transpose() if self.ndim == 2 else self
+        return pytorch_named(self.transpose(), "TBackward0") if self.ndim == 2 else self
 
     def ravel(self) -> Tensor:
         """All elements in one axis (flatten)."""
@@ -3923,6 +3949,7 @@ class Tensor:
         dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
         return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(dims)
 
+    @_node_named("TraceBackward0")
     def trace(self) -> Tensor:
         """The sum of the main diagonal of a matrix."""
         if self.ndim != 2:
@@ -3983,6 +4010,7 @@ class Tensor:
             filled = filled.astype(self.dtype)
         return self.where(finite, Tensor._make(filled, None))
 
+    @_node_named("AddcmulBackward0")
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
                 ) -> Tensor:
@@ -4001,6 +4029,7 @@ class Tensor:
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
 
+    @_node_named("AddcdivBackward0")
     @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
                 ) -> Tensor:
@@ -4061,6 +4090,7 @@ class Tensor:
             return GELU.apply(self.float(), approximate, True).half()
         return GELU.apply(refuse_integers("gelu", self), approximate)
 
+    @_node_named("SiluBackward0")
     @xp.quiet
     def silu(self) -> Tensor:
         """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s)). float16 is computed in float32
@@ -4128,6 +4158,7 @@ class Tensor:
         """x hardsigmoid(x);  d/dx is 0 at x <= -3, 1 at x >= 3, x/3 + 1/2 between."""
         return Hardswish.apply(refuse_integers("hardswish", self))
 
+    @_node_named("MishBackward0")
     @xp.quiet
     def mish(self) -> Tensor:
         """x tanh(softplus(x)); float16 is computed in float32, as silu."""
@@ -4318,6 +4349,7 @@ class Tensor:
 
     fix = trunc
 
+    @_node_named("FracBackward0")
     def frac(self) -> Tensor:
         """x - trunc(x) (keeps the sign of x);  d/dx = 1; floats only, as PyTorch."""
         if self._data.dtype.kind not in "fc":
@@ -4336,6 +4368,7 @@ class Tensor:
         source = self.astype(np.int64) if self.dtype == np.bool_ else self
         return source ** 2
 
+    @_node_named("LerpBackward0")
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)
         (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
@@ -4668,7 +4701,7 @@ class Tensor:
                 range(self.ndim)):
             raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
                                f"{self.ndim} dims of shape {self.shape}")
-        return _viewed(self, Transpose.apply(self, axes))
+        return pytorch_named(_viewed(self, Transpose.apply(self, axes)), "PermuteBackward0")
 
     def swapaxes(self, axis0: int | None = None, axis1: int | None = None, *,
                  axis2: int | None = None) -> Tensor:
@@ -4721,7 +4754,8 @@ class Tensor:
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""
         dim = _wrap_dim("unsqueeze", _dim_arg("unsqueeze", dim, axis), self.ndim, extra=1)
-        return _viewed(self, Reshape.apply(self, self.shape[:dim] + (1,) + self.shape[dim:]))
+        return pytorch_named(_viewed(self, Reshape.apply(
+            self, self.shape[:dim] + (1,) + self.shape[dim:])), "UnsqueezeBackward0")
 
     def squeeze(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
         """Remove size-1 axes: all of them, or those among `dim` (an int or a tuple, alias
@@ -4731,7 +4765,9 @@ class Tensor:
             dims = ()  # dim=() or a 0-d tensor: nothing to remove
         shape = tuple(size for position, size in enumerate(self.shape)
                       if size != 1 or (dims is not None and position not in dims))
-        return _viewed(self, Reshape.apply(self, shape))
+        asked = _dim_arg("squeeze", dim, axis)  # PyTorch's overloads: all, one dim, dims
+        return pytorch_named(_viewed(self, Reshape.apply(self, shape)), "SqueezeBackward" + (
+            "0" if asked is None else "2" if isinstance(asked, (tuple, list)) else "1"))
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         """Every window of `size` elements along `dimension`, `step` apart, as a new last axis:
@@ -5080,7 +5116,7 @@ class Tensor:
         values = self._gather(axis, index)
         if not keepdim:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
-        return result_type(values, Tensor._make(index, None))
+        return result_type(pytorch_named(values, _SELECT_NODES[op]), Tensor._make(index, None))
 
     def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
         """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and so on);  the gradient
@@ -5088,7 +5124,7 @@ class Tensor:
         `sparse_grad=True`, which PyTorch's gather also takes). `index` a tensor, as
         PyTorch's (a list or array: TypeError)."""
         _need_tensor("gather", "index", index)
-        return self._gather(dim, index)
+        return pytorch_named(self._gather(dim, index), "GatherBackward0")
 
     def _gather(self, dim: int, index: Any) -> Tensor:
         """`gather` with any integer index (a NumPy array from the library's own code)."""
@@ -5146,7 +5182,7 @@ class Tensor:
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
         _need_tensor("index_select", "index", index)
-        return self._index_select(dim, index)
+        return pytorch_named(self._index_select(dim, index), "IndexSelectBackward0")
 
     def _index_select(self, dim: int, index: Any) -> Tensor:
         """`index_select` with any integer index (a NumPy array from the library's code)."""
@@ -5248,6 +5284,7 @@ class Tensor:
             other = _int_for_where(other, self)
         return Where.apply(_condition(condition, where=True), *_binary(self, other))
 
+    @_node_named("MaskedFillBackward0")
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         _zero_dim_value("masked_fill", value)
@@ -5380,10 +5417,12 @@ class Tensor:
         d/dself = log(other), d/dother = self / other."""
         return Xlogy.apply(*_floats_in(self, other, "xlogy"))
 
+    @_node_named("TriuBackward0")
     def triu(self, diagonal: int = 0) -> Tensor:
         """The upper triangle of the last two axes (from `diagonal` up); zeros below."""
         return self._triangle("triu", np.triu, diagonal)
 
+    @_node_named("TrilBackward0")
     def tril(self, diagonal: int = 0) -> Tensor:
         """The lower triangle of the last two axes (to `diagonal`); zeros above."""
         return self._triangle("tril", np.tril, diagonal)
@@ -5444,9 +5483,10 @@ class Tensor:
             if flat.size == 0:
                 return self._empty_median()
             if nans is not None and nans.any():
-                return PickShared.apply(self, np.asarray(nans))  # (an array when 0-d)
+                return pytorch_named(PickShared.apply(self, np.asarray(nans)), "MedianBackward0")
             value = np.sort(flat)[(flat.size - 1) // 2]
-            return PickShared.apply(self, np.asarray(self._data == value))  # an array when 0-d
+            return pytorch_named(PickShared.apply(self, np.asarray(self._data == value)),
+                                 "MedianBackward0")  # (the mask an array when 0-d)
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             picks = cpu_order.stable_kth(data, axis, (data.shape[axis] - 1) // 2)
@@ -5508,6 +5548,7 @@ class Tensor:
         source = _wide_int(self) if dtype is None else _reduce_dtype("prod", self, dtype)
         return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
 
+    @_node_named("VarBackward0")
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
@@ -5515,6 +5556,7 @@ class Tensor:
         as PyTorch; NumPy's default is 0). `unbiased=False` and `ddof=` also set it."""
         return self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
 
+    @_node_named("StdBackward0")
     def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
@@ -5574,6 +5616,7 @@ class Tensor:
                 scaled = scaled + Tensor._make(value - scaled._data, None)
         return scaled if op == "var" else scaled.sqrt()
 
+    @_node_named("LogsumexpBackward0")
     @xp.quiet
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                   keepdims: bool | None = None) -> Tensor:
@@ -5612,10 +5655,12 @@ class Tensor:
         axis = _wrap_dim("cumprod", _required_dim("cumprod", dim, axis), self.ndim)
         return Cumprod.apply(source, axis) if self.ndim else source.clone()
 
+    @_node_named("CummaxBackward0")
     def cummax(self, dim: int) -> tuple:
         """(values, indices) of the running max along `dim` (ties: the latest index)."""
         return self._running("cummax", dim, np.maximum)
 
+    @_node_named("CumminBackward0")
     def cummin(self, dim: int) -> tuple:
         """(values, indices) of the running min along `dim` (ties: the latest index)."""
         return self._running("cummin", dim, np.minimum)
@@ -5731,7 +5776,8 @@ class Tensor:
         tiled = self.reshape(interleaved).expand(expanded)
         result = tiled.reshape([count * size for count, size in zip(sizes, shape)])
         # A copy, as PyTorch's (NumPy made a view when every count is 1)
-        return Clone.apply(result) if np.may_share_memory(result._data, self._data) else result
+        copied = Clone.apply(result) if np.may_share_memory(result._data, self._data) else result
+        return pytorch_named(copied, "RepeatBackward0")
 
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
@@ -5772,8 +5818,9 @@ class Tensor:
             index[axis] = slice(None, None, -1)
         # A copy, as PyTorch's: NumPy's reversed view would share memory without sharing
         # the version counter (a saved flip would change with self, unseen)
-        return Clone.apply(GetItem.apply(self, tuple(index)))
+        return pytorch_named(Clone.apply(GetItem.apply(self, tuple(index))), "FlipBackward0")
 
+    @_node_named("RollBackward0")
     def roll(self, shifts: int | tuple[int, ...], dims: Axis = None) -> Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
         if dims is None:
@@ -5848,7 +5895,7 @@ class Tensor:
             view.flags.writeable = self._data.flags.writeable
             result._data = view
             _mark_view(self, result)
-        return result
+        return pytorch_named(result, "DiagonalBackward0")
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """1-D: a square matrix with self on the `diagonal`; 2-D: that diagonal of self."""
@@ -5902,7 +5949,10 @@ class Tensor:
             if sum(sizes) != length:
                 raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} "
                                    f"has length {length}")
-        return _multi_output(tuple(_cut(self, axis, np.cumsum([0] + sizes).tolist())))
+        node = "SplitBackward0" if isinstance(split_size_or_sections, (int, np.integer)) else \
+            "SplitWithSizesBackward0"
+        return _multi_output(tuple(pytorch_named(piece, node) for piece in _cut(
+            self, axis, np.cumsum([0] + sizes).tolist())))
 
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple:
         """Pieces along `dim` of the given sizes (which must add up to the axis length)."""
@@ -5977,7 +6027,8 @@ class Tensor:
         if not self.ndim:
             raise IndexError(f"unbind: Dimension specified as {dim} but tensor has no dimensions")
         axis = _wrap_dim("unbind", dim, self.ndim)
-        return _multi_output(tuple(_cut(self, axis, range(self.shape[axis] + 1), take=True)))
+        return _multi_output(tuple(pytorch_named(piece, "UnbindBackward0") for piece in _cut(
+            self, axis, range(self.shape[axis] + 1), take=True)))
 
     # Counting, statistics and indexed writes: each method hands over to the module above
     # the engine that holds it (counting.py, statistics.py, indexed.py).
@@ -6001,6 +6052,7 @@ class Tensor:
         """The indices of the nonzero elements, (count, ndim) int64 (as nonzero())."""
         return self.nonzero()
 
+    @_node_named("KthvalueBackward0")
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         """(values, indices) of the k-th smallest element along `dim`."""
         from tinygrad_np.statistics import kthvalue
@@ -6018,6 +6070,7 @@ class Tensor:
         from tinygrad_np.statistics import nanquantile
         return nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
+    @_node_named("NansumBackward0")
     def nansum(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         """Sum over `dim` counting NaN as 0 (NaNs get gradient 0)."""
         from tinygrad_np.statistics import nansum

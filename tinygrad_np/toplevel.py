@@ -618,8 +618,8 @@ def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
                           f"{n.dtype} and {p.dtype}")
     if ((p._data < 0) | (p._data > 1) | np.isnan(p._data)).any():
         raise TensorError("binomial: prob must be in [0, 1]")
-    trials = np.maximum(n._data, 0).astype(np.int64)  # a negative count: 0, as PyTorch
-    draws = numpy_generator(generator).binomial(trials, p._data)
+    precision = n.dtype if n.dtype.itemsize >= 4 else np.dtype(np.float32)  # (a negative
+    draws = numpy_generator(generator).binomial(n._data, p._data, dtype=precision)  # count: 0)
     return Tensor(draws.astype(n.dtype))
 
 

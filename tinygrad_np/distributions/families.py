@@ -343,21 +343,30 @@ class Categorical(Distribution):
 class MatrixForms:
     """A positive-definite matrix parameter's three forms (covariance, precision, lower
     Cholesky factor), each computed on first read from the one given (MultivariateNormal,
-    Wishart)."""
+    Wishart). The methods read the factor as `_unbroadcasted_scale_tril` (PyTorch's private
+    name, which custom KL rules read), so that only reading a form puts it in the repr, as
+    PyTorch's."""
+
+    @_Lazy
+    def _unbroadcasted_scale_tril(self) -> Tensor:
+        if "scale_tril" in self.__dict__:
+            return self.__dict__["scale_tril"]
+        if "covariance_matrix" in self.__dict__:
+            return linalg.cholesky(self.__dict__["covariance_matrix"])
+        return linalg.cholesky(linalg.inv(self.__dict__["precision_matrix"]))
 
     @_Lazy
     def scale_tril(self) -> Tensor:
-        if "covariance_matrix" in self.__dict__:
-            return linalg.cholesky(self.covariance_matrix)
-        return linalg.cholesky(linalg.inv(self.precision_matrix))
+        return self._unbroadcasted_scale_tril
 
     @_Lazy
     def covariance_matrix(self) -> Tensor:
-        return self.scale_tril @ self.scale_tril.mT
+        return self._unbroadcasted_scale_tril @ self._unbroadcasted_scale_tril.mT
 
     @_Lazy
     def precision_matrix(self) -> Tensor:
-        return linalg.inv(self.covariance_matrix)
+        factor = self._unbroadcasted_scale_tril
+        return linalg.inv(factor @ factor.mT)
 
 
 class MultivariateNormal(MatrixForms, Distribution):
@@ -407,26 +416,21 @@ class MultivariateNormal(MatrixForms, Distribution):
 
     @property
     def variance(self) -> Tensor:
-        return (self.scale_tril**2).sum(-1)
+        return (self._unbroadcasted_scale_tril**2).sum(-1)
 
     def _half_log_det(self) -> Tensor:
-        return self.scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        return self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
         """loc + L eps with eps ~ N(0, I)."""
         noise = standard_normal(self._extended_shape(sample_shape), self.loc.dtype)
-        return self.loc + (self.scale_tril @ noise.unsqueeze(-1)).squeeze(-1)
+        return self.loc + (self._unbroadcasted_scale_tril @ noise.unsqueeze(-1)).squeeze(-1)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value).to(self.loc.dtype)  # the parameters' dtype, as PyTorch
-        mahalanobis = _batch_mahalanobis(self.scale_tril, value - self.loc)
+        mahalanobis = _batch_mahalanobis(self._unbroadcasted_scale_tril, value - self.loc)
         d = self._event_shape[0]
         return -0.5 * (d * math.log(2 * math.pi) + mahalanobis) - self._half_log_det()
-
-    @property
-    def _unbroadcasted_scale_tril(self) -> Tensor:
-        """PyTorch's private name that custom KL rules read (here at the batch shape)."""
-        return self.scale_tril
 
 
     def entropy(self) -> Tensor:

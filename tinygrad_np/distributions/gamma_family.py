@@ -91,9 +91,11 @@ class _StandardGamma(Function):
 
 def standard_gamma(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Gamma(alpha, 1) draws of `shape` (alpha broadcast to it) in alpha's dtype, at least
-    the dtype's smallest normal number as PyTorch clamps them, differentiable in alpha."""
+    the dtype's smallest normal number as PyTorch clamps them, differentiable in alpha; the
+    draws are PyTorch's (`rng.Stream.standard_gamma`)."""
     alpha = alpha.expand(shape)
-    draws = _draw(rng.generator().gamma(alpha._data.astype(np.float64)), alpha, positive=True)
+    gammas = rng.generator().standard_gamma(alpha._data, alpha._data.dtype)
+    draws = _draw(gammas.astype(alpha._data.dtype), alpha, positive=True)
     if not (alpha.requires_grad and is_grad_enabled()):
         return draws  # (no gradient wanted: skip computing the slopes)
     return _StandardGamma.apply(alpha, draws._data)
@@ -121,11 +123,12 @@ def sample_dirichlet(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:
     [that number, the largest below 1] as PyTorch's (a draw of exactly 1 would give Beta's
     log_prob and gradient inf/NaN), differentiable in alpha."""
     alpha = alpha.expand(shape)
-    gammas = _draw(rng.generator().gamma(alpha._data.astype(np.float64)), alpha, True)._data
+    gammas = np.maximum(rng.generator().standard_gamma(alpha._data, np.float64),  # (float64,
+                        np.finfo(np.float64).tiny)  # then normalised and cast, as PyTorch's)
     with np.errstate(all="ignore"):
-        one = np.ones((), gammas.dtype)
-        draws = np.clip(gammas / gammas.sum(-1, keepdims=True), np.finfo(gammas.dtype).tiny,
-                        np.nextafter(one, 0 * one))
+        one = np.ones((), alpha._data.dtype)
+        draws = np.clip((gammas / gammas.sum(-1, keepdims=True)).astype(one.dtype),
+                        np.finfo(one.dtype).tiny, np.nextafter(one, 0 * one))
     if not (alpha.requires_grad and is_grad_enabled()):
         return Tensor(draws)
     return _DirichletDraw.apply(alpha, draws)

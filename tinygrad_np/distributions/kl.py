@@ -128,7 +128,8 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
         raise ValueError(f"kl_divergence(MultivariateNormal, MultivariateNormal): batch shapes "
                          f"{tuple(p.batch_shape)} and {tuple(q.batch_shape)} do not "
                          "broadcast") from None
-    q_tril, p_tril = q.scale_tril.tril().expand((*shape, d, d)), p.scale_tril.expand((*shape, d, d))
+    q_tril = q._unbroadcasted_scale_tril.tril().expand((*shape, d, d))
+    p_tril = p._unbroadcasted_scale_tril.expand((*shape, d, d))
     trace = (solve(q_tril, p_tril) ** 2).sum((-2, -1))
     diff = (q.loc - p.loc).expand((*shape, d)).unsqueeze(-1)
     mahalanobis = (solve(q_tril, diff) ** 2).sum((-2, -1))

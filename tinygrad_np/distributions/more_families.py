@@ -53,6 +53,7 @@ from tinygrad_np.distributions.transforms import (
     SigmoidTransform,
     TransformedDistribution,
 )
+from tinygrad_np.function import no_grad
 from tinygrad_np.functions import broadcast_tensors
 from tinygrad_np.nn import functional as F
 from tinygrad_np.tensor import Tensor
@@ -130,9 +131,10 @@ class StudentT(Distribution):
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        half_chi2 = standard_gamma(0.5 * self.df, shape)  # C / 2, C ~ Chi2(df)
-        z = standard_normal(shape, self.loc.dtype)
-        return self.loc + self.scale * z * (0.5 * self.df / half_chi2).sqrt()
+        z = standard_normal(shape, self.df.dtype)  # (PyTorch's order: the normals first)
+        chi2 = standard_gamma(0.5 * self.df, shape) / 0.5  # C ~ Chi2(df), as Chi2.rsample
+        chi2 = chi2.clamp(min=float(np.finfo(chi2.dtype).tiny))
+        return self.loc + self.scale * (z * (chi2 / self.df).rsqrt())
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
@@ -421,9 +423,10 @@ class Binomial(_ProbsOrLogits):
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        n = np.broadcast_to(self.total_count._data.astype(np.int64), shape)
-        p = np.clip(np.broadcast_to(self.probs._data.astype(np.float64), shape), 0, 1)
-        return _draw(rng.generator().binomial(n, p), self._param)
+        dtype = self._param._data.dtype  # (PyTorch's torch.binomial of the expanded parameters)
+        n = np.broadcast_to(self.total_count._data.astype(dtype), shape)
+        p = np.broadcast_to(self.probs._data.astype(dtype), shape)
+        return _draw(rng.generator().binomial(n, p, dtype=dtype), self._param)
 
     @xp.quiet  # (a value of +-inf: inf - inf is NaN, silently as PyTorch)
     def log_prob(self, value: Tensor) -> Tensor:
@@ -479,12 +482,13 @@ class NegativeBinomial(_ProbsOrLogits):
         return self.mean / (-self.logits).sigmoid()
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        """A Poisson draw whose rate is Gamma(n, odds) (the gamma-Poisson mixture)."""
+        """A Poisson draw whose rate is Gamma(n, odds) (the gamma-Poisson mixture), drawn as
+        PyTorch's: the gamma in the parameters' dtype, then the counts."""
         shape = tuple(self._extended_shape(sample_shape))
-        n = np.broadcast_to(self.total_count._data.astype(np.float64), shape)
-        odds = np.broadcast_to(np.exp(self.logits._data.astype(np.float64)), shape)
-        generator = rng.generator()
-        return _draw(generator.poisson(generator.gamma(n, odds)), self._param)
+        with no_grad():
+            rate = standard_gamma(self.total_count, shape) / (-self.logits).exp()
+            rate = rate.clamp(min=float(np.finfo(rate.dtype).tiny))
+        return _draw(rng.generator().poisson(rate._data), self._param)
 
     @xp.quiet  # (a value of +-inf: inf - inf is NaN, silently as PyTorch)
     def log_prob(self, value: Tensor) -> Tensor:

@@ -103,8 +103,13 @@ class Wishart(MatrixForms, ExponentialFamily):
         shape = tuple(sample_shape) + tuple(self.batch_shape) + tuple(self.event_shape)
         tiny = float(np.finfo(np.dtype(self.df.dtype)).eps)
         diagonal = self._chi2.rsample(sample_shape).sqrt().clamp(min=tiny)
-        noise = diagonal.diag_embed() + standard_normal(shape, self.df.dtype).tril(-1)
-        chol = self.scale_tril @ noise
+        p = shape[-1]  # PyTorch's draws: one normal per entry below the diagonal, row by row
+        below = standard_normal(shape[:-2] + (p * (p - 1) // 2,), self.df.dtype)
+        rows, cols = np.tril_indices(p, -1)
+        lower = Tensor(np.zeros((p * (p - 1) // 2, p * p), below.dtype))
+        lower._data[np.arange(len(rows)), rows * p + cols] = 1  # (a gather, differentiable)
+        noise = diagonal.diag_embed() + (below @ lower).reshape(shape)
+        chol = self._unbroadcasted_scale_tril @ noise
         return chol @ chol.mT
 
     def rsample(self, sample_shape: ShapeLike = (), max_try_correction: int | None = None
@@ -112,30 +117,40 @@ class Wishart(MatrixForms, ExponentialFamily):
         sample_shape = tuple(sample_shape)
         sample = self._bartlett(sample_shape)
         batch_dims = tuple(range(-len(self.batch_shape), 0))
-        singular = ~constraints.positive_definite.check(sample)
+        # PyTorch 2.13's first check is not negated: its positive-definite samples (nearly all)
+        # count as singular, so it warns and draws them again; done the same here, so the
+        # draws and the random stream after them are PyTorch's.
+        flagged = constraints.positive_definite.check(sample)
         if batch_dims:
-            singular = singular.any(batch_dims)
-        if bool(singular.any()):
-            warnings.warn("Singular sample detected.", stacklevel=2)
-            for _ in range(10 if max_try_correction is None else max_try_correction):
-                mask = singular.reshape(tuple(singular.shape) + (1,) * (
-                    len(self.batch_shape) + 2))
-                sample = self._bartlett(sample_shape).where(mask, sample)
-                singular = ~constraints.positive_definite.check(sample)
-                if batch_dims:
-                    singular = singular.any(batch_dims)
-                if not bool(singular.any()):
-                    break
-        return sample
+            flagged = flagged.any(batch_dims)
+        if not bool(flagged.any()):
+            return sample
+        warnings.warn("Singular sample detected.", stacklevel=2)
+        flat = sample.reshape((-1, *sample.shape[len(sample_shape):]))
+        flagged = flagged.numpy().reshape(-1).copy()
+        for _ in range(10 if max_try_correction is None else max_try_correction):
+            fresh = self._bartlett((int(flagged.sum()),))
+            pick = Tensor(np.cumsum(flagged) - 1).clamp(min=0)
+            mask = Tensor(flagged).reshape((-1,) + (1,) * (flat.ndim - 1))
+            flat = fresh.index_select(0, pick).where(mask, flat)
+            still = ~constraints.positive_definite.check(fresh)
+            if batch_dims:
+                still = still.any(batch_dims)
+            flagged[flagged] = still.numpy().reshape(-1)
+            if not flagged.any():
+                break
+        return flat.reshape(sample.shape)
 
     def _log_det_scale(self) -> Tensor:
         p = self.event_shape[-1]
-        return p * _LOG_2 / 2 + self.scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        factor = self._unbroadcasted_scale_tril
+        return p * _LOG_2 / 2 + factor.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         nu, p = self.df, self.event_shape[-1]
-        trace = linalg.cholesky_solve(value, self.scale_tril).diagonal(dim1=-2, dim2=-1).sum(-1)
+        trace = linalg.cholesky_solve(value, self._unbroadcasted_scale_tril).diagonal(
+            dim1=-2, dim2=-1).sum(-1)
         return (-nu * self._log_det_scale() - (nu / 2).mvlgamma(p)
                 + (nu - p - 1) / 2 * linalg.slogdet(value)[1] - trace / 2)
 

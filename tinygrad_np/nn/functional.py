@@ -602,7 +602,8 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
         raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
                           f"got an input of shape {x.shape}")
     batch_stats: list[np.ndarray] = []
-    out = Normalize.apply(x, weight, bias, axes, eps, None, batch_stats)
+    out = pytorch_named(Normalize.apply(x, weight, bias, axes, eps, None, batch_stats),
+                        "NativeBatchNormBackward0")
     if count > 1:
         mean, var = (stat.reshape(channels) for stat in batch_stats)
         with no_grad():

@@ -238,3 +238,6 @@ class Clip(Function):
         grad_lo = xp.masked(ctx.below, grad_output) if ctx.needs_input_grad[1] else None
         grad_hi = xp.masked(ctx.above, grad_output) if ctx.needs_input_grad[2] else None
         return xp.masked(inside, grad_output), grad_lo, grad_hi
+
+    def _pytorch_node(ctx):  # (clamp of numbers; Tensor.clamp names its tensor bounds' form)
+        return "ClampBackward1"

@@ -39,6 +39,7 @@ class LinearFunction(Function):
                 return (wide + bias.astype(np.float32)).astype(_HALF)
         y = product(x, weight.T, "linear")
         if bias is None:
+            ctx.without_bias = True
             return y
         bias_dtype = getattr(bias, "dtype", y.dtype)
         if bias_dtype is not y.dtype:
@@ -64,3 +65,14 @@ class LinearFunction(Function):
             grad_bias = rows.sum(axis=0) if rows.dtype is not _HALF else rows.sum(
                 axis=0, dtype=np.float32).astype(np.float16)
         return grad_x, grad_weight, grad_bias
+
+    without_bias = False  # (set by forward for F.linear(x, weight): the node's name)
+
+    def _pytorch_node(ctx):
+        """PyTorch's node for F.linear: addmm of a batch of rows (mm without a bias), a view
+        of the product for other ranks."""
+        rank = len(ctx.output_shape)
+        if ctx.without_bias:
+            return "MmBackward0" if rank == 2 else "SqueezeBackward4" if rank == 1 else \
+                "UnsafeViewBackward0"
+        return "AddmmBackward0" if rank == 2 else "ViewBackward0"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_np import xp
@@ -82,6 +84,19 @@ def integer_product(a, b):
     return exact.astype(np.int64).astype(np.result_type(a.dtype, b.dtype), copy=False)
 
 
+def product_node(ctx: Any) -> str:
+    """PyTorch's node for `a @ b` (torch.matmul) of a MatMul node's ranks: MmBackward0 for
+    matrices, DotBackward0, MvBackward0, and for the batched forms the view that ends them."""
+    a_ndim, b_ndim = ctx.layout[:2]
+    if a_ndim == 1:
+        return "DotBackward0" if b_ndim == 1 else "SqueezeBackward4" if b_ndim == 2 else \
+            "UnsafeViewBackward0"
+    if a_ndim == 2:
+        return "MvBackward0" if b_ndim == 1 else "MmBackward0" if b_ndim == 2 else \
+            "CloneBackward0"
+    return "UnsafeViewBackward0"
+
+
 @xp.quiet  # overflow is inf, silently, as in PyTorch
 class MatMul(Function):
     """y = a @ b;  da = g @ b^T,  db = a^T @ g.
@@ -118,3 +133,5 @@ class MatMul(Function):
         grad_b = product((a if a_ndim > 1 else a[None]).mT, grad) if need_b else None
         return (grad_a if a_ndim > 1 or grad_a is None else grad_a[..., 0, :],
                 grad_b if b_ndim > 1 or grad_b is None else grad_b[..., 0])
+
+    _pytorch_node = product_node  # (above: MmBackward0, DotBackward0, ...)

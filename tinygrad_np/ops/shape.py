@@ -76,6 +76,37 @@ class GetItem(Function):
     def backward(ctx, grad_output):
         return xp.index_add(grad_output, ctx.index, ctx.input_shape)
 
+    def _pytorch_node(ctx):
+        return indexing_node(ctx.index, ctx.input_shape)
+
+
+def indexing_node(key: Any, shape: tuple) -> str:
+    """PyTorch's node for x[key], x of `shape`: its indexing selects (an int), slices and
+    unsqueezes (None) axis by axis from the left, then gathers with the index arrays; the
+    node is the last step taken (`x[0, 1:]` SliceBackward0, `x[:, 0]` SelectBackward0,
+    `x[idx]` IndexBackward0). A slice `0:` (or `:n`, n >= the axis's size) is no step, except
+    alone (`x[:]`); no step at all is an alias (`x[...]`, `x[:, :]`)."""
+    if isinstance(key, slice):
+        return "SliceBackward0"
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(part, (bool, list, np.ndarray)) for part in parts):
+        return "IndexBackward0"
+    step, axis = "AliasBackward0", 0
+    for part in parts:
+        if part is None:
+            step = "UnsqueezeBackward0"
+        elif part is Ellipsis:
+            axis = len(shape) - sum(p is not None and p is not Ellipsis for p in parts[1:]) \
+                - sum(p is not None for p in parts[:parts.index(Ellipsis)])
+        elif isinstance(part, slice):
+            if part.start not in (None, 0) or part.step not in (None, 1) or (
+                    part.stop is not None and part.stop < shape[axis]):  # (-n: is a step)
+                step = "SliceBackward0"
+            axis += 1
+        else:  # an int
+            step, axis = "SelectBackward0", axis + 1
+    return step
+
 
 class IndexAdd(Function):
     """y = zeros(shape) with x added at index;  dx = g[index].  (The backward of GetItem.)"""
