@@ -289,9 +289,10 @@ class GradScaler:
                  for parameter in group["params"] if parameter.grad is not None]
         if any(grad.dtype == np.float16 for grad in grads):  # (PyTorch's check and message)
             raise ValueError("Attempting to unscale FP16 gradients.")
-        inverse = _float32(1.0 / self._scale_value)
+        scale = self._scale_value  # (a scale backed off to 0, or set to 0: PyTorch's 1/0 = inf)
+        inverse = _float32(1.0 / scale) if scale else math.copysign(math.inf, scale)
         found_inf = False
-        with no_grad():
+        with no_grad(), np.errstate(invalid="ignore"):  # (0 * an inf inverse: NaN, silently)
             for grad in grads:
                 found_inf |= not bool(np.isfinite(grad._data).all())
                 if inverse != 1.0:
