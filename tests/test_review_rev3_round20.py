@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 
 import tinygrad_np as tg
 
@@ -34,3 +35,24 @@ def test_grad_scaler_scale_zero_keeps_running():
             model = _step(scaler, math.inf)
     assert np.isfinite(model.weight.detach().numpy()).all()  # inf gradients: step skipped
     assert scaler.get_scale() == 0.0  # float32 underflow, as PyTorch's float32 scale
+
+
+def test_grad_scaler_backoff_to_zero_matches_torch():
+    torch = pytest.importorskip("torch")
+    scales = {}
+    for lib in (tg, torch):
+        scaler = lib.amp.GradScaler("cpu", init_scale=2.0**-147, backoff_factor=0.5)
+        param = lib.nn.Parameter(lib.ones(3))
+        opt = lib.optim.SGD([param], lr=0.1)
+        history = []
+        with np.errstate(invalid="ignore"):
+            for step in range(6):
+                opt.zero_grad()
+                loss = (param * 2.0).sum() * (math.inf if step < 4 else 1.0)
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                scaler.step(opt)
+                scaler.update()
+                history.append((scaler.get_scale(), param.detach().numpy().tolist()))
+        scales[lib.__name__] = history
+    assert str(scales["tinygrad_np"]) == str(scales["torch"])
