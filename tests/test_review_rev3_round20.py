@@ -56,3 +56,23 @@ def test_grad_scaler_backoff_to_zero_matches_torch():
                 history.append((scaler.get_scale(), param.detach().numpy().tolist()))
         scales[lib.__name__] = history
     assert str(scales["tinygrad_np"]) == str(scales["torch"])
+
+
+def test_grad_scaler_scale_promotes_as_a_float32_0d_tensor():
+    # PyTorch multiplies by its 0-d float32 scale: a 0-d float16 loss becomes float32 (no
+    # overflow to inf), an n-d float16 output stays float16, float64 stays float64, ints float32
+    scaler = tg.amp.GradScaler("cpu")
+    cases = [(tg.tensor(6.0, dtype=tg.float16), np.float32, 393216.0),
+             (tg.ones(2, dtype=tg.float16), np.float16, math.inf),
+             (tg.tensor(2.0, dtype=tg.float64), np.float64, 131072.0),
+             (tg.tensor([1, 2]), np.float32, 65536.0)]
+    for output, dtype, first in cases:
+        scaled = scaler.scale(output)
+        assert scaled.dtype == dtype
+        assert scaled.detach().numpy().reshape(-1)[0] == first
+    param = tg.nn.Parameter(tg.ones(3))
+    loss = (param.half() * 2).sum()  # a float16 0-d loss from float32 parameters
+    scaled = tg.amp.GradScaler("cpu", init_scale=1024.0).scale(loss)
+    scaled.backward()
+    assert scaled.dtype == np.float32 and scaled.item() == 6144.0
+    assert param.grad.tolist() == [2048.0] * 3

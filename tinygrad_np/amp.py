@@ -256,7 +256,8 @@ class GradScaler:
         if isinstance(outputs, Tensor):
             if self._scale_value is None:
                 self._scale_value = _float32(self._init_scale)
-            return outputs * self._scale_value
+            # times a 0-d float32 tensor, as PyTorch's: a 0-d float16 loss scales to float32
+            return outputs * Tensor(np.array(self._scale_value, np.float32))
         if isinstance(outputs, Iterable):
             scaled = map(self.scale, outputs)
             return type(outputs)(scaled) if isinstance(outputs, (list, tuple)) else scaled
