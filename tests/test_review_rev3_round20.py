@@ -76,3 +76,15 @@ def test_grad_scaler_scale_promotes_as_a_float32_0d_tensor():
     scaled.backward()
     assert scaled.dtype == np.float32 and scaled.item() == 6144.0
     assert param.grad.tolist() == [2048.0] * 3
+
+
+def test_autocast_cache_enabled_recorded_per_region():
+    # PyTorch: a region's cache_enabled is what is_autocast_cache_enabled() reports inside it
+    # (None: the current setting), restored on exit
+    with tg.autocast("cpu", cache_enabled=False):
+        inside = tg.is_autocast_cache_enabled()
+        with tg.autocast("cpu"):
+            nested = tg.is_autocast_cache_enabled()
+        with tg.autocast("cpu", cache_enabled=True):
+            nested_on = tg.is_autocast_cache_enabled()
+    assert (inside, nested, nested_on, tg.is_autocast_cache_enabled()) == (False, False, True, True)

@@ -49,7 +49,7 @@ class _State(threading.local):
         self.enabled: dict[str, bool] = {}
         self.dtypes: dict[str, np.dtype] = {}
         self.cache = True
-        self.saved: list[tuple[str, bool, np.dtype]] = []
+        self.saved: list[tuple[str, bool, np.dtype, bool]] = []
 
 
 _state = _State()
@@ -108,7 +108,8 @@ def set_autocast_cpu_enabled(enabled: bool) -> None:
 
 
 def is_autocast_cache_enabled() -> bool:
-    """True, as PyTorch's default (there is no cast cache to turn off here)."""
+    """True by default, as PyTorch's; an autocast region's cache_enabled inside it (recorded
+    only: there is no cast cache here)."""
     return _state.cache
 
 
@@ -144,6 +145,7 @@ class autocast:  # noqa: N801  (PyTorch's name)
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
+        self._cache_enabled = _state.cache if cache_enabled is None else bool(cache_enabled)
         # PyTorch's: the device's autocast dtype when none is given (bfloat16 on the CPU)
         self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
         self._enabled = _usable("autocast", device_type, enabled)
@@ -155,14 +157,14 @@ class autocast:  # noqa: N801  (PyTorch's name)
 
     def __enter__(self) -> autocast:
         _state.saved.append((self.device, _state.enabled.get(self.device, False),
-                             get_autocast_dtype(self.device)))  # (a stack per thread)
-        _state.enabled[self.device] = self._enabled
+                             get_autocast_dtype(self.device), _state.cache))  # (per thread)
+        _state.enabled[self.device], _state.cache = self._enabled, self._cache_enabled
         if self.fast_dtype is not None:
             _state.dtypes[self.device] = _recorded(self.fast_dtype)
         return self
 
     def __exit__(self, *exc_info: Any) -> bool:
-        device, _state.enabled[device], _state.dtypes[device] = _state.saved.pop()
+        device, _state.enabled[device], _state.dtypes[device], _state.cache = _state.saved.pop()
         return False
 
     def __call__(self, func: Callable) -> Callable:
