@@ -49,7 +49,7 @@ class _State(threading.local):
         self.enabled: dict[str, bool] = {}
         self.dtypes: dict[str, np.dtype] = {}
         self.cache = True
-        self.saved: list[tuple[str, bool, np.dtype]] = []
+        self.saved: list[tuple[str, bool, np.dtype, bool]] = []
 
 
 _state = _State()
@@ -108,7 +108,8 @@ def set_autocast_cpu_enabled(enabled: bool) -> None:
 
 
 def is_autocast_cache_enabled() -> bool:
-    """True, as PyTorch's default (there is no cast cache to turn off here)."""
+    """True by default, as PyTorch's; an autocast region's cache_enabled inside it (recorded
+    only: there is no cast cache here)."""
     return _state.cache
 
 
@@ -144,6 +145,7 @@ class autocast:  # noqa: N801  (PyTorch's name)
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
+        self._cache_enabled = _state.cache if cache_enabled is None else bool(cache_enabled)
         # PyTorch's: the device's autocast dtype when none is given (bfloat16 on the CPU)
         self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
         self._enabled = _usable("autocast", device_type, enabled)
@@ -155,14 +157,14 @@ class autocast:  # noqa: N801  (PyTorch's name)
 
     def __enter__(self) -> autocast:
         _state.saved.append((self.device, _state.enabled.get(self.device, False),
-                             get_autocast_dtype(self.device)))  # (a stack per thread)
-        _state.enabled[self.device] = self._enabled
+                             get_autocast_dtype(self.device), _state.cache))  # (per thread)
+        _state.enabled[self.device], _state.cache = self._enabled, self._cache_enabled
         if self.fast_dtype is not None:
             _state.dtypes[self.device] = _recorded(self.fast_dtype)
         return self
 
     def __exit__(self, *exc_info: Any) -> bool:
-        device, _state.enabled[device], _state.dtypes[device] = _state.saved.pop()
+        device, _state.enabled[device], _state.dtypes[device], _state.cache = _state.saved.pop()
         return False
 
     def __call__(self, func: Callable) -> Callable:
@@ -256,7 +258,8 @@ class GradScaler:
         if isinstance(outputs, Tensor):
             if self._scale_value is None:
                 self._scale_value = _float32(self._init_scale)
-            return outputs * self._scale_value
+            # times a 0-d float32 tensor, as PyTorch's: a 0-d float16 loss scales to float32
+            return outputs * Tensor(np.array(self._scale_value, np.float32))
         if isinstance(outputs, Iterable):
             scaled = map(self.scale, outputs)
             return type(outputs)(scaled) if isinstance(outputs, (list, tuple)) else scaled
@@ -289,9 +292,10 @@ class GradScaler:
                  for parameter in group["params"] if parameter.grad is not None]
         if any(grad.dtype == np.float16 for grad in grads):  # (PyTorch's check and message)
             raise ValueError("Attempting to unscale FP16 gradients.")
-        inverse = _float32(1.0 / self._scale_value)
+        scale = self._scale_value  # (a scale backed off to 0, or set to 0: PyTorch's 1/0 = inf)
+        inverse = _float32(1.0 / scale) if scale else math.copysign(math.inf, scale)
         found_inf = False
-        with no_grad():
+        with no_grad(), np.errstate(invalid="ignore"):  # (0 * an inf inverse: NaN, silently)
             for grad in grads:
                 found_inf |= not bool(np.isfinite(grad._data).all())
                 if inverse != 1.0:

@@ -158,8 +158,9 @@ def get_worker_info() -> WorkerInfo | None:
 class _Worker:
     """One of a DataLoader's num_workers workers, emulated in the calling process: while it runs
     (`with worker.running():`) get_worker_info() gives its WorkerInfo and the library's,
-    Python's and NumPy's global generators are its own (seeded with its seed, as PyTorch seeds
-    a worker process), so the caller's random streams do not move."""
+    Python's and NumPy's global generators are its own (the first two seeded with its seed,
+    NumPy's with _numpy_seed, as PyTorch seeds a worker process), so the caller's random
+    streams do not move."""
 
     def __init__(self, info: WorkerInfo) -> None:
         self.info = info
