@@ -30,6 +30,7 @@ _PYTORCH_SPELLING = {
     "Conv2d": "Convolution", "ConvTranspose2d": "Convolution",
     "MaxPool2d": "MaxPool2DWithIndices", "AvgPool2d": "AvgPool2D", "EmbeddingLookup": "Embedding",
     "Irfftn": "FftC2R",  # (fft.py: irfft, hfft and their n-dimensional forms)
+    "Transpose": "Permute", "Reshape": "View",  # (t(), transpose(), unsqueeze()... rename)
 }
 # Which forward arguments PyTorch's node has as inputs (what grad_fn.register_hook's hooks
 # see). Trailing constants are settings (`x.sum(0)`: the 0), left off; except for these ops,
@@ -52,6 +53,57 @@ def pytorch_named(tensor: Any, name: str) -> Any:
     if node is not None:
         node._pytorch_name = name
     return tensor
+
+
+def _indexing_name(node: Any) -> str:
+    """PyTorch's node for `x[index]`: its indexing applies the parts left to right (a slice
+    over a whole axis skipped, unless it is the only part) and keeps the last one's node."""
+    key = node.__dict__.get("index")
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(part, (np.ndarray, list)) and np.ndim(part) for part in parts):
+        return "IndexBackward0"  # (index arrays and masks)
+    shape, axis, name = node.__dict__.get("input_shape", ()), 0, "Alias"
+    width = len(shape) - sum(part is not None and part is not Ellipsis for part in parts)
+    for part in parts:
+        if part is Ellipsis:
+            axis += width
+        elif part is None:
+            name = "Unsqueeze"
+        elif isinstance(part, slice):
+            length = shape[axis] if axis < len(shape) else 0
+            if part.indices(length) != (0, length, 1) or not isinstance(key, tuple):
+                name = "Slice"
+            axis += 1
+        else:  # an integer (or a 0-d integer array)
+            name, axis = "Select", axis + 1
+    return f"{name}Backward0"
+
+
+def _linear_name(node: Any) -> str:
+    """PyTorch's node for `F.linear`: addmm (mm without a bias) for a batch of rows, a view
+    of it for more or fewer axes. (A bias that requires no grad counts as none here.)"""
+    parents = node.parents
+    biased = len(parents) > 2 and parents[2] is not None
+    if len(node.output_shape) == 2:
+        return "AddmmBackward0" if biased else "MmBackward0"
+    if biased:
+        return "ViewBackward0"
+    return "SqueezeBackward4" if len(node.output_shape) == 1 else "UnsafeViewBackward0"
+
+
+def _matmul_name(node: Any) -> str:
+    """PyTorch's node for `a @ b` by the operands' ranks: dot, mv, mm, else a view of bmm
+    (a matrix times a batch: a copy)."""
+    a_ndim, b_ndim = node.layout[:2]
+    if a_ndim <= 2 and b_ndim <= 2:
+        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4",
+                (2, 2): "MmBackward0"}[a_ndim, b_ndim]
+    return "CloneBackward0" if a_ndim == 2 else "UnsafeViewBackward0"
+
+
+# PyTorch's node name computed from what the node kept (its op's name depends on the call)
+_NAMED_BY = {"GetItem": _indexing_name, "LinearFunction": _linear_name,
+             "MatMul": _matmul_name}
 
 
 class AccumulateGrad:
@@ -98,7 +150,10 @@ class NodeInfo:
         named = self.__dict__.get("_pytorch_name")
         if named is not None:
             return named
-        return f"{_PYTORCH_SPELLING.get(type(self).__name__, type(self).__name__)}Backward0"
+        op = type(self).__name__
+        if op in _NAMED_BY and hasattr(self, "output_shape"):
+            return _NAMED_BY[op](self)
+        return f"{_PYTORCH_SPELLING.get(op, op)}Backward0"
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:

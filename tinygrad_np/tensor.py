@@ -1176,9 +1176,12 @@ def _cut_from(source: Tensor, axis: int, bounds: Sequence[int], take: bool, offs
         yield from _cut_from(inner, axis, part, take, part[0])
 
 
-def _multi_output(pieces: tuple) -> tuple:
+def _multi_output(pieces: tuple, name: str | None = None) -> tuple:
+    """The pieces marked as one function's views; their nodes named `name` (PyTorch's)."""
     for piece in pieces:
         _mark_multi_view(piece)
+        if name is not None:
+            pytorch_named(piece, name)
     return pieces
 
 
@@ -3723,7 +3726,8 @@ class Tensor:
             return self._extreme(Max if op == "max" else Min, op, dim, axis, keepdim, keepdims)
         if dim is None:
             _check_nonempty(op, self, None)
-            return (Max if op == "max" else Min).apply(self, None, False)
+            return pytorch_named((Max if op == "max" else Min).apply(self, None, False),
+                                 f"{op.title()}Backward1")
         find = np.argmax if op == "max" else np.argmin
         return self._select_along(op, dim, keepdim,
                                   lambda data, axis: find(data, axis=axis, keepdims=True))
@@ -3822,7 +3826,8 @@ class Tensor:
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
         elif kind == "b":
             _refuse_bool_clamp(min, max)
-        return Clip.apply(self, min, max)
+        bounds = "0" if isinstance(min, Tensor) or isinstance(max, Tensor) else "1"
+        return pytorch_named(Clip.apply(self, min, max), f"ClampBackward{bounds}")
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
         """clamp(min=min)."""
@@ -3867,7 +3872,7 @@ class Tensor:
         """The transpose of a matrix (0-d and 1-D tensors are returned as they are)."""
         if self.ndim > 2:
             raise TensorError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}")
-        return self.transpose() if self.ndim == 2 else self
+        return pytorch_named(self.transpose(), "TBackward0") if self.ndim == 2 else self
 
     def ravel(self) -> Tensor:
         """All elements in one axis (flatten)."""
@@ -3900,7 +3905,7 @@ class Tensor:
         if self.ndim != 2:
             raise TensorError(f"trace: expected a matrix, got shape {self.shape}")
         refuse_bool("trace", self)
-        return self.diagonal().sum()
+        return pytorch_named(self.diagonal().sum(), "TraceBackward0")
 
     @xp.quiet
     def inner(self, other: Any) -> Tensor:
@@ -3971,7 +3976,8 @@ class Tensor:
             _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
-        return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
+        return pytorch_named(_rounded_once(lambda s, a, b: s + value * a * b, self, tensor1,
+                                           tensor2), "AddcmulBackward0")
 
     @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
@@ -4036,7 +4042,7 @@ class Tensor:
         (as PyTorch: sigmoid(-20) underflows and a scaled loss's x g overflows in float16)."""
         if self._data.dtype == np.float16:
             return self.float().silu().half()
-        return refuse_integers("silu", self) * self.sigmoid()
+        return pytorch_named(refuse_integers("silu", self) * self.sigmoid(), "SiluBackward0")
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, else negative_slope x;  d/dx at 0 is negative_slope (PyTorch)."""
@@ -4062,7 +4068,8 @@ class Tensor:
             raise TensorError("celu: alpha must not be 0 (it divides x)")
         if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
             return self.float().celu(alpha).half()
-        return ELU.apply(refuse_integers("celu", self), alpha, 1.0, 1.0 / alpha)
+        return pytorch_named(ELU.apply(refuse_integers("celu", self), alpha, 1.0, 1.0 / alpha),
+                             "CeluBackward0")
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
@@ -4102,7 +4109,8 @@ class Tensor:
         """x tanh(softplus(x)); float16 is computed in float32, as silu."""
         if self._data.dtype == np.float16:
             return self.float().mish().half()
-        return refuse_integers("mish", self) * self.softplus().tanh()
+        return pytorch_named(refuse_integers("mish", self) * self.softplus().tanh(),
+                             "MishBackward0")
 
     def logsigmoid(self) -> Tensor:
         """log(sigmoid(x)) = -softplus(-x), stable for any x;  d/dx = sigmoid(-x)."""
@@ -4653,7 +4661,8 @@ class Tensor:
             return _viewed(self, Transpose.apply(self, ()))
         order = list(range(self.ndim))
         order[axis1], order[axis2] = order[axis2], order[axis1]
-        return _viewed(self, Transpose.apply(self, tuple(order)))
+        return pytorch_named(_viewed(self, Transpose.apply(self, tuple(order))),
+                             "TransposeBackward0")
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes start_dim..end_dim into one (all of them by default)."""
@@ -4690,7 +4699,8 @@ class Tensor:
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""
         dim = _wrap_dim("unsqueeze", _dim_arg("unsqueeze", dim, axis), self.ndim, extra=1)
-        return _viewed(self, Reshape.apply(self, self.shape[:dim] + (1,) + self.shape[dim:]))
+        return pytorch_named(_viewed(self, Reshape.apply(
+            self, self.shape[:dim] + (1,) + self.shape[dim:])), "UnsqueezeBackward0")
 
     def squeeze(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
         """Remove size-1 axes: all of them, or those among `dim` (an int or a tuple, alias
@@ -4700,7 +4710,10 @@ class Tensor:
             dims = ()  # dim=() or a 0-d tensor: nothing to remove
         shape = tuple(size for position, size in enumerate(self.shape)
                       if size != 1 or (dims is not None and position not in dims))
-        return _viewed(self, Reshape.apply(self, shape))
+        overload = 0 if dims is None else 1 if isinstance(_dim_arg("squeeze", dim, axis), (
+            int, np.integer, Tensor)) else 2  # (PyTorch's node: squeeze(), squeeze(d), (d, e))
+        return pytorch_named(_viewed(self, Reshape.apply(self, shape)),
+                             f"SqueezeBackward{overload}")
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         """Every window of `size` elements along `dimension`, `step` apart, as a new last axis:
@@ -5049,7 +5062,9 @@ class Tensor:
         values = self._gather(axis, index)
         if not keepdim:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
-        return result_type(values, Tensor._make(index, None))
+        overload = 1 if op == "median" else 0  # (PyTorch's node names: MaxBackward0, ...)
+        return result_type(pytorch_named(values, f"{op.title()}Backward{overload}"),
+                           Tensor._make(index, None))
 
     def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
         """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and so on);  the gradient
@@ -5057,7 +5072,7 @@ class Tensor:
         `sparse_grad=True`, which PyTorch's gather also takes). `index` a tensor, as
         PyTorch's (a list or array: TypeError)."""
         _need_tensor("gather", "index", index)
-        return self._gather(dim, index)
+        return pytorch_named(self._gather(dim, index), "GatherBackward0")
 
     def _gather(self, dim: int, index: Any) -> Tensor:
         """`gather` with any integer index (a NumPy array from the library's own code)."""
@@ -5115,7 +5130,7 @@ class Tensor:
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
         _need_tensor("index_select", "index", index)
-        return self._index_select(dim, index)
+        return pytorch_named(self._index_select(dim, index), "IndexSelectBackward0")
 
     def _index_select(self, dim: int, index: Any) -> Tensor:
         """`index_select` with any integer index (a NumPy array from the library's code)."""
@@ -5231,7 +5246,7 @@ class Tensor:
             value = value.to(dtype)
         elif not isinstance(value, Tensor) and dtype.kind != "f":
             value = np.asarray(_data(value)).astype(dtype)
-        return Where.apply(_condition(mask), value, self)
+        return pytorch_named(Where.apply(_condition(mask), value, self), "MaskedFillBackward0")
 
     @xp.quiet
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -5302,7 +5317,8 @@ class Tensor:
         mask = _condition(mask)
         shape = _broadcast_shape("masked_select", self.shape, mask.shape)
         source = self if self.shape == shape else self.expand(shape)
-        return GetItem.apply(source, np.broadcast_to(mask, shape))
+        return pytorch_named(GetItem.apply(source, np.broadcast_to(mask, shape)),
+                             "MaskedSelectBackward0")
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the nonzero elements: (count, ndim) int64, or a tuple of 1-D tensors."""
@@ -5359,7 +5375,8 @@ class Tensor:
         if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
             raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
         mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)
-        return Where.apply(mask, self, self.dtype.type(0))  # the dtype kept (bool too)
+        return pytorch_named(Where.apply(mask, self, self.dtype.type(0)),  # the dtype kept
+                             f"{op.title()}Backward0")  # (bool too)
 
     # Sorting.
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> tuple:
@@ -5473,21 +5490,24 @@ class Tensor:
         if dtype is not None and np.dtype(dtype) == np.bool_:  # bool: a logical and, as PyTorch
             return _reduce_dtype("prod", self, dtype).all(dims, _keep_arg(keepdim, keepdims))
         source = _wide_int(self) if dtype is None else _reduce_dtype("prod", self, dtype)
-        return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
+        return pytorch_named(Prod.apply(source, dims, _keep_arg(keepdim, keepdims)),
+                             "ProdBackward0" if dims is None else "ProdBackward1")
 
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
         """sum((x - mean)^2) / (N - correction) over `dim`; correction=1 by default (Bessel's,
         as PyTorch; NumPy's default is 0). `unbiased=False` and `ddof=` also set it."""
-        return self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+        return pytorch_named(self._spread("var", dim, unbiased, keepdim, correction, axis,
+                                          keepdims, ddof), "VarBackward0")
 
     def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
         """sqrt(var(...)): the standard deviation, correction=1 by default as PyTorch. Its
         gradient is 0 where it is 0 (a constant slice), as PyTorch's, not 0 * inf = NaN."""
-        return self._spread("std", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+        return pytorch_named(self._spread("std", dim, unbiased, keepdim, correction, axis,
+                                          keepdims, ddof), "StdBackward0")
 
     def _spread(self, op: str, dim: Axis, unbiased: bool | None, keepdim: bool,
                 correction: float | None, axis: Axis, keepdims: bool | None,
@@ -5563,7 +5583,8 @@ class Tensor:
         shift = np.where(np.isfinite(shift), shift, 0).astype(self.dtype)
         with np.errstate(divide="ignore"):  # every term -inf: log(0) = -inf, as PyTorch
             total = (self - shift).exp().sum(dims, keepdim=True).log() + shift
-        return total if keep else total.reshape(np.sum(self._data, axis=dims).shape)
+        total = total if keep else total.reshape(np.sum(self._data, axis=dims).shape)
+        return pytorch_named(total, "LogsumexpBackward0")
 
     def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
                ) -> Tensor:
@@ -5698,7 +5719,8 @@ class Tensor:
         tiled = self.reshape(interleaved).expand(expanded)
         result = tiled.reshape([count * size for count, size in zip(sizes, shape)])
         # A copy, as PyTorch's (NumPy made a view when every count is 1)
-        return Clone.apply(result) if np.may_share_memory(result._data, self._data) else result
+        result = Clone.apply(result) if np.may_share_memory(result._data, self._data) else result
+        return pytorch_named(result, "RepeatBackward0")
 
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
@@ -5739,12 +5761,13 @@ class Tensor:
             index[axis] = slice(None, None, -1)
         # A copy, as PyTorch's: NumPy's reversed view would share memory without sharing
         # the version counter (a saved flip would change with self, unseen)
-        return Clone.apply(GetItem.apply(self, tuple(index)))
+        return pytorch_named(Clone.apply(GetItem.apply(self, tuple(index))), "FlipBackward0")
 
     def roll(self, shifts: int | tuple[int, ...], dims: Axis = None) -> Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
         if dims is None:
-            return self.flatten().roll(shifts, 0).reshape(self.shape)
+            return pytorch_named(self.flatten().roll(shifts, 0).reshape(self.shape),
+                                 "RollBackward0")
         shifts = int_tuple(shifts, "roll(): argument 'shifts'")
         dims = int_tuple(dims, "roll(): argument 'dims'")
         if len(shifts) != len(dims):
@@ -5755,7 +5778,7 @@ class Tensor:
             size = self.shape[axis]
             if size:
                 result = result._index_select(axis, (np.arange(size) - shift) % size)
-        return result
+        return pytorch_named(result, "RollBackward0")
 
     def unflatten(self, dim: int, sizes: tuple[int, ...]) -> Tensor:
         """Split axis `dim` into axes of `sizes` (one may be -1)."""
@@ -5869,7 +5892,9 @@ class Tensor:
             if sum(sizes) != length:
                 raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} "
                                    f"has length {length}")
-        return _multi_output(tuple(_cut(self, axis, np.cumsum([0] + sizes).tolist())))
+        return _multi_output(tuple(_cut(self, axis, np.cumsum([0] + sizes).tolist())),
+                             "SplitWithSizesBackward0" if isinstance(split_size_or_sections, (
+                                 list, tuple)) else "SplitBackward0")
 
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple:
         """Pieces along `dim` of the given sizes (which must add up to the axis length)."""
@@ -5944,7 +5969,8 @@ class Tensor:
         if not self.ndim:
             raise IndexError(f"unbind: Dimension specified as {dim} but tensor has no dimensions")
         axis = _wrap_dim("unbind", dim, self.ndim)
-        return _multi_output(tuple(_cut(self, axis, range(self.shape[axis] + 1), take=True)))
+        return _multi_output(tuple(_cut(self, axis, range(self.shape[axis] + 1), take=True)),
+                             "UnbindBackward0")
 
     # Counting, statistics and indexed writes: each method hands over to the module above
     # the engine that holds it (counting.py, statistics.py, indexed.py).

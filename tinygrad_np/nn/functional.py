@@ -583,7 +583,8 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                               "training")
         fixed = tuple(stat._data.astype(x.dtype, copy=False).reshape(shape)
                       for stat in (running_mean, running_var))
-        return Normalize.apply(x, weight, bias, axes, eps, fixed)
+        return pytorch_named(Normalize.apply(x, weight, bias, axes, eps, fixed),
+                             "NativeBatchNormBackward0")
     count = x._data.size // channels if channels else 0
     if count == 1:
         raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
@@ -598,7 +599,7 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
             if running_var is not None:
                 unbiased = var * (count / (count - 1))
                 running_var._copy_array_(momentum * unbiased + (1 - momentum) * running_var._data)
-    return out
+    return pytorch_named(out, "NativeBatchNormBackward0")
 
 
 def layer_norm(
@@ -623,7 +624,7 @@ def layer_norm(
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    return Normalize.apply(x, weight, bias, axes, eps)
+    return pytorch_named(Normalize.apply(x, weight, bias, axes, eps), "NativeLayerNormBackward0")
 
 
 def group_norm(
@@ -645,7 +646,8 @@ def group_norm(
     weight = _param(weight, shape, (channels,), "weight", "group_norm")
     bias = _param(bias, shape, (channels,), "bias", "group_norm")
     grouped = x.reshape(batch, num_groups, per_group, math.prod(x.shape[2:]))
-    return Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
+    return pytorch_named(Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape),
+                         "NativeGroupNormBackward0")
 
 
 def _check_probability(p: float, function: str) -> None:
@@ -995,7 +997,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         border = np.full(shape, _scalar_for("pad", value, result.dtype), dtype=result.dtype)
         border[tuple(inner)] = 0
         result = result + border
-    return result
+    return pytorch_named(result, "ConstantPadNdBackward0")
 
 
 @xp.quiet  # huge scores beside a -inf mask: inf - inf is NaN, silently (as PyTorch)

@@ -22,6 +22,7 @@ from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
 from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.tensor import (
     Tensor,
     int_value,
@@ -247,7 +248,8 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
                           f"training, got an input of shape {input.shape}")
     if input.shape[1] == 0:  # no channels: nothing to normalise (an empty view, as PyTorch)
         return input.reshape(input.shape)
-    output = F.group_norm(input, input.shape[1], weight, bias, eps)
+    output = pytorch_named(F.group_norm(input, input.shape[1], weight, bias, eps),
+                           "ViewBackward0")  # (PyTorch's: a batch norm's output reshaped)
     if running_mean is not None:
         channels = input.shape[1]
         for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
