@@ -7,7 +7,7 @@ torch.set_num_threads(1)
 
 model = nn.Sequential(nn.Conv1d(1, 3, 3), nn.ELU(), nn.Flatten(), nn.Linear(3 * 6, 1))
 model = model.double()
-print(model[0].weight.dtype, model[0].weight[:, 0])
+print("conv", model[0].weight[:, 0])
 opt = torch.optim.Adam(model.parameters(), lr=0.01, amsgrad=True)
 sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3)
 
@@ -23,4 +23,4 @@ for step in range(8):
     print(f"step {step} loss {loss.item():.8f} {loss.item()!r}")
 x32 = torch.randn(2, 1, 8)
 print(model(x32.double()))
-print(model.float()(x32).dtype)
+print(model.float()(x32).dtype == torch.float32)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.cascade_sum import cascade_sum, replayable
 from tinygrad_np.function import Function
 from tinygrad_np.tensor import check_dim
 
@@ -59,6 +60,9 @@ class Sum(Function):
             with np.errstate(over="ignore"):  # a total past 65,504 is inf, as in PyTorch
                 total = np.sum(x, axis=ctx.axes, keepdims=keepdims, dtype=np.float32)
                 return c_ordered(total.astype(_HALF))
+        if (ctx.axes is None or len(ctx.axes) == x.ndim) and replayable(x):  # PyTorch's order
+            total = cascade_sum(x)
+            return total.reshape((1,) * x.ndim) if keepdims else total
         return c_ordered(np.sum(x, axis=ctx.axes, keepdims=keepdims,  # an integer dtype
                                 dtype=x.dtype if x.dtype.kind in "iu" else None))  # is kept
 
