@@ -10,11 +10,14 @@ vector: 4 scalar running sums. NumPy's pairwise sum rounds differently, so a los
 `.item()` differed in its last digit. Replayed here with NumPy (a few dozen array operations;
 a Python loop only over the few dozen leftover values).
 
-Above 32768 elements PyTorch splits the sum between its threads; the replay holds for one
-thread (`torch.set_num_threads(1)`), else NumPy's sum is kept.
+Above 32768 elements PyTorch splits the sum between its threads (`get_num_threads()`, as many
+equal chunks as threads, at most one per 32768 values), each chunk summed so, and adds the
+chunks' sums in order: replayed too, so set both libraries' thread counts alike.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -28,9 +31,8 @@ _GRAIN = 32768  # PyTorch's grain size: past it the threads split the work
 
 def replayable(x: np.ndarray) -> bool:
     """Whether the sum of all of `x` is replayed: float32/float64, dense in memory (C or
-    Fortran order) and, past the grain size, one thread."""
-    return (x.dtype in _LANES and x.size > 1 and (x.flags.c_contiguous or x.flags.f_contiguous)
-            and (x.size <= _GRAIN or get_num_threads() == 1))
+    Fortran order)."""
+    return x.dtype in _LANES and x.size > 1 and (x.flags.c_contiguous or x.flags.f_contiguous)
 
 
 def _in_order(rows: np.ndarray) -> np.ndarray:
@@ -60,26 +62,38 @@ def _cascade(rows: np.ndarray) -> np.ndarray:
 
 def cascade_sum(x: np.ndarray) -> np.ndarray:
     """The sum of every element of `x` (see `replayable`), added in PyTorch's order, as a
-    0-d array of x's dtype."""
-    kind = x.dtype.type
+    0-d array of x's dtype: in memory order, split between the threads past 32768 values."""
     flat = x.ravel(order="K")
-    lanes = _LANES[x.dtype]
+    tasks = min(get_num_threads(), math.ceil(flat.size / _GRAIN))
+    if tasks <= 1:
+        return _chunk_sum(flat)
+    chunk = math.ceil(flat.size / tasks)
+    total = x.dtype.type(0)
+    for start in range(0, flat.size, chunk):
+        total = x.dtype.type(total + _chunk_sum(flat[start:start + chunk]))
+    return np.asarray(total, dtype=x.dtype)
+
+
+def _chunk_sum(flat: np.ndarray) -> np.ndarray:
+    """One thread's part: PyTorch's vectorized (or, under a vector's worth, scalar) sum."""
+    kind = flat.dtype.type
+    lanes = _LANES[flat.dtype]
     vectors = flat.size // lanes
     if not vectors:  # PyTorch's scalar loop: 4 running sums
         rows = flat.size // _ROWS
         partial = _cascade(flat[:rows * _ROWS].reshape(rows, _ROWS)) if rows else \
-            np.zeros(_ROWS, x.dtype)
+            np.zeros(_ROWS, flat.dtype)
         first = partial[0]
         for value in flat[rows * _ROWS:]:
             first = kind(first + value)
         total = first
         for value in partial[1:]:
             total = kind(total + value)
-        return np.asarray(total, dtype=x.dtype)
+        return np.asarray(total, dtype=flat.dtype)
     blocks = vectors // _ROWS
     body = flat[:vectors * lanes].reshape(vectors, lanes)
     partial = (_cascade(body[:blocks * _ROWS].reshape(blocks, _ROWS * lanes)) if blocks else
-               np.zeros(_ROWS * lanes, x.dtype)).reshape(_ROWS, lanes)
+               np.zeros(_ROWS * lanes, flat.dtype)).reshape(_ROWS, lanes)
     first = partial[0].copy()
     for row in body[blocks * _ROWS:]:  # the vectors left over, into the first running sums
         first += row
@@ -90,4 +104,4 @@ def cascade_sum(x: np.ndarray) -> np.ndarray:
         total = kind(total + value)
     for value in first:
         total = kind(total + value)
-    return np.asarray(total, dtype=x.dtype)
+    return np.asarray(total, dtype=flat.dtype)

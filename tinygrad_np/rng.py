@@ -261,8 +261,8 @@ class Stream:
         dtype = np.dtype(dtype)
         shape = () if shape is None else shape
         count = int(np.prod(shape, dtype=np.int64))
-        if count < 16:
-            return (self.normals(count) * std + mean).astype(dtype).reshape(shape)
+        if count < 16:  # (x * std + mean: one fma in double, as PyTorch's)
+            return fused_multiply_add(self.normals(count), std, mean).astype(dtype).reshape(shape)
         values = np.empty(count, dtype)
         self.normal_into(values, mean, std)
         return values.reshape(shape)
@@ -297,7 +297,9 @@ class Stream:
             theta = kind(2 * np.pi) * blocks[:, 1]
             out = np.stack([radius * _libm(math.cos, theta), radius * _libm(math.sin, theta)],
                            axis=1)
-        if std != 1 or mean != 0:
+        if (std != 1 or mean != 0) and kind is np.float64:  # (one fma, as PyTorch's)
+            out = fused_multiply_add(out, kind(std), kind(mean))
+        elif std != 1 or mean != 0:
             out = (out.astype(np.float64) * np.float64(kind(std)) + np.float64(kind(mean)))
         return out.astype(kind).reshape(-1)
 
@@ -371,7 +373,7 @@ class Stream:
     def lognormal(self, mean: float, sigma: float, size: Any) -> np.ndarray:
         """log_normal_: exp of PyTorch's one-at-a-time normal draws."""
         count = int(np.prod(size, dtype=np.int64))
-        return _libm(math.exp, self.normals(count) * sigma + mean).reshape(size)
+        return _libm(math.exp, fused_multiply_add(self.normals(count), sigma, mean)).reshape(size)
 
     def exponential_(self, lambd: float, shape: Any) -> np.ndarray:
         """exponential_(lambd) in float64: -1 / lambd * log1p(-u), u from random64()."""
