@@ -578,3 +578,57 @@ RECORDED = {  # PyTorch 2.13's printed output of each script (CPU, one thread)
     ),
 }
 
+
+
+# ---------------------------------------------------------------- more draws the probes found
+@needs_torch
+@pytest.mark.parametrize("build", [
+    lambda t: t.nn.Linear(10, 5, dtype=t.float64),
+    lambda t: t.nn.Conv2d(2, 3, (3, 2), dtype=t.float64),
+    lambda t: t.nn.ConvTranspose1d(3, 2, 4, dtype=t.float64),
+    lambda t: t.nn.Conv3d(2, 2, 2, dtype=t.float64),
+    lambda t: t.nn.Transformer(8, 2, 1, 1, 16, dtype=t.float64),
+], ids=["Linear", "Conv2d", "ConvTranspose1d", "Conv3d", "Transformer"])
+def test_float64_layers_initialise_as_pytorchs(build):
+    """A layer's kaiming_uniform_(a=sqrt(5)) bound is computed with PyTorch's arithmetic
+    (sqrt(3) * gain / sqrt(fan), not 1 / sqrt(fan): 69% of fans differ in the last bit)."""
+    states = []
+    for lib in (torch, tg):
+        lib.manual_seed(5)
+        with warnings.catch_warnings():  # (Transformer's nested-tensor notice)
+            warnings.simplefilter("ignore")
+            states.append({name: value.detach().numpy() for name, value in
+                           build(lib).state_dict().items()})
+    assert states[0].keys() == states[1].keys()
+    for name, value in states[0].items():
+        np.testing.assert_array_equal(states[1][name], value, err_msg=name)
+
+
+@needs_torch
+@pytest.mark.parametrize("draw", [
+    lambda t: t.nn.functional.rrelu(t.randn(300, dtype=t.float64), 0.1, 0.3, training=True),
+    lambda t: t.nn.functional.rrelu(t.randn(300, dtype=t.float64), training=True),
+    lambda t: t.distributions.Laplace(t.zeros(50), t.ones(50) * 2).sample(),
+    lambda t: t.distributions.Laplace(1.0, 0.5).rsample((40,)),
+    lambda t: t.distributions.Laplace(t.zeros(9, dtype=t.float64), 1.0).sample((3,)),
+], ids=["rrelu_f64", "rrelu_f64_default", "laplace", "laplace_rsample", "laplace_f64"])
+def test_draws_found_by_the_probes_are_pytorchs(draw):
+    """The same uniforms, transformed as PyTorch (rrelu's float64 slopes rounded twice, no fma;
+    Laplace's u ~ U(eps - 1, 1) and log1p(-|u|)); float32 log1p within an ulp (NumPy's)."""
+    results = []
+    for lib in (torch, tg):
+        lib.manual_seed(4)
+        results.append((draw(lib).numpy(), lib.rand(3).numpy()))
+    if results[0][0].dtype == np.float64:
+        np.testing.assert_array_equal(results[1][0], results[0][0])
+    else:
+        np.testing.assert_allclose(results[1][0], results[0][0], rtol=2.5e-7, atol=0)
+    np.testing.assert_array_equal(results[1][1], results[0][1])
+
+
+def test_float64_linear_init_recorded():
+    """PyTorch 2.13's nn.Linear(10, 4, dtype=torch.float64).weight[0, :2] after
+    manual_seed(5), recorded (1/sqrt(10) as the bound gave other last bits)."""
+    tg.manual_seed(5)
+    weight = tg.nn.Linear(10, 4, dtype=tg.float64).weight.detach().numpy()
+    assert weight[0, :2].tolist() == [0.08981817657373722, -0.15194243557404297]
