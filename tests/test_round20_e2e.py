@@ -43,8 +43,8 @@ DRIVER = Path(__file__).parent / "e2e_driver.py"
 # bit-for-bit the same printed text; the others drift in a last digit through a float32 or
 # float64 matmul / convolution (BLAS and oneDNN add in another order than NumPy's BLAS)
 EXACT = {"bilinear_layernorm", "conv1d_groupnorm", "conv3d_instancenorm", "convtranspose2d_ae",
-         "deterministic_onecycle", "init_functions", "loader_variants", "mha_kdim_bias_kv",
-         "random_fills"}
+         "deterministic_onecycle", "init_functions", "loader_variants", "lstm_dropout_sample",
+         "mha_kdim_bias_kv", "random_fills"}
 
 
 def _run_all(port: bool, tmp_path: Path) -> dict[str, str]:
@@ -510,6 +510,19 @@ RECORDED = {  # PyTorch 2.13's printed output of each script (CPU, one thread)
         'unbatched [-0.2016, 4.9724, -4.7064, -3.8849]\n'
         'sampled [(7, 4), (7, 4), (7, 4), (7, 4)]\n'
     ),
+    'lstm_dropout_sample': (
+        'step 0 loss 3.333771\n'
+        'step 1 loss 3.295106\n'
+        'step 2 loss 3.157036\n'
+        'step 3 loss 3.103038\n'
+        'step 4 loss 3.241448\n'
+        'step 5 loss 2.982948\n'
+        'step 6 loss 2.986465\n'
+        'step 7 loss 2.962341\n'
+        'step 8 loss 3.184254\n'
+        'step 9 loss 3.066080\n'
+        "'t  fmlyoppfxo spg rj'\n"
+    ),
     'mha_kdim_bias_kv': (
         'bias_k tensor([-0.0641,  0.1356,  0.0056, -0.3781], grad_fn=<SliceBackward0>)\n'
         'q proj tensor([[ 0.1834,  0.1481,  0.1850],\n'
@@ -527,6 +540,40 @@ RECORDED = {  # PyTorch 2.13's printed output of each script (CPU, one thread)
         'tensor([[0.1814, 0.2277, 0.1064, 0.0495, 0.0811, 0.0852, 0.1358, 0.1328],\n'
         '        [0.0226, 0.0241, 0.0892, 0.3361, 0.2859, 0.1143, 0.0666, 0.0611],\n'
         '        [0.0418, 0.0620, 0.1825, 0.2097, 0.1893, 0.1524, 0.0771, 0.0852]])\n'
+    ),
+    'print_tensors': (
+        'Sequential(\n'
+        '  (0): Linear(in_features=4, out_features=6, bias=True)\n'
+        '  (1): Tanh()\n'
+        '  (2): Linear(in_features=6, out_features=3, bias=True)\n'
+        ')\n'
+        'tensor([1, 2, 0, 2, 0]) True tensor([ True,  True, False,  True, False])\n'
+        'tensor([[ 0.2875, -0.6286,  0.6121],\n'
+        '        [ 0.0784, -0.7787,  0.7070],\n'
+        '        [ 0.4910, -0.5759,  0.3724],\n'
+        '        [ 0.7191, -0.1466,  0.1477],\n'
+        '        [ 0.1207, -0.9470,  0.4569]], grad_fn=<AddmmBackward0>)\n'
+        'tensor([[0.3592, 0.1437, 0.4970],\n'
+        '        [0.3031, 0.1286, 0.5683],\n'
+        '        [0.4480, 0.1541, 0.3979],\n'
+        '        [0.5037, 0.2119, 0.2844],\n'
+        '        [0.3645, 0.1253, 0.5102]], grad_fn=<SoftmaxBackward0>)\n'
+        'tensor(1.1149, grad_fn=<NllLossBackward0>)\n'
+        'tensor([[-0.0537,  0.0676,  0.0338, -0.0357],\n'
+        '        [ 0.0398, -0.0652, -0.0397,  0.0240]])\n'
+        'tensor([-0.0043, -0.0473,  0.0516])\n'
+        'tensor([ 1.9850e-05,  5.8143e-06, -7.6263e-06]) tensor([ -99424.1172, -937081.1250])\n'
+        '0 tensor(1.1149, grad_fn=<NllLossBackward0>) 1.1148744821548462\n'
+        '1 tensor(1.0271, grad_fn=<NllLossBackward0>) 1.0270687341690063\n'
+        '2 tensor(0.9598, grad_fn=<NllLossBackward0>) 0.9597597122192383\n'
+        '3 tensor(0.9022, grad_fn=<NllLossBackward0>) 0.9022330045700073\n'
+        '4 tensor(0.8497, grad_fn=<NllLossBackward0>) 0.849736213684082\n'
+        'tensor([-0.322227,  0.492294,  0.289302, -0.301300,  0.356892, -0.079292],\n'
+        '       grad_fn=<SelectBackward0>)\n'
+        'tensor([2, 2, 0, 2, 0]) tensor(0.800000)\n'
+        'tensor([[False, False, False],\n'
+        '        [False, False, False]]) tensor([[ 0,  2,  4],\n'
+        '        [ 6,  8, 10]])\n'
     ),
     'random_fills': (
         'uniform tensor([[-1.0098,  0.2514, -1.5455,  2.4360],\n'
@@ -575,6 +622,21 @@ RECORDED = {  # PyTorch 2.13's printed output of each script (CPU, one thread)
         'h3 tensor([ 0.1936,  0.2191, -0.3095, -0.0991], grad_fn=<SelectBackward0>)\n'
         'c3 tensor([[ 0.3413,  0.3806, -0.5914, -0.1870],\n'
         '        [ 0.3305,  0.3838, -0.5427, -0.1164]])\n'
+    ),
+    'seq2seq_gru': (
+        'step 0 loss 1.855651 teacher False\n'
+        'step 1 loss 1.733322 teacher True\n'
+        'step 2 loss 1.729173 teacher True\n'
+        'step 3 loss 1.703209 teacher True\n'
+        'step 4 loss 1.717255 teacher False\n'
+        'step 5 loss 1.695977 teacher True\n'
+        'step 6 loss 1.656018 teacher False\n'
+        'step 7 loss 1.618641 teacher False\n'
+        'step 8 loss 1.697978 teacher False\n'
+        'step 9 loss 1.659949 teacher False\n'
+        'step 10 loss 1.607973 teacher False\n'
+        'step 11 loss 1.595621 teacher True\n'
+        'h tensor([-0.0124,  0.3536, -0.3021, -0.6326], grad_fn=<SliceBackward0>)\n'
     ),
 }
 

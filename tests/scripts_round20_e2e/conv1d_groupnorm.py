@@ -24,6 +24,7 @@ for step in range(10):
     norm = nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
     sched.step()
-    print(f"step {step} loss {loss.item():.6f} norm {norm.item():.5f} lr {sched.get_last_lr()[0]:.6f}")
+    lr = sched.get_last_lr()[0]
+    print(f"step {step} loss {loss.item():.6f} norm {norm.item():.5f} lr {lr:.6f}")
 print("prelu", model[2].weight.data[:4])
 print("gn", [round(v, 5) for v in model[1].bias.tolist()[:4]])
