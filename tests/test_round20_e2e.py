@@ -694,3 +694,36 @@ def test_float64_linear_init_recorded():
     tg.manual_seed(5)
     weight = tg.nn.Linear(10, 4, dtype=tg.float64).weight.detach().numpy()
     assert weight[0, :2].tolist() == [0.08981817657373722, -0.15194243557404297]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("shape", "dims"), [
+    ((5, 3), 1), ((5, 7), -1), ((4, 8), 1), ((6, 33), 1), ((7, 1000), 1), ((3, 4, 5), 2),
+    ((3, 4, 5), (1, 2)), ((2, 3, 40), -1), ((300, 17), 1), ((3, 4, 5), (2, 1)),
+], ids=str)
+def test_sums_over_trailing_dims_add_each_row_in_pytorchs_order(shape, dims, dtype):
+    """`x.sum(-1)`, `x.mean(dim=(1, 2))` of a C-ordered tensor: each row summed as PyTorch's
+    inner reduction (the whole-tensor order, per row)."""
+    rng = np.random.default_rng(len(shape))
+    for _trial in range(3):
+        data = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(dtype)
+        ours, theirs = tg.tensor(data), torch.from_numpy(data)
+        for keepdim in (False, True):
+            np.testing.assert_array_equal(ours.sum(dims, keepdim=keepdim).numpy(),
+                                          theirs.sum(dims, keepdim=keepdim).numpy())
+            np.testing.assert_array_equal(ours.mean(dims, keepdim=keepdim).numpy(),
+                                          theirs.mean(dims, keepdim=keepdim).numpy())
+
+
+def test_row_sums_of_sixteen_add_the_lanes_one_by_one():
+    """Without PyTorch: each row of 16 float32 values as the whole sum of 16 (see above)."""
+    row = np.array([1e8, 1, 1, 1, 1, 1, 1, 1, -1e8, 1, 1, 1, 1, 1, 1, 1], np.float32)
+    data = np.stack([row, row[::-1]])
+    expected = []
+    for values in data:
+        total = np.float32(0)
+        for lane in values[:8] + values[8:]:
+            total = np.float32(total + lane)
+        expected.append(float(total))
+    assert tg.tensor(data).sum(1).tolist() == expected

@@ -44,16 +44,16 @@ def _in_order(rows: np.ndarray) -> np.ndarray:
 
 
 def _cascade(rows: np.ndarray) -> np.ndarray:
-    """PyTorch's multi_row_sum: one running sum per column of `rows`, through the levels.
-    Level j holds the in-order sum of the groups of step**j rows not yet flushed up; the top
-    level every group that reached it."""
-    count, width = rows.shape
+    """PyTorch's multi_row_sum: one running sum per column of `rows` (axis 0 is added up, any
+    other axes are independent columns), through the levels. Level j holds the in-order sum of
+    the groups of step**j rows not yet flushed up; the top level every group that reached it."""
+    count, rest = rows.shape[0], rows.shape[1:]
     step = 1 << max(4, (int(count - 1).bit_length() if count > 1 else 0) // _LEVELS)
     levels, groups = [], rows
     for _ in range(_LEVELS - 1):
         whole = len(groups) // step
         levels.append(_in_order(groups[whole * step:]))
-        groups = _in_order(groups[:whole * step].reshape(whole, step, width).swapaxes(0, 1))
+        groups = _in_order(groups[:whole * step].reshape(whole, step, *rest).swapaxes(0, 1))
     total = levels[0]
     for level in (*levels[1:], _in_order(groups)):
         total = total + level
@@ -75,33 +75,56 @@ def cascade_sum(x: np.ndarray) -> np.ndarray:
 
 
 def _chunk_sum(flat: np.ndarray) -> np.ndarray:
-    """One thread's part: PyTorch's vectorized (or, under a vector's worth, scalar) sum."""
-    kind = flat.dtype.type
-    lanes = _LANES[flat.dtype]
-    vectors = flat.size // lanes
-    if not vectors:  # PyTorch's scalar loop: 4 running sums
-        rows = flat.size // _ROWS
-        partial = _cascade(flat[:rows * _ROWS].reshape(rows, _ROWS)) if rows else \
-            np.zeros(_ROWS, flat.dtype)
-        first = partial[0]
-        for value in flat[rows * _ROWS:]:
-            first = kind(first + value)
-        total = first
-        for value in partial[1:]:
-            total = kind(total + value)
-        return np.asarray(total, dtype=flat.dtype)
+    """One thread's part of a whole sum, as a 0-d array."""
+    return _rows_sum(flat[None])[0]
+
+
+def _rows_sum(data: np.ndarray) -> np.ndarray:
+    """The sum of each row of a C-ordered (rows, n) array: PyTorch's vectorized loop (or,
+    under a vector's worth, its scalar loop of 4 running sums), every row at once."""
+    count, length = data.shape
+    lanes = _LANES[data.dtype]
+    vectors = length // lanes
+    if not vectors:  # PyTorch's scalar loop: 4 running sums, the rest into the first
+        rows = length // _ROWS
+        partial = (_cascade(np.moveaxis(data[:, :rows * _ROWS].reshape(count, rows, _ROWS), 1,
+                                        0)) if rows else np.zeros((count, _ROWS), data.dtype))
+        total = partial[:, 0].copy()
+        for column in range(rows * _ROWS, length):
+            total += data[:, column]
+        for column in range(1, _ROWS):
+            total += partial[:, column]
+        return total
     blocks = vectors // _ROWS
-    body = flat[:vectors * lanes].reshape(vectors, lanes)
-    partial = (_cascade(body[:blocks * _ROWS].reshape(blocks, _ROWS * lanes)) if blocks else
-               np.zeros(_ROWS * lanes, flat.dtype)).reshape(_ROWS, lanes)
-    first = partial[0].copy()
-    for row in body[blocks * _ROWS:]:  # the vectors left over, into the first running sums
-        first += row
-    for vector in partial[1:]:
-        first = first + vector
-    total = kind(0)
-    for value in flat[vectors * lanes:]:
-        total = kind(total + value)
-    for value in first:
-        total = kind(total + value)
-    return np.asarray(total, dtype=flat.dtype)
+    body = data[:, :vectors * lanes].reshape(count, vectors, lanes)
+    partial = (_cascade(np.moveaxis(body[:, :blocks * _ROWS].reshape(
+        count, blocks, _ROWS * lanes), 1, 0)) if blocks else
+        np.zeros((count, _ROWS * lanes), data.dtype)).reshape(count, _ROWS, lanes)
+    first = partial[:, 0].copy()
+    for vector in range(blocks * _ROWS, vectors):  # the vectors left over, into the first sums
+        first += body[:, vector]
+    for vector in range(1, _ROWS):
+        first = first + partial[:, vector]
+    total = np.zeros(count, data.dtype)
+    for column in range(vectors * lanes, length):
+        total += data[:, column]
+    for lane in range(lanes):
+        total += first[:, lane]
+    return total
+
+
+def rows_replayable(x: np.ndarray, axes: tuple[int, ...] | None) -> bool:
+    """Whether a sum over `axes` is replayed as PyTorch's inner reduction: the trailing axes
+    of a C-ordered float32/float64 array (more than one value each), one thread or at most
+    32768 values (past that PyTorch's threads may split a row)."""
+    return (axes is not None and x.dtype in _LANES and x.ndim > len(axes) and
+            axes == tuple(range(x.ndim - len(axes), x.ndim)) and x.flags.c_contiguous
+            and math.prod(x.shape[x.ndim - len(axes):]) > 1 and x.size > 0
+            and (x.size <= _GRAIN or get_num_threads() == 1))
+
+
+def rows_sum(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """The sum over the trailing `axes` (see rows_replayable), each row in PyTorch's order."""
+    kept = x.shape[:x.ndim - len(axes)]
+    total = _rows_sum(x.reshape(math.prod(kept), -1)).reshape(kept)
+    return total.reshape(kept + (1,) * len(axes)) if keepdims else total
