@@ -202,7 +202,7 @@ def test_sum_of_sixteen_is_the_lanes_added_one_by_one():
     """Without PyTorch: 16 float32 values are two 8-lane vectors; PyTorch adds them lane by
     lane, then the 8 lanes one after another from 0 (NumPy's pairwise sum adds the lanes as
     a tree). Values chosen so that the two orders round differently."""
-    data = np.array([1e8, 1, 1, 1, 1, 1, 1, 1, -1e8, 1, 1, 1, 1, 1, 1, 1], np.float32)
+    data = np.array([1e8, 1, 1, 1, -1e8, 1, 1, 1] + [0] * 8, np.float32)
     lanes = data[:8] + data[8:]
     expected = np.float32(0)
     for lane in lanes:
@@ -718,8 +718,8 @@ def test_sums_over_trailing_dims_add_each_row_in_pytorchs_order(shape, dims, dty
 
 def test_row_sums_of_sixteen_add_the_lanes_one_by_one():
     """Without PyTorch: each row of 16 float32 values as the whole sum of 16 (see above)."""
-    row = np.array([1e8, 1, 1, 1, 1, 1, 1, 1, -1e8, 1, 1, 1, 1, 1, 1, 1], np.float32)
-    data = np.stack([row, row[::-1]])
+    row = np.array([1e8, 1, 1, 1, -1e8, 1, 1, 1] + [0] * 8, np.float32)
+    data = np.stack([row, row * 2])
     expected = []
     for values in data:
         total = np.float32(0)
@@ -727,3 +727,37 @@ def test_row_sums_of_sixteen_add_the_lanes_one_by_one():
             total = np.float32(total + lane)
         expected.append(float(total))
     assert tg.tensor(data).sum(1).tolist() == expected
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("shape", "dims"), [
+    ((6, 1), 0), ((6, 2), 0), ((7, 5), 0), ((20, 6), 0), ((9, 8), 0), ((17, 10), 0),
+    ((40, 32), 0), ((33, 45), 0), ((300, 70), 0), ((3, 4, 5), 0), ((3, 4, 5), (0, 1)),
+    ((64, 10), 0), ((1000, 3), 0),
+], ids=str)
+def test_sums_over_leading_dims_are_pytorchs_outer_reduction(shape, dims, dtype):
+    """`x.mean(0)` of a batch: PyTorch's outer reduction (whole vectors of columns each their
+    own cascade over the rows, the rest 4 interleaved running sums per column)."""
+    rng = np.random.default_rng(len(shape) + shape[0])
+    for _trial in range(3):
+        data = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(dtype)
+        ours, theirs = tg.tensor(data), torch.from_numpy(data)
+        for keepdim in (False, True):
+            np.testing.assert_array_equal(ours.sum(dims, keepdim=keepdim).numpy(),
+                                          theirs.sum(dims, keepdim=keepdim).numpy())
+            np.testing.assert_array_equal(ours.mean(dims, keepdim=keepdim).numpy(),
+                                          theirs.mean(dims, keepdim=keepdim).numpy())
+
+
+def test_column_sums_interleave_four_running_sums():
+    """Without PyTorch: 2 columns of 5 rows (fewer than 4 columns: PyTorch's row_sum per
+    column): s_k over rows k (k < 4), row 4 into s_0, then ((s0 + s1) + s2) + s3."""
+    column = np.array([3e7, 1, -3e7, 1, 1], np.float32)
+    data = np.stack([column, column * 2], 1)
+    expected = []
+    for values in data.T:
+        first = np.float32(values[0] + values[4])
+        expected.append(float(np.float32(np.float32(np.float32(first + values[1]) + values[2])
+                                         + values[3])))
+    assert tg.tensor(data).sum(0).tolist() == expected

@@ -128,3 +128,43 @@ def rows_sum(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray
     kept = x.shape[:x.ndim - len(axes)]
     total = _rows_sum(x.reshape(math.prod(kept), -1)).reshape(kept)
     return total.reshape(kept + (1,) * len(axes)) if keepdims else total
+
+
+def _interleaved(data: np.ndarray) -> np.ndarray:
+    """PyTorch's row_sum of each column of (n, columns): 4 running sums over rows 4m + k,
+    the rows left over into the first, then added together."""
+    count = len(data) // _ROWS
+    partial = (_cascade(data[:count * _ROWS].reshape(count, _ROWS, -1)) if count else
+               np.zeros((_ROWS,) + data.shape[1:], data.dtype))
+    first = partial[0].copy()
+    for row in data[count * _ROWS:]:
+        first += row
+    for row in partial[1:]:
+        first += row
+    return first
+
+
+def columns_replayable(x: np.ndarray, axes: tuple[int, ...] | None) -> bool:
+    """Whether a sum over `axes` is replayed as PyTorch's outer reduction: the leading axes
+    of a C-ordered float32/float64 array, one thread or at most 32768 values."""
+    return (axes is not None and x.dtype in _LANES and 0 < len(axes) < x.ndim and
+            axes == tuple(range(len(axes))) and x.flags.c_contiguous and x.size > 0
+            and (x.size <= _GRAIN or get_num_threads() == 1))
+
+
+def columns_sum(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """The sum over the leading `axes` (see columns_replayable) in PyTorch's order: for one
+    column a whole sum; else whole vectors of 8 (4) lanes in groups of 4 (fewer than a
+    vector's worth of columns: groups of 4 columns) each their own cascade over the rows,
+    the other columns `_interleaved`."""
+    kept = x.shape[len(axes):]
+    data = x.reshape(-1, math.prod(kept))
+    if data.shape[1] == 1:
+        total = _rows_sum(data.reshape(1, -1))
+    else:
+        width = data.shape[1]
+        lanes = _LANES[x.dtype]
+        plain = width - width % (_ROWS * lanes) if width >= lanes else width - width % _ROWS
+        total = np.concatenate([_cascade(data[:, :plain]), _interleaved(data[:, plain:])])
+    total = total.reshape(kept)
+    return total.reshape((1,) * len(axes) + kept) if keepdims else total

@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.cascade_sum import cascade_sum, replayable, rows_replayable, rows_sum
+from tinygrad_np.cascade_sum import (
+    cascade_sum,
+    columns_replayable,
+    columns_sum,
+    replayable,
+    rows_replayable,
+    rows_sum,
+)
 from tinygrad_np.function import Function
 from tinygrad_np.tensor import check_dim
 
@@ -65,6 +72,8 @@ class Sum(Function):
             return total.reshape((1,) * x.ndim) if keepdims else total
         if rows_replayable(x, ctx.axes):  # (each row of the trailing axes, as PyTorch's)
             return rows_sum(x, ctx.axes, keepdims)
+        if columns_replayable(x, ctx.axes):  # (over the leading axes, as PyTorch's)
+            return columns_sum(x, ctx.axes, keepdims)
         return c_ordered(np.sum(x, axis=ctx.axes, keepdims=keepdims,  # an integer dtype
                                 dtype=x.dtype if x.dtype.kind in "iu" else None))  # is kept
 
