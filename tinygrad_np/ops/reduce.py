@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.cascade_sum import (
+from tinygrad_np.function import Function
+from tinygrad_np.ops.sum_order import (
     cascade_sum,
     columns_replayable,
     columns_sum,
@@ -17,7 +18,6 @@ from tinygrad_np.cascade_sum import (
     rows_replayable,
     rows_sum,
 )
-from tinygrad_np.function import Function
 from tinygrad_np.tensor import check_dim
 
 

@@ -21,12 +21,18 @@ import math
 
 import numpy as np
 
-from tinygrad_np.settings import get_num_threads
-
 _LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # (AVX2's and the default
 _ROWS = 4  # vectors summed side by side                       # build's 256-bit vectors)
 _LEVELS = 4
 _GRAIN = 32768  # PyTorch's grain size: past it the threads split the work
+
+
+def _threads() -> int:
+    """torch.get_num_threads() (settings.py, imported when a sum first needs it: the engine
+    loads nothing above it at import time)."""
+    from tinygrad_np.settings import get_num_threads  # noqa: PLC0415
+
+    return get_num_threads()
 
 
 def replayable(x: np.ndarray) -> bool:
@@ -64,7 +70,7 @@ def cascade_sum(x: np.ndarray) -> np.ndarray:
     """The sum of every element of `x` (see `replayable`), added in PyTorch's order, as a
     0-d array of x's dtype: in memory order, split between the threads past 32768 values."""
     flat = x.ravel(order="K")
-    tasks = min(get_num_threads(), math.ceil(flat.size / _GRAIN))
+    tasks = min(_threads(), math.ceil(flat.size / _GRAIN))
     if tasks <= 1:
         return _chunk_sum(flat)
     chunk = math.ceil(flat.size / tasks)
@@ -120,7 +126,7 @@ def rows_replayable(x: np.ndarray, axes: tuple[int, ...] | None) -> bool:
     return (axes is not None and x.dtype in _LANES and x.ndim > len(axes) and
             axes == tuple(range(x.ndim - len(axes), x.ndim)) and x.flags.c_contiguous
             and math.prod(x.shape[x.ndim - len(axes):]) > 1 and x.size > 0
-            and (x.size <= _GRAIN or get_num_threads() == 1))
+            and (x.size <= _GRAIN or _threads() == 1))
 
 
 def rows_sum(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -149,7 +155,7 @@ def columns_replayable(x: np.ndarray, axes: tuple[int, ...] | None) -> bool:
     of a C-ordered float32/float64 array, one thread or at most 32768 values."""
     return (axes is not None and x.dtype in _LANES and 0 < len(axes) < x.ndim and
             axes == tuple(range(len(axes))) and x.flags.c_contiguous and x.size > 0
-            and (x.size <= _GRAIN or get_num_threads() == 1))
+            and (x.size <= _GRAIN or _threads() == 1))
 
 
 def columns_sum(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
