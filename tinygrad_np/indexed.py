@@ -23,7 +23,13 @@ from tinygrad_np.join import cat
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
-from tinygrad_np.rng import drawn_like, filled_in_memory_order, number_text, numpy_generator
+from tinygrad_np.rng import (
+    drawn_like,
+    filled_in_memory_order,
+    fused_multiply_add,
+    number_text,
+    numpy_generator,
+)
 from tinygrad_np.tensor import (
     Tensor,
     _along,
@@ -283,7 +289,9 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
         samples = filled_in_memory_order(lambda size: sampler(*args, size=size), input._data)
     except ValueError as error:  # NumPy's check of a parameter (std < 0): PyTorch's class
         raise RuntimeError(f"{op}: {error}") from None
-    return input._in_place(_copy_from, shift + scale * samples)
+    if shift != 0 or scale != 1:  # median + sigma * x: one fma, as PyTorch's kernel
+        samples = fused_multiply_add(samples, scale, shift)
+    return input._in_place(_copy_from, samples)
 
 
 def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002

@@ -30,7 +30,7 @@ _PYTORCH_SPELLING = {
     "Conv2d": "Convolution", "ConvTranspose2d": "Convolution",
     "MaxPool2d": "MaxPool2DWithIndices", "AvgPool2d": "AvgPool2D", "EmbeddingLookup": "Embedding",
     "Irfftn": "FftC2R",  # (fft.py: irfft, hfft and their n-dimensional forms)
-    "Reshape": "View",  # (view, reshape, flatten, unflatten, view_as)
+    "Transpose": "Permute", "Reshape": "View",  # (t(), transpose(), unsqueeze()... rename)
 }
 # Which forward arguments PyTorch's node has as inputs (what grad_fn.register_hook's hooks
 # see). Trailing constants are settings (`x.sum(0)`: the 0), left off; except for these ops,

@@ -1208,9 +1208,12 @@ def _cut_from(source: Tensor, axis: int, bounds: Sequence[int], take: bool, offs
         yield from _cut_from(inner, axis, part, take, part[0])
 
 
-def _multi_output(pieces: tuple) -> tuple:
+def _multi_output(pieces: tuple, name: str | None = None) -> tuple:
+    """The pieces marked as one function's views; their nodes named `name` (PyTorch's)."""
     for piece in pieces:
         _mark_multi_view(piece)
+        if name is not None:
+            pytorch_named(piece, name)
     return pieces
 
 
@@ -3949,13 +3952,12 @@ class Tensor:
         dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
         return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(dims)
 
-    @_node_named("TraceBackward0")
     def trace(self) -> Tensor:
         """The sum of the main diagonal of a matrix."""
         if self.ndim != 2:
             raise TensorError(f"trace: expected a matrix, got shape {self.shape}")
         refuse_bool("trace", self)
-        return self.diagonal().sum()
+        return pytorch_named(self.diagonal().sum(), "TraceBackward0")
 
     @xp.quiet
     def inner(self, other: Any) -> Tensor:
@@ -4010,7 +4012,6 @@ class Tensor:
             filled = filled.astype(self.dtype)
         return self.where(finite, Tensor._make(filled, None))
 
-    @_node_named("AddcmulBackward0")
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
                 ) -> Tensor:
@@ -4027,7 +4028,8 @@ class Tensor:
             _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
-        return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
+        return pytorch_named(_rounded_once(lambda s, a, b: s + value * a * b, self, tensor1,
+                                           tensor2), "AddcmulBackward0")
 
     @_node_named("AddcdivBackward0")
     @xp.quiet
@@ -4090,14 +4092,13 @@ class Tensor:
             return GELU.apply(self.float(), approximate, True).half()
         return GELU.apply(refuse_integers("gelu", self), approximate)
 
-    @_node_named("SiluBackward0")
     @xp.quiet
     def silu(self) -> Tensor:
         """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s)). float16 is computed in float32
         (as PyTorch: sigmoid(-20) underflows and a scaled loss's x g overflows in float16)."""
         if self._data.dtype == np.float16:
             return self.float().silu().half()
-        return refuse_integers("silu", self) * self.sigmoid()
+        return pytorch_named(refuse_integers("silu", self) * self.sigmoid(), "SiluBackward0")
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, else negative_slope x;  d/dx at 0 is negative_slope (PyTorch)."""
@@ -4123,7 +4124,8 @@ class Tensor:
             raise TensorError("celu: alpha must not be 0 (it divides x)")
         if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
             return self.float().celu(alpha).half()
-        return ELU.apply(refuse_integers("celu", self), alpha, 1.0, 1.0 / alpha)
+        return pytorch_named(ELU.apply(refuse_integers("celu", self), alpha, 1.0, 1.0 / alpha),
+                             "CeluBackward0")
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
@@ -4158,13 +4160,13 @@ class Tensor:
         """x hardsigmoid(x);  d/dx is 0 at x <= -3, 1 at x >= 3, x/3 + 1/2 between."""
         return Hardswish.apply(refuse_integers("hardswish", self))
 
-    @_node_named("MishBackward0")
     @xp.quiet
     def mish(self) -> Tensor:
         """x tanh(softplus(x)); float16 is computed in float32, as silu."""
         if self._data.dtype == np.float16:
             return self.float().mish().half()
-        return refuse_integers("mish", self) * self.softplus().tanh()
+        return pytorch_named(refuse_integers("mish", self) * self.softplus().tanh(),
+                             "MishBackward0")
 
     def logsigmoid(self) -> Tensor:
         """log(sigmoid(x)) = -softplus(-x), stable for any x;  d/dx = sigmoid(-x)."""
@@ -4717,7 +4719,8 @@ class Tensor:
             return _viewed(self, Transpose.apply(self, ()))
         order = list(range(self.ndim))
         order[axis1], order[axis2] = order[axis2], order[axis1]
-        return _viewed(self, Transpose.apply(self, tuple(order)))
+        return pytorch_named(_viewed(self, Transpose.apply(self, tuple(order))),
+                             "TransposeBackward0")
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes start_dim..end_dim into one (all of them by default)."""
@@ -5284,7 +5287,6 @@ class Tensor:
             other = _int_for_where(other, self)
         return Where.apply(_condition(condition, where=True), *_binary(self, other))
 
-    @_node_named("MaskedFillBackward0")
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         _zero_dim_value("masked_fill", value)
@@ -5299,7 +5301,7 @@ class Tensor:
             value = value.to(dtype)
         elif not isinstance(value, Tensor) and dtype.kind != "f":
             value = np.asarray(_data(value)).astype(dtype)
-        return Where.apply(_condition(mask), value, self)
+        return pytorch_named(Where.apply(_condition(mask), value, self), "MaskedFillBackward0")
 
     @xp.quiet
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -5375,7 +5377,8 @@ class Tensor:
         mask = _condition(mask)
         shape = _broadcast_shape("masked_select", self.shape, mask.shape)
         source = self if self.shape == shape else self.expand(shape)
-        return GetItem.apply(source, np.broadcast_to(mask, shape))
+        return pytorch_named(GetItem.apply(source, np.broadcast_to(mask, shape)),
+                             "MaskedSelectBackward0")
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the nonzero elements: (count, ndim) int64, or a tuple of 1-D tensors."""
@@ -5434,7 +5437,8 @@ class Tensor:
         if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
             raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
         mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)
-        return Where.apply(mask, self, self.dtype.type(0))  # the dtype kept (bool too)
+        return pytorch_named(Where.apply(mask, self, self.dtype.type(0)),  # the dtype kept
+                             f"{op.title()}Backward0")  # (bool too)
 
     # Sorting.
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> tuple:
@@ -5546,23 +5550,24 @@ class Tensor:
         if dtype is not None and np.dtype(dtype) == np.bool_:  # bool: a logical and, as PyTorch
             return _reduce_dtype("prod", self, dtype).all(dims, _keep_arg(keepdim, keepdims))
         source = _wide_int(self) if dtype is None else _reduce_dtype("prod", self, dtype)
-        return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
+        return pytorch_named(Prod.apply(source, dims, _keep_arg(keepdim, keepdims)),
+                             "ProdBackward0" if dims is None else "ProdBackward1")
 
-    @_node_named("VarBackward0")
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
         """sum((x - mean)^2) / (N - correction) over `dim`; correction=1 by default (Bessel's,
         as PyTorch; NumPy's default is 0). `unbiased=False` and `ddof=` also set it."""
-        return self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+        return pytorch_named(self._spread("var", dim, unbiased, keepdim, correction, axis,
+                                          keepdims, ddof), "VarBackward0")
 
-    @_node_named("StdBackward0")
     def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
         """sqrt(var(...)): the standard deviation, correction=1 by default as PyTorch. Its
         gradient is 0 where it is 0 (a constant slice), as PyTorch's, not 0 * inf = NaN."""
-        return self._spread("std", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+        return pytorch_named(self._spread("std", dim, unbiased, keepdim, correction, axis,
+                                          keepdims, ddof), "StdBackward0")
 
     def _spread(self, op: str, dim: Axis, unbiased: bool | None, keepdim: bool,
                 correction: float | None, axis: Axis, keepdims: bool | None,
@@ -5616,7 +5621,6 @@ class Tensor:
                 scaled = scaled + Tensor._make(value - scaled._data, None)
         return scaled if op == "var" else scaled.sqrt()
 
-    @_node_named("LogsumexpBackward0")
     @xp.quiet
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                   keepdims: bool | None = None) -> Tensor:
@@ -5639,7 +5643,8 @@ class Tensor:
         shift = np.where(np.isfinite(shift), shift, 0).astype(self.dtype)
         with np.errstate(divide="ignore"):  # every term -inf: log(0) = -inf, as PyTorch
             total = (self - shift).exp().sum(dims, keepdim=True).log() + shift
-        return total if keep else total.reshape(np.sum(self._data, axis=dims).shape)
+        total = total if keep else total.reshape(np.sum(self._data, axis=dims).shape)
+        return pytorch_named(total, "LogsumexpBackward0")
 
     def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
                ) -> Tensor:

@@ -18,7 +18,6 @@ from tinygrad_np.distributions.distribution import (
     as_size,
     broadcast_all,
     standard_normal,
-    standard_uniform,
 )
 from tinygrad_np.distributions.families import Categorical, Normal
 from tinygrad_np.distributions.gamma_family import zeros_like
@@ -53,11 +52,11 @@ class Laplace(LocScale):
         return math.sqrt(2) * self.scale
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        """loc - scale sign(u) log(1 - |u|) with u ~ U(-1, 1)."""
+        """loc - scale sign(u) log1p(-|u|) with u ~ U(eps - 1, 1), as PyTorch draws it."""
         eps = finfo(self.loc.dtype).eps
-        u = standard_uniform(self._extended_shape(sample_shape), self.loc.dtype) * 2 - 1
-        u = u.clamp(-1 + eps, 1 - eps)
-        return self.loc - self.scale * u.sign() * (1 - u.abs()).log()
+        shape = self._extended_shape(sample_shape)
+        u = Tensor(rng.uniform(rng.generator(), eps - 1, 1.0, shape, self.loc.dtype))
+        return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)

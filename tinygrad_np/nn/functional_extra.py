@@ -170,5 +170,9 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     negative = x._data <= 0  # (PyTorch draws a slope for these only, in order)
     noise = np.ones(x.shape, dtype)
     bounds = np.array([lower, upper], dtype=dtype if dtype.itemsize >= 4 else np.float32)
-    noise[negative] = generator().rand(int(negative.sum()), np.float64, *bounds.tolist())
+    if dtype.itemsize > 4:  # u (upper - lower) + lower rounded twice, as PyTorch's double
+        slopes = generator().unit(int(negative.sum()), np.float64)  # kernel (no fma there)
+        noise[negative] = slopes * (upper - lower) + lower
+    else:
+        noise[negative] = generator().rand(int(negative.sum()), np.float64, *bounds.tolist())
     return x.mul_(noise) if inplace else x * noise

@@ -16,6 +16,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import is_grad_enabled
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.tensor import (
     Tensor,
@@ -94,7 +95,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     before = (slice(None),) * axis
     first = input[(*before, slice(0, size // 2))]
     second = input[(*before, slice(size // 2, size))]
-    return first * second.sigmoid()
+    return pytorch_named(first * second.sigmoid(), "GluBackward0")
 
 
 @xp.quiet  # (-inf with a zero slope is NaN silently, as PyTorch)
@@ -115,7 +116,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     elif input.ndim == 0:  # a 0-d input gives a 0-d result, as PyTorch
         weight = weight.reshape(())
     positive = _mask(input._data > 0, input)
-    return input * (positive + weight * (1 - positive))
+    return pytorch_named(input * (positive + weight * (1 - positive)), "PreluKernelBackward0")
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,

@@ -102,6 +102,10 @@ def layer_uniform_(tensor: Tensor | None, bound: float, weight: bool = False) ->
         return None
     if weight and 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
+    elif weight:  # kaiming_uniform_(a=sqrt(5))'s own arithmetic, as PyTorch's layers call it
+        # (1/sqrt(fan) can differ in the last bit: float64 weights, float32 near a rounding)
+        bound = math.sqrt(3.0) * (calculate_gain("leaky_relu", math.sqrt(5))
+                                  / math.sqrt(_calculate_correct_fan(tensor, "fan_in")))
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
     return _fill(tensor, rng.uniform(rng.generator(), -bound, bound, tensor.shape, dtype))
 

@@ -30,6 +30,7 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.utils.rnn import PackedSequence, pad_packed_sequence
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.activation import LSTMCellUpdate
 from tinygrad_np.tensor import Tensor, to_tensor as _as_tensor
 
@@ -54,7 +55,8 @@ def _lstm_step(gx: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor,
     if gates.dtype in _FUSED_DTYPES and c.dtype == gates.dtype:  # one node for the update
         both = LSTMCellUpdate.apply(gates, c)  # (copied out: h and c share no memory, so an
         # in-place write to one is not a write to the other, as PyTorch's)
-        return both[..., :c.shape[-1]].clone(), both[..., c.shape[-1]:].clone()
+        return (pytorch_named(both[..., :c.shape[-1]].clone(), "MulBackward0"),  # (PyTorch's
+                pytorch_named(both[..., c.shape[-1]:].clone(), "AddBackward0"))  # last ops)
     i, f, g, o = gates.chunk(4, -1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c.tanh(), c
