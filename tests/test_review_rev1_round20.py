@@ -95,3 +95,26 @@ def test_grid_sample_keeps_no_index_per_corner_and_channel():
     output_bytes = y.numel() * 4
     assert peak < 32 * output_bytes, (peak, output_bytes)
     assert x.grad.shape == x.shape and grid.grad.shape == grid.shape
+
+
+@needs_torch
+def test_interpolate_to_the_same_size_is_a_new_tensor():
+    """interpolate to the input's own size returned the input itself and, naming its node,
+    renamed the input's node (`(b * 2).grad_fn` became UpsampleBilinear2DBackward0); a write
+    into the result reached the input. PyTorch returns a new tensor."""
+    for mode, shape in (("bilinear", (1, 2, 4, 4)), ("bicubic", (1, 2, 4, 4)),
+                        ("trilinear", (1, 2, 3, 3, 3)), ("linear", (1, 2, 5))):
+        b = tg.ones(*shape, requires_grad=True)
+        a = b * 2
+        y = tg.nn.functional.interpolate(a, size=shape[2:], mode=mode, align_corners=False)
+        tb = torch.ones(*shape, requires_grad=True)
+        ty = torch.nn.functional.interpolate(tb * 2, size=shape[2:], mode=mode,
+                                             align_corners=False)
+        assert y is not a
+        assert a.grad_fn.name() == "MulBackward0"
+        assert y.grad_fn.name() == ty.grad_fn.name()
+        with tg.no_grad():
+            y.zero_()
+        assert float(a.detach().sum()) == 2 * a.numel()
+        y.sum().backward()
+        np.testing.assert_array_equal(b.grad.numpy(), np.full(shape, 2.0))
