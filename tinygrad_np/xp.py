@@ -219,7 +219,8 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
         row_shape = target.shape[len(axes):]
         offsets = np.arange(int(np.prod(row_shape))).reshape(row_shape)[slices].ravel()
         flat = (places.reshape(-1, 1) * int(np.prod(row_shape)) + offsets).ravel()
-        # float16 sums in float32 (10,000 ones add up to 10,000, not 2,048), as PyTorch's
+        # float16 sums in float32 (10,000 ones add up to 10,000, not 2,048), as the rounds
+        # below (PyTorch's x[:, idx] backward adds in float16: 2,048)
         wide = target if target.dtype != np.float16 else np.zeros(target.shape, np.float32)
         np.add.at(wide.reshape(-1), flat, rows.ravel())
         if wide is not target:
