@@ -124,14 +124,8 @@ def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tens
 
 
 def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
-    """torch.conv_tbc: a 1-D convolution of input (time, batch, in) with weight (kernel width,
-    in, out) and bias (out,), `pad` steps of zeros at each end; output (time', batch, out)."""
-    if input.ndim != 3 or weight.ndim != 3 or input.shape[2] != weight.shape[1]:
-        raise TensorError(f"conv_tbc: expected input (time, batch, in) and weight (kernel "
-                          f"width, in, out), got shapes {tuple(input.shape)} and "
-                          f"{tuple(weight.shape)}")
-    output = F.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
-    return output.permute(2, 0, 1)
+    """torch.conv_tbc: F.conv_tbc (a 1-D convolution of input (time, batch, in), C-ordered)."""
+    return F.conv_tbc(input, weight, bias, pad)
 
 
 def native_dropout(input: Tensor, p: float, train: bool | None) -> tuple[Tensor, Tensor]:  # noqa: A002

@@ -162,7 +162,7 @@ def _is_basic_index(index: Any) -> bool:
 
 
 _MOST_ROUNDS = 64  # more repeats of one place than this: sort and np.add.reduceat
-_NARROW_ROW = 32  # rows of at most this many elements: np.add.at on flat places (no sort)
+_NARROW_ROW = 16  # rows of at most this many elements: np.add.at on flat places (no sort)
 
 
 def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
@@ -173,8 +173,9 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     and each round adds the next occurrence of every repeated place with one vectorised
     `+=` (rounds go in index order: each sum adds in np.add.at's order); past _MOST_ROUNDS
     repeats, a stable sort and np.add.reduceat sum each place's rows, assigned once. Rows
-    of at most _NARROW_ROW elements (grid_sample's pixels, a few channels each) skip the
-    sort: one flat index per element and np.add.at on the 1-D buffer, in its order."""
+    of at most _NARROW_ROW elements (x[:, idx] of a few rows) skip the sort: without a
+    repeat one assignment, else one flat index per element and np.add.at on the 1-D
+    buffer, in its order (past 16 elements a row, the rounds are faster)."""
     plan = _fancy_plan(index, out.shape, values.shape)
     if plan is None:  # index arrays alone (NumPy's own fast path), or a form not planned
         parts = index if isinstance(index, tuple) else (index,)
@@ -196,6 +197,9 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     if not places.size:
         return
     narrow = values.size <= _NARROW_ROW * places.size
+    if narrow and np.bincount(places.reshape(-1)).max() == 1:  # no repeats: one assignment
+        out[index] = values
+        return
     if not narrow:
         order = _stable_order(places, places.size * int(places.max(initial=0) + 1))
         ordered = places[order]
@@ -219,7 +223,8 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
         row_shape = target.shape[len(axes):]
         offsets = np.arange(int(np.prod(row_shape))).reshape(row_shape)[slices].ravel()
         flat = (places.reshape(-1, 1) * int(np.prod(row_shape)) + offsets).ravel()
-        # float16 sums in float32 (10,000 ones add up to 10,000, not 2,048), as PyTorch's
+        # float16 sums in float32 (10,000 ones add up to 10,000, not 2,048), as the rounds
+        # below (PyTorch's x[:, idx] backward adds in float16: 2,048)
         wide = target if target.dtype != np.float16 else np.zeros(target.shape, np.float32)
         np.add.at(wide.reshape(-1), flat, rows.ravel())
         if wide is not target:

@@ -262,10 +262,13 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         pool = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d,
                 3: F.adaptive_avg_pool3d}[spatial]
         return pool(x, sizes[0] if spatial == 1 else tuple(sizes))
+    source = x
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias,
                          math.prod(sizes))
     x = x if spatial < 3 else x.contiguous()  # (3-d: C-ordered, so that views work)
+    if x is source:  # an unchanged size: a new tensor, as PyTorch's (not the input renamed)
+        x = x.clone()
     return pytorch_named(x, _node_name(mode, spatial, antialias)) if mode in _NODES else x
 
 

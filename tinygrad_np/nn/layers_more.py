@@ -193,8 +193,8 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
     batch, rest = input.shape[0], input.shape[2:]
     x = input.reshape(batch, groups, channels // groups, *rest).transpose(1, 2)
     x = x.reshape(batch, channels, *rest)  # C-ordered as PyTorch's (channels_last kept)
-    return x if x.ndim == 4 and input.is_contiguous(memory_format=channels_last) else (
-        x.contiguous())
+    kept = x.ndim == 4 and input.is_contiguous(memory_format=channels_last)
+    return x.contiguous(memory_format=channels_last) if kept else x.contiguous()
 
 
 class ChannelShuffle(Module):
