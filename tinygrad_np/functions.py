@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_np import cpu_order, return_types, xp
 from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
-from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands
+from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands, torch_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import _laid_out_like, randint
 from tinygrad_np.functional_forms import with_out
@@ -381,9 +381,13 @@ def numel(input: Tensor) -> int:
 
 
 # ----------------------------------------------------------------- dtypes (PyTorch's rules)
-def promote_types(type1: Any, type2: Any) -> np.dtype:
+def promote_types(type1: Any, type2: Any) -> Any:
     """The smallest dtype both convert to, as PyTorch: a float with an integer is the float
     (int64 with float16 is float16, where NumPy says float64)."""
+    return torch_dtype(_promote_types(type1, type2))
+
+
+def _promote_types(type1: Any, type2: Any) -> np.dtype:
     a, b = np.dtype(type1), np.dtype(type2)
     if (a.kind == "f") != (b.kind == "f"):
         return a if a.kind == "f" else b
@@ -397,7 +401,7 @@ def _category(dtype: np.dtype | None) -> int:
 def _priority_and_dtype(operand: Any) -> tuple[int, np.dtype]:
     """2 for an n-d tensor, 1 for a 0-d one, 0 for a Python number (with its dtype)."""
     if isinstance(operand, (Tensor, np.ndarray)):
-        return (2 if operand.ndim else 1), operand.dtype
+        return (2 if operand.ndim else 1), getattr(operand, "_data", operand).dtype
     if isinstance(operand, (bool, np.bool_)):
         return 0, np.dtype(np.bool_)
     if isinstance(operand, (int, np.integer)):
@@ -412,7 +416,7 @@ def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None
     if higher is None or lower is None:
         return lower if higher is None else higher
     if _category(lower) > _category(higher):
-        return promote_types(higher, lower)
+        return _promote_types(higher, lower)
     return higher
 
 
@@ -421,15 +425,15 @@ def _result_type(*operands: Any) -> np.dtype:
     for operand in operands:
         priority, dtype = _priority_and_dtype(operand)
         seen = groups[priority]
-        groups[priority] = dtype if seen is None else promote_types(seen, dtype)
+        groups[priority] = dtype if seen is None else _promote_types(seen, dtype)
     return _combine(groups[2], _combine(groups[1], groups[0]))
 
 
-def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
+def result_type(tensor1: Any, tensor2: Any) -> Any:
     """The dtype of an arithmetic op on the two operands (tensors or numbers), by PyTorch's
     rules: n-d tensors first, then 0-d tensors, then numbers, each lower group counting only
     when its kind (bool < int < float) is higher."""
-    return _result_type(tensor1, tensor2)
+    return torch_dtype(_result_type(tensor1, tensor2))
 
 
 def can_cast(from_: Any, to: Any) -> bool:
@@ -479,7 +483,7 @@ def rad2deg(input: Any) -> Tensor:
 def logaddexp2(input: Any, other: Any) -> Tensor:
     """log2(2**input + 2**other) without overflow: logaddexp on the values times ln 2."""
     a, b = tensor_operand("logaddexp2", input, "input"), tensor_operand("logaddexp2", other)
-    dtype = result_type(a, b)
+    dtype = _result_type(a, b)
     if dtype.kind != "f":
         raise DtypeError(f"logaddexp2: not implemented for {dtype} (as PyTorch)")
     wide = np.dtype(np.float32) if dtype == np.float16 else dtype  # float16: in float32, as

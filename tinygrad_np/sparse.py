@@ -117,7 +117,7 @@ class SparseTensor(Tensor):
         pad = " " * len("tensor(indices=")
         indices = repr(self._coo_indices).replace("\n", "\n" + pad)
         dtype = "" if self.dtype in (np.float32, np.int64, np.bool_) else \
-            f", dtype=torch.{self.dtype}"
+            f", dtype=torch.{self.dtype.name}"
         values = repr(self._coo_values.detach()).replace(dtype, "").replace(
             "\n", "\n" + " " * len("       values="))  # (the dtype is said once, below)
         tail = (", requires_grad=True" if self.is_leaf else

@@ -25,9 +25,11 @@ import numpy as np
 from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
+    _BY_NUMPY as _TORCH_DTYPES,
     WIDER_ACCUMULATOR,
     _check_int64 as _check_int_operand,
     cast_operand,
+    dtype as torch_dtype_class,
     get_default_dtype,
     promoted_operands,
     result_dtype,
@@ -2236,9 +2238,9 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        """The NumPy dtype of the data."""
-        return self._data.dtype
+    def dtype(self) -> Any:
+        """PyTorch's dtype object of the data (`torch.float32`; `.dtype` of it is NumPy's)."""
+        return _TORCH_DTYPES[self._data.dtype]
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a `Size` (a tuple), or the length of axis `dim` (PyTorch's size)."""
@@ -2302,12 +2304,13 @@ class Tensor:
                                    f"tensor of size {self.shape}. Please ensure that the "
                                    "gradient and the tensor are the same size")
             if value.dtype.kind != "f":
-                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
-                                   f"a tensor with dtype {self.dtype}: not a float dtype")
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"{value._data.dtype} to a tensor with dtype "
+                                   f"{self._data.dtype}: not a float dtype")
             if value.dtype != self.dtype:  # as PyTorch: backward() accumulates in self's dtype
-                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
-                                   f"a tensor with dtype {self.dtype}: convert it first "
-                                   f"(g.to({self.dtype}))")
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"{value._data.dtype} to a tensor with dtype "
+                                   f"{self._data.dtype}: convert it first (g.to({self.dtype}))")
         self._grad = value
 
     @grad.deleter
@@ -4537,7 +4540,7 @@ class Tensor:
         in the new shape (a transpose flattened, say) raises instead of silently copying.
         `view(dtype)` reinterprets the bytes as another dtype (see _view_dtype)."""
         shape = _sized("view", shape, size)
-        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type, torch_dtype_class)):
             return self._view_dtype(np.dtype(shape[0]))
         if self._data.size and not self._data.flags.c_contiguous and self._relaid_out():
             return self.view(*shape)  # (an op's result in its own memory order: now C order)
@@ -4919,8 +4922,8 @@ class Tensor:
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_NAMES.values():
             dtype = next(name for name, kind in _TYPE_NAMES.items()
                          if kind == dtype.rsplit(".", 1)[-1])
-        elif isinstance(getattr(dtype, "dtype", None), np.dtype):  # tg.FloatTensor, a Tensor
-            dtype = dtype.dtype
+        elif isinstance(getattr(dtype, "dtype", None), (np.dtype, torch_dtype_class)):
+            dtype = dtype.dtype  # tg.FloatTensor, a Tensor
         elif isinstance(dtype, str):
             try:
                 dtype = np.dtype(dtype)
