@@ -488,7 +488,7 @@ Tensor.real = property(real, doc="The real part: a real tensor itself.")
 
 def _imag(self: Tensor) -> Tensor:
     raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes "
-                       f"({self.dtype}): tinygrad_np has no complex tensors")
+                       f"({self.dtype.name}): tinygrad_np has no complex tensors")
 
 
 Tensor.imag = property(_imag, doc="Refused: tinygrad_np has no complex tensors.")

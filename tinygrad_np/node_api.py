@@ -270,7 +270,7 @@ class InputMetadata:
         return device("cpu")
 
     def __repr__(self) -> str:
-        return f"InputMetadata(shape={tuple(self.shape)}, dtype={self.dtype})"
+        return f"InputMetadata(shape={tuple(self.shape)}, dtype={self.dtype.name})"
 
 
 class SavedTensor:

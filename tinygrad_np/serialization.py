@@ -364,7 +364,8 @@ class _Encoder:
             raise ValueError(f"save: {where} holds Python objects (dtype {array.dtype}); only "
                              "numeric arrays can be saved without pickle")
         if array.dtype.kind not in _NUMERIC_KINDS:
-            raise TypeError(f"save: {where} has dtype {array.dtype}; only bool, integer, float "
+            raise TypeError(f"save: {where} has dtype {array.dtype}; only bool, integer, "
+                            f"float "
                             "and complex arrays can be saved")
         name = self.names.get(id(value))
         if name is None:  # an object met twice is stored once, and loads as one object

@@ -158,7 +158,7 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any
         values = values.to(dtype)
     if indices.dtype.kind not in "iuf":  # (float indices are truncated, as PyTorch)
         raise RuntimeError(f"sparse_coo_tensor: indices must be an int64 tensor, got "
-                           f"{indices.dtype}")
+                           f"{indices.dtype.name}")
     if indices.ndim != 2:
         raise RuntimeError(f"sparse_coo_tensor: indices must be sparse_dim x nnz, but got: "
                            f"{list(indices.shape)}")

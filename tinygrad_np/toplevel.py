@@ -614,7 +614,7 @@ def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
     n, p = to_tensor(count), to_tensor(prob)
     if n.dtype.kind != "f" or p.dtype.kind != "f":
         raise TensorError(f"binomial: count and prob must be floating-point tensors, got "
-                          f"{n.dtype} and {p.dtype}")
+                          f"{n.dtype.name} and {p.dtype.name}")
     if ((p._data < 0) | (p._data > 1) | np.isnan(p._data)).any():
         raise TensorError("binomial: prob must be in [0, 1]")
     trials = np.maximum(n._data, 0).astype(np.int64)  # a negative count: 0, as PyTorch

@@ -45,7 +45,7 @@ def product(a, b, name: str = "matmul"):
     dtype = a.dtype
     if dtype is not b.dtype and not (dtype.kind in "fc" and b.dtype.kind in "fc"):
         raise TensorError(f"{name}: expected both operands to have the same dtype, but got: "
-                          f"{dtype} != {b.dtype} (PyTorch mixes no integer operands; cast one "
+                          f"{dtype} != {b.dtype.name} (PyTorch mixes no integer operands; cast one "
                           f"with .float() or .long())")
     if dtype is _HALF and b.dtype is _HALF:
         with np.errstate(over="ignore"):

@@ -691,7 +691,7 @@ def _device_dtype_check_for_fused(p: Tensor, cuda_unsupported: bool = False) -> 
     (every tensor here is on the CPU, where PyTorch's fused kernels run)."""
     if not p.is_floating_point():
         raise RuntimeError("`fused=True` requires all the params to be floating point Tensors "
-                           f"of supported devices: ['cpu'] but {p.dtype} and cpu")
+                           f"of supported devices: ['cpu'] but {p.dtype.name} and cpu")
 
 
 def _get_value(x: Any) -> Any:
