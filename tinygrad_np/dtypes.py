@@ -1,6 +1,7 @@
 """The dtype policy in one place: the default floating-point dtype (what a Python float or a
 list of floats becomes), the result of an op (as_result), PyTorch's type promotion with its
-operands cast first (result_dtype, promoted_operands), and PyTorch's dtype names.
+operands cast first (result_dtype, promoted_operands), and PyTorch's dtype objects (`dtype`:
+torch.float32 and its names; the arrays keep NumPy's dtypes, which the objects wrap).
 
 float32 by default, as in PyTorch: it halves memory and doubles BLAS speed against float64,
 and is precise enough for training. Gradient checks switch to float64.
