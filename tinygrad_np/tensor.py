@@ -2240,7 +2240,7 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> torch_dtype_class:
         """PyTorch's dtype object of the data (`torch.float32`; `.dtype` of it is NumPy's)."""
         return _TORCH_DTYPES[self._data.dtype]
 

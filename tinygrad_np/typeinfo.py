@@ -54,7 +54,7 @@ class finfo:  # noqa: N801  (PyTorch's name)
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
                 f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
-                f"tiny={self.tiny:g}, dtype={self.dtype.name})")
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
 
 
 class iinfo:  # noqa: N801  (PyTorch's name)
@@ -77,4 +77,4 @@ class iinfo:  # noqa: N801  (PyTorch's name)
         self.max, self.min = int(info.max), int(info.min)
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype.name})"  # PyTorch's %g
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"  # PyTorch's %g
