@@ -241,6 +241,8 @@ def test_autocast_dtypes_are_the_objects():
     assert tg.get_autocast_dtype("cpu") is tg.bfloat16
     assert str(tg.get_autocast_dtype("cuda")) == str(torch.get_autocast_dtype("cuda"))
     assert tg.get_autocast_dtype("cuda") is tg.float16
+    for device in ("cpu", "cuda", "xla", "hpu", "mps", "xpu", "mtia"):  # PyTorch's defaults
+        assert str(tg.get_autocast_dtype(device)) == str(torch.get_autocast_dtype(device))
     with tg.autocast("cpu", dtype=tg.float16) as context:
         assert context.fast_dtype is tg.float16
 

@@ -79,11 +79,11 @@ def set_autocast_enabled(device_type: Any, enabled: bool | None = None) -> None:
     _state.enabled[_device_type("set_autocast_enabled", device_type)] = bool(enabled)
 
 
-def get_autocast_dtype(device_type: str) -> np.dtype:
+def get_autocast_dtype(device_type: str) -> Any:
     """The dtype autocast regions on `device_type` name: PyTorch's defaults, bfloat16 on the
-    CPU (and HPU), float16 elsewhere (recorded only: no tensor takes it here)."""
+    CPU (and HPU, XLA), float16 elsewhere (recorded only: no tensor takes it here)."""
     device_type = _device_type("get_autocast_dtype", device_type)
-    default = bfloat16 if device_type in ("cpu", "hpu") else float16
+    default = bfloat16 if device_type in ("cpu", "hpu", "xla") else float16
     return _state.dtypes.get(device_type, default)
 
 
