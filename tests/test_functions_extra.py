@@ -393,7 +393,7 @@ def test_promote_types_and_can_cast_match_pytorch(first):
     for second in DTYPE_NAMES:
         mine = tg.promote_types(getattr(tg, first), getattr(tg, second))
         theirs = torch.promote_types(getattr(torch, first), getattr(torch, second))
-        assert str(mine) == str(theirs).removeprefix("torch."), (first, second)
+        assert str(mine) == str(theirs), (first, second)
         assert tg.can_cast(getattr(tg, first), getattr(tg, second)) == torch.can_cast(
             getattr(torch, first), getattr(torch, second)), (first, second)
     assert tg.can_cast(from_=tg.int64, to=tg.float16) is True
@@ -414,7 +414,7 @@ def test_result_type_matches_pytorch(first):
     for second in range(len(OPERANDS)):
         mine = tg.result_type(OPERANDS[first](tg), OPERANDS[second](tg))
         theirs = torch.result_type(OPERANDS[first](torch), OPERANDS[second](torch))
-        assert str(mine) == str(theirs).removeprefix("torch."), (first, second)
+        assert str(mine) == str(theirs), (first, second)
     assert tg.result_type(tensor1=tg.ones(1, dtype=tg.int16), tensor2=1.0) == tg.float32
 
 

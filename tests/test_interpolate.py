@@ -149,7 +149,7 @@ def test_older_upsampling_layers_match_pytorch():
         (y * y).sum().backward()
         (ty * ty).sum().backward()
         np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), atol=1e-10)
-    assert str(tg.ByteTensor([1, 2]).dtype) == "uint8"
+    assert str(tg.ByteTensor([1, 2]).dtype) == "torch.uint8"
     assert isinstance(tg.tensor(np.array([1], np.uint8)), tg.ByteTensor)
 
 

@@ -1307,7 +1307,7 @@ def test_dtype_promotion_vs_pytorch(op, case):
     if op == "hypot" and torch.int64 in (t_a.dtype, t_b.dtype):
         pytest.skip("PyTorch has no integer hypot")
     assert torch.result_type(t_a, t_b) == t_dtype or op in {"/", "atan2", "logaddexp"}
-    assert str(BINARY[op](ours_a, ours_b).dtype) == str(t_dtype).replace("torch.", "")
+    assert str(BINARY[op](ours_a, ours_b).dtype) == str(t_dtype)
 
 
 @pytest.mark.parametrize("int_dtype", [np.int64, np.int32])
@@ -1505,7 +1505,7 @@ def test_float_ops_on_small_int_and_bool_tensors_give_pytorchs_dtype(dtype, op):
     values = np.array([0, 1, 1, 0], dtype=dtype)
     ours = getattr(tg.tensor(values), op)()
     theirs = getattr(torch.tensor(values), op)()
-    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert str(ours.dtype) == str(theirs.dtype)
     np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-3)
 
 

@@ -312,7 +312,7 @@ def _numpy_index_copy(x, source, dim, index):
 # ----------------------------------------------------------------------------- written out
 # These need no PyTorch: the values PyTorch 2.x gives, written down.
 def _values(tensor):
-    return tensor._data.tolist(), str(tensor.dtype)
+    return tensor._data.tolist(), tensor.dtype.name
 
 
 def test_counting_functions_give_pytorchs_values_and_dtypes():

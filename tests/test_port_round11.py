@@ -126,7 +126,7 @@ def _same(fn):
     if torch is not None:
         theirs = fn(torch)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert str(ours.dtype) == str(theirs.dtype)
     return ours
 
 

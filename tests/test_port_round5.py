@@ -147,7 +147,7 @@ def test_0d_operands_match_pytorch():
                 ours = getattr(tg.ones(3, dtype=getattr(tg, dtype)) * 4, op)(tg.tensor(scalar))
                 theirs = getattr(torch.ones(3, dtype=getattr(torch, dtype)) * 4, op)(
                     torch.tensor(scalar))
-                assert str(theirs.dtype) == f"torch.{ours.dtype}", (dtype, scalar, op)
+                assert str(theirs.dtype) == str(ours.dtype), (dtype, scalar, op)
                 np.testing.assert_allclose(ours.numpy().astype(float),
                                            theirs.numpy().astype(float), rtol=1e-3)
 

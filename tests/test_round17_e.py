@@ -104,8 +104,8 @@ def test_beta_draws_with_small_concentrations_stay_below_one(dtype):
     assert s.max().item() == top and s.min().item() > 0
     if torch is not None:
         torch.manual_seed(0)
-        tx = torch.distributions.Beta(torch.full((20000,), 0.01, dtype=getattr(torch, str(
-            x.dtype))), 0.01).sample()
+        full = torch.full((20000,), 0.01, dtype=getattr(torch, x.dtype.name))
+        tx = torch.distributions.Beta(full, 0.01).sample()
         assert tx.max().item() == top
 
 

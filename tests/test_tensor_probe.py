@@ -19,7 +19,7 @@ def _torch():
 
 def _same(ours: Tensor, theirs) -> None:
     """Values, dtype and shape of a tinygrad_np tensor equal a torch tensor's."""
-    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert str(ours.dtype) == str(theirs.dtype)
     assert tuple(ours.shape) == tuple(theirs.shape)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-30)
 

@@ -142,6 +142,7 @@ from tinygrad_np.device import (  # noqa: E402
 from tinygrad_np.dtypes import (  # noqa: E402
     bool_,
     double,
+    dtype,  # the class of tg.float32, ...: isinstance(tg.float32, tg.dtype)
     float16,
     float32,
     float64,
@@ -153,6 +154,9 @@ from tinygrad_np.dtypes import (  # noqa: E402
     long,
     short,
     uint8,
+    uint16,
+    uint32,
+    uint64,
 )
 from tinygrad_np import functional_forms  # noqa: E402
 from tinygrad_np import toplevel as _toplevel  # noqa: E402
@@ -287,9 +291,8 @@ Tensor.dequantize = _toplevel_compat.dequantize  # (of a tensor that is not quan
 Tensor.xpu, Tensor.ipu, Tensor.mtia = _toplevel_compat.DEVICE_MOVES.values()  # (as .cuda())
 jit.fork, jit.wait = _toplevel_compat.jit_fork, _toplevel_compat.jit_wait  # (they warn)
 
-# PyTorch's wider unsigned dtypes (NumPy's; PyTorch 2.13 itself runs few ops on them) and
-# NumPy's spelling of None in indexing, which PyTorch also has.
-uint16, uint32, uint64 = np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)
+# NumPy's spelling of None in indexing, which PyTorch also has (PyTorch's wider unsigned
+# dtypes uint16/32/64 are imported above: PyTorch 2.13 itself runs few ops on them).
 newaxis = None
 
 Tensor.__dlpack__, Tensor.__dlpack_device__ = _toplevel_small.dlpack, _toplevel_small.dlpack_device
@@ -494,7 +497,7 @@ Tensor.real = property(real, doc="The real part: a real tensor itself.")
 
 def _imag(self: Tensor) -> Tensor:
     raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes "
-                       f"({self.dtype}): tinygrad_np has no complex tensors")
+                       f"({self.dtype.name}): tinygrad_np has no complex tensors")
 
 
 Tensor.imag = property(_imag, doc="Refused: tinygrad_np has no complex tensors.")
@@ -650,7 +653,6 @@ bool = bool_  # noqa: A001
 compile = _dynamo.compile  # noqa: A001
 float = float32  # noqa: A001
 int = int32  # noqa: A001  (torch.int is int32; torch.long is int64)
-dtype = np.dtype  # the class of tg.float32, ...: isinstance(tg.float32, tg.dtype)
 pi, e, inf, nan = 3.141592653589793, 2.718281828459045, np.inf, np.nan
 
 # the PyTorch API level followed, with the library's version as local label: "2.13.0+tgnp.0.1.0"

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.device import _module
+from tinygrad_np.dtypes import float16, torch_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.missing_dtypes import MissingDtype, bfloat16
@@ -78,11 +79,11 @@ def set_autocast_enabled(device_type: Any, enabled: bool | None = None) -> None:
     _state.enabled[_device_type("set_autocast_enabled", device_type)] = bool(enabled)
 
 
-def get_autocast_dtype(device_type: str) -> np.dtype:
+def get_autocast_dtype(device_type: str) -> Any:
     """The dtype autocast regions on `device_type` name: PyTorch's defaults, bfloat16 on the
-    CPU (and HPU), float16 elsewhere (recorded only: no tensor takes it here)."""
+    CPU (and HPU, XLA), float16 elsewhere (recorded only: no tensor takes it here)."""
     device_type = _device_type("get_autocast_dtype", device_type)
-    default = bfloat16 if device_type in ("cpu", "hpu") else np.dtype(np.float16)
+    default = bfloat16 if device_type in ("cpu", "hpu", "xla") else float16
     return _state.dtypes.get(device_type, default)
 
 
@@ -92,9 +93,9 @@ def set_autocast_dtype(device_type: str, dtype: Any) -> None:
 
 
 def _recorded(dtype: Any) -> Any:
-    """The dtype autocast records: a NumPy dtype, or `torch.bfloat16` (and the other dtypes
-    NumPy lacks) as itself, since only get_autocast_dtype reads it."""
-    return dtype if isinstance(dtype, MissingDtype) else np.dtype(dtype)
+    """The dtype autocast records: PyTorch's dtype object (`torch.bfloat16` and the other
+    dtypes NumPy lacks too, since only get_autocast_dtype reads it)."""
+    return dtype if isinstance(dtype, MissingDtype) else torch_dtype(dtype)
 
 
 def is_autocast_cpu_enabled() -> bool:

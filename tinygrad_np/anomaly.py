@@ -76,7 +76,7 @@ def _describe(value: Any) -> str:
             return f"shape {value.shape} (empty)"
         with np.errstate(all="ignore"):
             low, high = np.min(value), np.max(value)
-        return f"shape {value.shape} {value.dtype}, values in [{low:.4g}, {high:.4g}]"
+        return f"shape {value.shape} {value.dtype.name}, values in [{low:.4g}, {high:.4g}]"
     return repr(value)
 
 

@@ -205,8 +205,8 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
         tensor._grad = Tensor._make(grad if keep else copy_like(tensor._data, grad), None)
     elif tensor.grad_fn is None:  # a leaf's grows in place, as PyTorch's: views of it see the
         into = old._data if old._data.flags.writeable else None  # sum (a read-only one: the
-        old._data = np.add(old._data, grad, out=into, dtype=old.dtype, casting="unsafe")  # same
-        old._bump_version()  # tensor takes it); graphs that saved it refuse it
+        old._data = np.add(old._data, grad, out=into, dtype=old._data.dtype, casting="unsafe")
+        old._bump_version()  # same tensor takes it); graphs that saved it refuse it
     else:  # a retained gradient is replaced: one taken before keeps its values
         tensor._grad = Tensor._make(np.asarray(old._data + grad, dtype=tensor._data.dtype), None)
 

@@ -49,7 +49,7 @@ def _prepare_inputs(inputs: tuple[Tensor, ...], create_graph: bool, caller: str)
     prepared = []
     for position, tensor in enumerate(inputs):
         if tensor.dtype.kind != "f":
-            raise DtypeError(f"{caller}: input {position} has dtype {tensor.dtype}; only "
+            raise DtypeError(f"{caller}: input {position} has dtype {tensor.dtype.name}; only "
                              "floating-point inputs can be differentiated")  # (a RuntimeError)
         if create_graph and tensor.requires_grad:
             prepared.append(tensor.view_as(tensor))

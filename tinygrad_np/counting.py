@@ -188,7 +188,7 @@ def _checked_out(op: str, out: Any, out_int32: bool) -> None:
     """searchsorted's and bucketize's `out=` must have the result's dtype, as PyTorch."""
     wanted = np.int32 if out_int32 else np.int64
     if isinstance(out, Tensor) and out.dtype != wanted:
-        raise TensorError(f"{op}(): out has dtype {out.dtype}, but the result is "
+        raise TensorError(f"{op}(): out has dtype {out.dtype.name}, but the result is "
                         f"{np.dtype(wanted)} (int32 with out_int32=True, int64 otherwise)")
 
 
@@ -239,7 +239,7 @@ def _sorted_by(boundaries: np.ndarray, sorter: np.ndarray) -> np.ndarray:
     """`boundaries` in the order `sorter` gives, checked as PyTorch checks it."""
     if sorter.dtype != np.int64:
         raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype but got "
-                           f"dtype {sorter.dtype}")
+                           f"dtype {sorter.dtype.name}")
     if sorter.shape != boundaries.shape:
         raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, "
                            f"but got boundary tensor {list(boundaries.shape)} and got sorter "

@@ -1,6 +1,7 @@
 """The dtype policy in one place: the default floating-point dtype (what a Python float or a
 list of floats becomes), the result of an op (as_result), PyTorch's type promotion with its
-operands cast first (result_dtype, promoted_operands), and PyTorch's dtype names.
+operands cast first (result_dtype, promoted_operands), and PyTorch's dtype objects (`dtype`:
+torch.float32 and its names; the arrays keep NumPy's dtypes, which the objects wrap).
 
 float32 by default, as in PyTorch: it halves memory and doubles BLAS speed against float64,
 and is precise enough for training. Gradient checks switch to float64.
@@ -17,7 +18,7 @@ from tinygrad_np.errors import IntegerOverflowError
 _default_float: type[np.floating] = np.float32
 
 
-def set_default_dtype(dtype: type[np.floating] | np.dtype) -> None:
+def set_default_dtype(dtype: Any) -> None:
     """Make `dtype` (float32, float64 or float16, as PyTorch's) the dtype of new float
     tensors."""
     global _default_float
@@ -28,10 +29,10 @@ def set_default_dtype(dtype: type[np.floating] | np.dtype) -> None:
     _default_float = kind.type
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> dtype:
     """The dtype that Python floats become: float32 unless set_default_dtype changed it (the
     dtype object itself: `get_default_dtype() is torch.float32`, as PyTorch)."""
-    return np.dtype(_default_float)
+    return _BY_NUMPY[np.dtype(_default_float)]
 
 
 _FLOAT64, _FLOAT16 = np.dtype(np.float64), np.dtype(np.float16)
@@ -66,7 +67,7 @@ def as_result(output: Any, operands: Any, op: Any = None) -> np.ndarray:
             # a 0-d float64 operand only counts when no n-d operand is a float, as PyTorch's
             # result_type: float32 (3,) + float64 () is float32
             floats = [a.dtype for a in operands if getattr(a, "ndim", 0) and a.dtype.kind == "f"]
-            if isinstance(operand, np.dtype) or operand.ndim or not floats:
+            if isinstance(operand, (np.dtype, dtype)) or operand.ndim or not floats:
                 return output
             return output.astype(np.result_type(*floats))
     # No float64 operand: the widest float operand's dtype (float16 + int64 is float16, as
@@ -121,19 +122,118 @@ def _promoted(output: np.ndarray, operands: Any) -> np.ndarray:
     return output if target == output.dtype else output.astype(target)
 
 
-# PyTorch's dtype names (`tg.float32`, `tg.long`, ...). They are NumPy dtype objects, so
-# `t.dtype == tg.float32` holds and any NumPy function takes them. The names that would
-# shadow Python builtins inside this module (`float`, `int`, `bool`) are bound in
-# tinygrad_np/__init__.py as aliases of these.
-float16 = np.dtype(np.float16)
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int8 = np.dtype(np.int8)
-int16 = np.dtype(np.int16)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-uint8 = np.dtype(np.uint8)
-bool_ = np.dtype(np.bool_)
+# ----------------------------------------------------------------- PyTorch's dtype objects
+_SCALAR_TYPES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                 "int32": "Int", "int64": "Long", "uint16": "UInt16", "uint32": "UInt32",
+                 "uint64": "UInt64", "float8_e4m3fn": "Float8_e4m3fn",
+                 "float8_e5m2": "Float8_e5m2"}
+_ABBREVIATIONS = {"bfloat16": "bf16", "float8_e4m3fn": "f8e4m3fn", "float8_e5m2": "f8e5m2"}
+_COMPLEX_OF = {"float16": "complex32", "bfloat16": "complex64", "float32": "complex64",
+               "float64": "complex128"}
+_BY_NAME: dict[str, dtype] = {}
+
+
+class dtype:  # noqa: N801  (PyTorch's name)
+    """PyTorch's dtype (`torch.float32`): prints as PyTorch's, carries `is_floating_point`,
+    `is_signed`, `is_complex`, `itemsize`, `to_real()`, `to_complex()`, and is one object per
+    dtype (`x.dtype is torch.float32`). Its `dtype` attribute is NumPy's dtype, so any NumPy
+    function takes it (`np.zeros(3, torch.float16)`), and it equals NumPy's dtype and type
+    (`x.dtype == np.float32`, unlike PyTorch's); NumPy's other attributes (`kind`, `name`,
+    `type`, `char`) are NumPy's. Internal code works on the arrays' NumPy dtypes."""
+
+    __slots__ = ("name", "dtype", "kind", "itemsize", "is_floating_point", "is_complex",
+                 "is_signed")
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> dtype:
+        raise TypeError("cannot create 'torch.dtype' instances")
+
+    @classmethod
+    def _named(cls, name: str, numpy: np.dtype | None, kind: str, itemsize: int) -> dtype:
+        """The one instance of PyTorch's dtype `name` (NumPy's `numpy`, None if none)."""
+        self = object.__new__(cls)
+        self.name, self.kind, self.itemsize = name, kind, itemsize
+        if numpy is not None:
+            self.dtype = numpy
+            _BY_NUMPY[numpy] = self
+        self.is_floating_point, self.is_complex = kind == "f", kind == "c"
+        self.is_signed = kind not in "bu"
+        _BY_NAME[name] = self
+        return self
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, dtype):
+            return self is other
+        return bool(self.dtype == other)  # NumPy's: np.float32, np.dtype('float32'), 'float32'
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)  # NumPy's dtype's: the two are equal
+
+    def __reduce__(self) -> tuple:  # pickle and copy.deepcopy give back the same object
+        return (dtype_named, (self.name,))
+
+    def __getattr__(self, name: str) -> Any:
+        """NumPy's dtype attributes (`kind`, `name`, `type`, `char`, ...), for NumPy habits."""
+        if name.startswith("__"):
+            raise AttributeError(f"'torch.dtype' object has no attribute {name!r}")
+        try:
+            return getattr(self.dtype, name)
+        except AttributeError:
+            raise AttributeError(f"'torch.dtype' object has no attribute {name!r}") from None
+
+    @property
+    def abbr(self) -> str:
+        """PyTorch's short name: 'f32', 'i64', 'b8', 'bf16'."""
+        return _ABBREVIATIONS.get(self.name, f"{self.kind}{8 * self.itemsize}")
+
+    def to_real(self) -> dtype:
+        """The dtype of a complex dtype's parts (complex64: float32); any other is itself."""
+        if not self.is_complex:
+            return self
+        return _BY_NAME[{4: "float16", 8: "float32", 16: "float64"}[self.itemsize]]
+
+    def to_complex(self) -> dtype:
+        """The complex dtype whose parts have this float dtype (float32: complex64)."""
+        if self.is_complex:
+            return self
+        if self.name not in _COMPLEX_OF:
+            raise RuntimeError(f"Unknown Complex ScalarType for "
+                               f"{_SCALAR_TYPES.get(self.name, self.name)}")
+        return _BY_NAME[_COMPLEX_OF[self.name]]
+
+
+def dtype_named(name: str) -> dtype:
+    """PyTorch's dtype object named `name` ('float32', 'bfloat16')."""
+    import tinygrad_np.missing_dtypes  # noqa: F401, PLC0415  (bfloat16, complex64, ... register)
+
+    return _BY_NAME[name]
+
+
+class _ByNumpy(dict):
+    """NumPy's dtype -> PyTorch's; a dtype PyTorch has no name for is NumPy's (object)."""
+
+    def __missing__(self, key: Any) -> Any:
+        return key
+
+
+_BY_NUMPY: dict = _ByNumpy()
+
+
+def torch_dtype(numpy: Any) -> Any:
+    """PyTorch's dtype object of a NumPy dtype (or type), as `Tensor.dtype` gives it."""
+    return _BY_NUMPY[np.dtype(numpy)]
+
+
+# PyTorch's dtype names (`tg.float32`, `tg.long`, ...). The names that would shadow Python
+# builtins inside this module (`float`, `int`, `bool`) are bound in tinygrad_np/__init__.py.
+float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool_ = (
+    dtype._named(str(numpy), numpy, numpy.kind, numpy.itemsize) for numpy in map(np.dtype, (
+        np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8,
+        np.uint16, np.uint32, np.uint64, np.bool_)))
 half, double, short, long = float16, float64, int16, int64
 
 

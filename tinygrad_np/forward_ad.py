@@ -78,7 +78,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
                            f"size {list(tangent.shape)}.")
     if tensor.dtype.kind != "f" or tangent.dtype.kind != "f":
         raise ValueError(f"make_dual: expected a floating point tensor and tangent, got "
-                         f"{tensor.dtype} and {tangent.dtype}")
+                         f"{tensor.dtype.name} and {tangent.dtype.name}")
     with enable_grad():
         dual = tensor.view_as(tensor) if tensor.requires_grad else \
             tensor.detach().requires_grad_(True)

@@ -262,7 +262,7 @@ def _inputs(chosen: Any, caller: str) -> tuple:
         if leaf.dtype.kind != "f":
             if caller.startswith("jvp"):
                 raise ValueError(f"Expected primal to be floating point or complex, but got: "
-                                 f"torch.{leaf.dtype}")
+                                 f"{leaf.dtype}")
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
     return tuple(_differentiable(leaf) for leaf in _leaves(chosen))
 
@@ -284,7 +284,7 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
     for tangent in _leaves(_only_tensors(tangents)):
         if tangent.dtype.kind not in "fc":
             raise ValueError(f"Expected tangent to be floating point or complex, but got: "
-                             f"torch.{tangent.dtype}")
+                             f"{tangent.dtype}")
     flat, calls = _flat_function(func, primals, tuple(range(len(primals))), has_aux,
                                  "jvp(f, primals, tangents)")
     with enable_grad(), autograd_function.forward_mode(), autograd_function.transform():

@@ -153,7 +153,7 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     if out is None:
         return result
     if op in ("any", "all") and isinstance(out, Tensor) and out.dtype.kind not in "bu":
-        raise TensorError(f"{op} only supports bool tensor for result, got: {out.dtype} "
+        raise TensorError(f"{op} only supports bool tensor for result, got: {out.dtype.name} "
                           "(uint8 too, as PyTorch)")
     results, outs = (result, out) if isinstance(result, tuple) else ((result,), (out,))
     if not isinstance(outs, (tuple, list)) or len(outs) != len(results) or not builtins.all(
@@ -168,13 +168,14 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     for value, target in zip(results, outs):
         if (exact_dtype or op in EXACT_OUT_DTYPE or op in ("max", "min") and len(results) > 1
                 ) and value.dtype != target.dtype:
-            raise TensorError(f"{op}(): Found dtype {target.dtype} but expected {value.dtype} "
+            raise TensorError(f"{op}(): Found dtype {target.dtype.name} but expected "
+                              f"{value.dtype.name} "
                               f"(out= of {op} must have the result's dtype)")
         if not np.can_cast(value.dtype, target.dtype, "same_kind") and not (
                 value.dtype.kind in "iu" and target.dtype.kind in "iu"):  # (int16 into uint8)
             error = DataError if op in _JOINS else TensorError  # (PyTorch's joins: TypeError)
-            raise error(f"{op}(): result type {value.dtype} can't be cast to the desired output "
-                        f"type {target.dtype}")
+            raise error(f"{op}(): result type {value.dtype.name} can't be cast to the desired "
+                        f"output type {target.dtype.name}")
         with no_grad():
             if value.shape == target.shape:
                 target.copy_(value)

@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_np import cpu_order, return_types, xp
 from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
-from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands
+from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands, torch_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import _item, _laid_out_like, randint
 from tinygrad_np.functional_forms import with_out
@@ -383,9 +383,13 @@ def numel(input: Tensor) -> int:
 
 
 # ----------------------------------------------------------------- dtypes (PyTorch's rules)
-def promote_types(type1: Any, type2: Any) -> np.dtype:
+def promote_types(type1: Any, type2: Any) -> Any:
     """The smallest dtype both convert to, as PyTorch: a float with an integer is the float
     (int64 with float16 is float16, where NumPy says float64)."""
+    return torch_dtype(_promote_types(type1, type2))
+
+
+def _promote_types(type1: Any, type2: Any) -> np.dtype:
     a, b = np.dtype(type1), np.dtype(type2)
     if (a.kind == "f") != (b.kind == "f"):
         return a if a.kind == "f" else b
@@ -399,7 +403,7 @@ def _category(dtype: np.dtype | None) -> int:
 def _priority_and_dtype(operand: Any) -> tuple[int, np.dtype]:
     """2 for an n-d tensor, 1 for a 0-d one, 0 for a Python number (with its dtype)."""
     if isinstance(operand, (Tensor, np.ndarray)):
-        return (2 if operand.ndim else 1), operand.dtype
+        return (2 if operand.ndim else 1), getattr(operand, "_data", operand).dtype
     if isinstance(operand, (bool, np.bool_)):
         return 0, np.dtype(np.bool_)
     if isinstance(operand, (int, np.integer)):
@@ -414,7 +418,7 @@ def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None
     if higher is None or lower is None:
         return lower if higher is None else higher
     if _category(lower) > _category(higher):
-        return promote_types(higher, lower)
+        return _promote_types(higher, lower)
     return higher
 
 
@@ -423,15 +427,15 @@ def _result_type(*operands: Any) -> np.dtype:
     for operand in operands:
         priority, dtype = _priority_and_dtype(operand)
         seen = groups[priority]
-        groups[priority] = dtype if seen is None else promote_types(seen, dtype)
+        groups[priority] = dtype if seen is None else _promote_types(seen, dtype)
     return _combine(groups[2], _combine(groups[1], groups[0]))
 
 
-def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
+def result_type(tensor1: Any, tensor2: Any) -> Any:
     """The dtype of an arithmetic op on the two operands (tensors or numbers), by PyTorch's
     rules: n-d tensors first, then 0-d tensors, then numbers, each lower group counting only
     when its kind (bool < int < float) is higher."""
-    return _result_type(tensor1, tensor2)
+    return torch_dtype(_result_type(tensor1, tensor2))
 
 
 def can_cast(from_: Any, to: Any) -> bool:
@@ -481,7 +485,7 @@ def rad2deg(input: Any) -> Tensor:
 def logaddexp2(input: Any, other: Any) -> Tensor:
     """log2(2**input + 2**other) without overflow: logaddexp on the values times ln 2."""
     a, b = tensor_operand("logaddexp2", input, "input"), tensor_operand("logaddexp2", other)
-    dtype = result_type(a, b)
+    dtype = _result_type(a, b)
     if dtype.kind != "f":
         raise DtypeError(f"logaddexp2: not implemented for {dtype} (as PyTorch)")
     wide = np.dtype(np.float32) if dtype == np.float16 else dtype  # float16: in float32, as
@@ -535,7 +539,8 @@ def heaviside(input: Any, values: Any) -> Tensor:
     x, v = tensor_operand("heaviside", input, "input"), tensor_operand("heaviside", values,
                                                                        "values")
     if x.dtype != v.dtype:
-        raise RuntimeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have "
+        raise RuntimeError(f"heaviside: input ({x.dtype.name}) and values ({v.dtype.name}) must "
+                           f"have "
                            "the same dtype")
     _broadcast_shape("heaviside", x.shape, v.shape)
     result = np.where(x._data == 0, v._data, x._data > 0).astype(x.dtype)
@@ -673,7 +678,7 @@ def _sections_or_indices(name: str, spec: Any) -> Any:
     if isinstance(spec, Tensor):
         if spec.dtype.kind not in "iu" or spec.ndim > 1:
             raise RuntimeError(f"{name}: a tensor indices_or_sections must be a 0-d or 1-D "
-                               f"integer tensor, got {spec.dtype} of shape {spec.shape}")
+                               f"integer tensor, got {spec.dtype.name} of shape {spec.shape}")
         spec = spec.tolist()
     if isinstance(spec, (int, np.integer)):
         return int(spec)
@@ -953,8 +958,9 @@ def vdot(input: Any, other: Any) -> Tensor:
         raise RuntimeError(f"vdot: expected two 1-D tensors of the same size, got shapes "
                            f"{a.shape} and {b.shape}")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"vdot: expected both vectors to have the same dtype, got {a.dtype} "
-                           f"and {b.dtype}")
+        raise RuntimeError(f"vdot: expected both vectors to have the same dtype, got "
+                           f"{a.dtype.name} "
+                           f"and {b.dtype.name}")
     return a @ b
 
 
@@ -1205,7 +1211,7 @@ def pdist(input: Any, p: float = 2) -> Tensor:
     if p < 0:
         raise RuntimeError(f"pdist: p must be non-negative, got {p}")
     if x.dtype.kind != "f":
-        raise RuntimeError(f"pdist: only supports floating-point dtypes, got {x.dtype}")
+        raise RuntimeError(f"pdist: only supports floating-point dtypes, got {x.dtype.name}")
     first, second = np.triu_indices(x.shape[0], 1)  # (the pairs of the exact cdist, in blocks)
     pairs = CDist.apply(x, x, float(p), True)  # (the diagonal's x - x gets no gradient)
     return pairs.reshape(-1)._index_select(0, first * x.shape[0] + second)
@@ -1220,7 +1226,7 @@ def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | 
                            f"({observations}), got shape {w.shape}")
     if w.dtype.kind not in kind:
         raise RuntimeError(f"cov: {name} must have {'an integer' if kind == 'iu' else 'a float'}"
-                           f" dtype, got {w.dtype}")
+                           f" dtype, got {w.dtype.name}")
     if (w._data < 0).any():
         raise RuntimeError(f"cov: {name} cannot be negative")
     return w.reshape(-1)
@@ -1316,7 +1322,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
     converts = (dtype is not None and isinstance(source, np.ndarray)
                 and np.dtype(dtype) != source.dtype)
     if copy is False and converts:
-        raise ValueError(f"asarray: can't alias a {source.dtype} {type(obj).__name__} as "
+        raise ValueError(f"asarray: can't alias a {source.dtype.name} {type(obj).__name__} as "
                          f"{np.dtype(dtype)} (copy=False); leave copy out to convert")
     if isinstance(obj, Tensor):
         if requires_grad is None and obj.requires_grad:  # (PyTorch's warning, every time)
@@ -1366,7 +1372,8 @@ def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # n
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)
     if target is None or target.kind not in "iu" or b.dtype.kind not in "biu":
-        raise DtypeError(f"{name}: defined for integer tensors, got {a.dtype} and {b.dtype}")
+        raise DtypeError(f"{name}: defined for integer tensors, got {a.dtype.name} and "
+                         f"{b.dtype.name}")
     _broadcast_shape(name, a.shape, np.shape(b))  # each operand cast to it first (wraps)
     return Tensor(np.asarray(ufunc(a._data.astype(target), b.astype(target))))
 
@@ -1440,7 +1447,7 @@ def frexp(input: Any) -> FrexpResult:  # noqa: A002
     (int32 exponents, as PyTorch); d mantissa = g * 2**-exponent."""
     x = _tensor(input)
     if x.dtype.kind != "f":
-        raise RuntimeError(f"frexp: expected a floating-point input, got {x.dtype}")
+        raise RuntimeError(f"frexp: expected a floating-point input, got {x.dtype.name}")
     mantissa, exponent = np.frexp(x._data)
     exponents = Tensor(exponent.astype(np.int32))
     if x.requires_grad:
@@ -1485,7 +1492,7 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     searches them. No gradient."""
     source = _tensor(input)._data
     if source.dtype.kind != "f":
-        raise RuntimeError(f"histogram: expected a floating-point input, got {source.dtype}")
+        raise RuntimeError(f"histogram: expected a floating-point input, got {source.dtype.name}")
     if source.dtype == np.float16:  # PyTorch's CPU has no float16 kernel
         raise DtypeError("histogram: \"histogramdd\" not implemented for 'Half' (convert "
                          "the input with .float() first)")
@@ -1514,7 +1521,7 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
 def _histogram_weights(weights: np.ndarray, data: np.ndarray) -> np.ndarray:
     if weights.shape != data.shape or weights.dtype != data.dtype:
         raise RuntimeError(f"torch.histogramdd: weight must have the input's shape {data.shape} "
-                           f"and dtype {data.dtype}, got {weights.dtype} of shape "
+                           f"and dtype {data.dtype}, got {weights.dtype.name} of shape "
                            f"{weights.shape}")
     return weights.reshape(-1)
 
@@ -1522,7 +1529,7 @@ def _histogram_weights(weights: np.ndarray, data: np.ndarray) -> np.ndarray:
 def _histogram_edges(edges: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if edges.ndim != 1 or edges.dtype != dtype:
         raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension and the "
-                           f"input's dtype {dtype}, got {edges.dtype} of shape {edges.shape}")
+                           f"input's dtype {dtype}, got {edges.dtype.name} of shape {edges.shape}")
     if edges.size < 2:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {edges.size - 1} "
                            f"for dimension 0")

@@ -104,8 +104,8 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
         if result.shape != value.shape or result.dtype != value.dtype:  # (PyTorch's words)
             what = "size" if result.shape != value.shape else "type"
             raise RuntimeError(f"hook {name!r} has changed the {what} of value (it changed the "
-                               f"gradient: it got {value.dtype} {value.shape} and returned "
-                               f"{result.dtype} {result.shape})")
+                               f"gradient: it got {value.dtype.name} {value.shape} and returned "
+                               f"{result.dtype.name} {result.shape})")
         value = result
     return value if create_graph else value._data
 

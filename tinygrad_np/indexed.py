@@ -238,7 +238,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     requires grad, as PyTorch (so backward through it runs and gives input zeros)."""
     if input.dtype.kind != "f":
         raise NotImplementedError(f"bernoulli: expected a floating-point tensor, got "
-                                  f"{input.dtype} (PyTorch: not implemented for it)")
+                                  f"{input.dtype.name} (PyTorch: not implemented for it)")
     if p is not None and np.ndim(p._data if isinstance(p, Tensor) else p):
         raise TypeError(f"bernoulli(): argument 'p' must be a float (or a 0-d tensor), got "
                         f"a {type(p).__name__} of shape {tuple(np.shape(p))} (per-element "
@@ -260,7 +260,8 @@ def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
 def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:  # noqa: A002
     """Fill `input` with draws of the exponential distribution of rate `lambd`, in place."""
     if input.dtype.kind != "f":
-        raise RuntimeError(f"exponential_: expected a floating-point tensor, got {input.dtype}")
+        raise RuntimeError(f"exponential_: expected a floating-point tensor, got "
+                           f"{input.dtype.name}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
                            f"lambda={number_text(lambd)}")
@@ -277,7 +278,7 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
     if input.dtype.kind not in kinds:
         error = RuntimeError if op == "cauchy_" else NotImplementedError  # (PyTorch's)
         raise error(f"{op}: expected a {'numeric' if len(kinds) > 1 else 'floating-point'} "
-                    f"tensor, got {input.dtype}")
+                    f"tensor, got {input.dtype.name}")
     value = {"geometric_": args[:1], "log_normal_": args[1:]}.get(op, (scale,))[0]
     if not (0 < value < 1 if op == "geometric_" else value > 0):  # (PyTorch's messages)
         expects = {"geometric_": "p to be in (0, 1), but got p",
@@ -405,8 +406,8 @@ def set_(self: Tensor, source: Any = None, *storage_view: Any) -> Tensor:
         raise TypeError(f"set_(): argument 'source' must be Tensor, not "
                         f"{type(source).__name__}")
     if source.dtype != self.dtype:
-        raise RuntimeError(f"set_: could not set a tensor of type {self.dtype} to a tensor of "
-                           f"type {source.dtype}")
+        raise RuntimeError(f"set_: could not set a tensor of type {self.dtype.name} to a tensor of "
+                           f"type {source.dtype.name}")
     if self.requires_grad and is_grad_enabled():
         where = "leaf Variable" if self.grad_fn is None else "tensor in a graph"
         raise RuntimeError(f"set_: a {where} that requires grad is being used in an in-place "

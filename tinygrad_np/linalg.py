@@ -108,7 +108,7 @@ def _float(name: str, a: Tensor, half: bool = False) -> Tensor:
     else PyTorch's error."""
     if a.dtype.kind != "f":
         raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
-                           f"input. Got {a.dtype}")
+                           f"input. Got {a.dtype.name}")
     if a.dtype == np.float16 and not half:  # a RuntimeError (NotImplementedError) as PyTorch's
         raise DtypeError(f"linalg.{name}: not implemented for 'Half' (float16); "
                          "use float32 or float64")
@@ -120,13 +120,13 @@ def check_norm_input(name: str, a: Tensor, dtype: Any) -> None:
     in for one), dtype a float it widens to."""
     if a.dtype.kind != "f":
         raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
-                           f"input. Got {a.dtype}")
+                           f"input. Got {a.dtype.name}")
     target = None if dtype is None else np.dtype(dtype)
     if target is not None and target.kind != "f":
         raise RuntimeError(f"linalg.{name}: dtype should be floating point or complex, but got "
                            f"{target}")
     if target is not None and target.itemsize < a.dtype.itemsize:
-        raise RuntimeError(f"linalg.{name}: the dtype of the input ({a.dtype}) should be "
+        raise RuntimeError(f"linalg.{name}: the dtype of the input ({a.dtype.name}) should be "
                            f"convertible without narrowing to the specified dtype ({target})")
 
 

@@ -149,7 +149,8 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *,  # noqa: N803
     check_system("torch.linalg.ldl_solve", ld, b)
     if b.dtype != ld.dtype:
         raise TensorError(f"torch.linalg.ldl_solve: Expected LD and B to have the same dtype, "
-                          f"but found LD of type {ld.dtype} and B of type {b.dtype} instead")
+                          f"but found LD of type {ld.dtype.name} and B of type {b.dtype.name} "
+                          f"instead")
     batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
     lds = np.broadcast_to(ld._data, batch + ld.shape[-2:])
     pivs = np.broadcast_to(pivots._data, batch + pivots.shape[-1:])

@@ -14,23 +14,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinygrad_np.dtypes import dtype
 
-class MissingDtype:
+
+class MissingDtype(dtype):
     """A PyTorch dtype with no NumPy counterpart (see the module docstring)."""
 
-    __slots__ = ("name", "is_floating_point", "is_complex", "itemsize", "limits")
-    is_signed = True
+    __slots__ = ("limits",)
 
-    def __init__(self, name: str, itemsize: int, complex_: bool = False,
-                 limits: tuple[float, float, float, float] | None = None) -> None:
-        self.name, self.itemsize = name, itemsize
-        self.is_floating_point, self.is_complex = not complex_, complex_
+    @classmethod
+    def _missing(cls, name: str, itemsize: int, complex_: bool = False,
+                 limits: tuple[float, float, float, float] | None = None) -> MissingDtype:
+        self = cls._named(name, None, "c" if complex_ else "f", itemsize)
         self.limits = limits  # (eps, max, smallest normal, resolution) for torch.finfo
-
-    def __repr__(self) -> str:
-        return f"torch.{self.name}"
-
-    __str__ = __repr__
+        return self
 
     @property
     def dtype(self) -> Any:
@@ -43,29 +40,25 @@ class MissingDtype:
                         f"no {self.name} tensors; use float16 or float32 (torch.autocast("
                         f"dtype=torch.{self.name}) is accepted and changes no dtype here)")
 
-    def to_real(self) -> Any:
-        """The real dtype of a complex one's parts (complex64: float32), as PyTorch's."""
-        import numpy as np  # noqa: PLC0415
+    def __eq__(self, other: object) -> bool:
+        return self is other  # (NumPy's dtypes included: there is no NumPy twin)
 
-        return {2: np.dtype(np.float16), 4: np.dtype(np.float16), 8: np.dtype(np.float32),
-                16: np.dtype(np.float64)}[self.itemsize] if self.is_complex else self
+    __hash__ = object.__hash__
 
-    def __reduce__(self) -> tuple:  # copy.deepcopy and pickle give back the same object
-        return (_named, (self.name,))
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"'torch.dtype' object has no attribute {name!r}")
 
 
-def _named(name: str) -> MissingDtype:
-    return MISSING[name]
-
+_missing = MissingDtype._missing
 
 # the formats' limits: 7, 3 and 2 stored mantissa bits; exponent bias 127, 7 and 15
 # (e4m3fn has no infinities: its largest value is 1.75 * 2**8)
-bfloat16 = MissingDtype("bfloat16", 2, limits=(2.0**-7, (2 - 2.0**-7) * 2.0**127, 2.0**-126, 0.01))
-float8_e4m3fn = MissingDtype("float8_e4m3fn", 1, limits=(2.0**-3, 448.0, 2.0**-6, 1.0))
-float8_e5m2 = MissingDtype("float8_e5m2", 1, limits=(2.0**-2, 57344.0, 2.0**-14, 1.0))
-complex32 = MissingDtype("complex32", 4, complex_=True)
-complex64 = MissingDtype("complex64", 8, complex_=True)  # NumPy has these two, but tinygrad_np
-complex128 = MissingDtype("complex128", 16, complex_=True)  # has no complex tensors
+bfloat16 = _missing("bfloat16", 2, limits=(2.0**-7, (2 - 2.0**-7) * 2.0**127, 2.0**-126, 0.01))
+float8_e4m3fn = _missing("float8_e4m3fn", 1, limits=(2.0**-3, 448.0, 2.0**-6, 1.0))
+float8_e5m2 = _missing("float8_e5m2", 1, limits=(2.0**-2, 57344.0, 2.0**-14, 1.0))
+complex32 = _missing("complex32", 4, complex_=True)
+complex64 = _missing("complex64", 8, complex_=True)  # NumPy has these two, but
+complex128 = _missing("complex128", 16, complex_=True)  # tinygrad_np has no complex tensors
 MISSING = {"bfloat16": bfloat16, "float8_e4m3fn": float8_e4m3fn, "float8_e5m2": float8_e5m2,
            "complex32": complex32, "chalf": complex32, "complex64": complex64,
            "cfloat": complex64, "complex128": complex128, "cdouble": complex128}

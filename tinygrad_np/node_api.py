@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import torch_dtype
+
 # id(leaf) -> weak reference to its AccumulateGrad, which holds the leaf (as in PyTorch: the
 # node keeps its tensor, the tensor only finds the node while somebody holds it)
 _ACCUMULATORS: dict[int, weakref.ref] = {}
@@ -273,7 +275,7 @@ class InputMetadata:
     is_nested_tensor = is_cpp_nested_tensor = False
 
     def __init__(self, shape: tuple, dtype: Any) -> None:
-        self.shape, self.dtype = list(shape), dtype  # (a list, as PyTorch's)
+        self.shape, self.dtype = list(shape), torch_dtype(dtype)  # (a list, as PyTorch's)
 
     @property
     def device(self) -> Any:
@@ -282,7 +284,7 @@ class InputMetadata:
         return device("cpu")
 
     def __repr__(self) -> str:
-        return f"InputMetadata(shape={tuple(self.shape)}, dtype={self.dtype})"
+        return f"InputMetadata(shape={tuple(self.shape)}, dtype={self.dtype.name})"
 
 
 class SavedTensor:

@@ -77,7 +77,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if weights.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, "
-                           f"got: {weights.dtype}")
+                           f"got: {weights.dtype.name}")
     if isinstance(num_samples, bool):
         raise TypeError("multinomial(): argument 'num_samples' must be int, not bool")
     num_samples = int_value("multinomial", "num_samples", num_samples)
@@ -153,7 +153,7 @@ def poisson(input: Tensor, generator: Source = None) -> Tensor:  # noqa: A002
     rates = input._data if isinstance(input, Tensor) else np.asarray(input)
     if rates.dtype.kind != "f":
         raise RuntimeError(f"poisson: expected a floating-point tensor of rates, got "
-                           f"{rates.dtype}")
+                           f"{rates.dtype.name}")
     if (rates < 0).any() or np.isnan(rates).any():
         raise RuntimeError("poisson: the rates must be non-negative (and not NaN)")
     counts = numpy_generator(generator).poisson(rates).astype(rates.dtype)

@@ -60,6 +60,7 @@ import numpy as np
 
 from tinygrad_np import torch_checkpoint
 from tinygrad_np.device import as_device, device
+from tinygrad_np.dtypes import dtype as torch_dtype, dtype_named
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.torch_checkpoint import map_array, member_offset
@@ -90,7 +91,8 @@ MAX_NAME_LENGTH = 1024
 _NUMERIC_KINDS = "biufc"
 # The dtypes a manifest may name (`tg.float32` saved as a value): nothing else is built.
 _DTYPE_NAMES = frozenset(("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-                          "uint64", "float16", "float32", "float64", "complex64", "complex128"))
+                          "uint64", "float16", "float32", "float64", "complex64", "complex128",
+                          "bfloat16", "complex32", "float8_e4m3fn", "float8_e5m2"))
 # What pickle.Unpickler takes, passed by torch.load users as **pickle_load_args.
 _PICKLE_LOAD_ARGS = frozenset(("encoding", "errors", "fix_imports", "buffers"))
 _SAVABLE = ("dict, list, tuple, str, int, float, bool, None, Tensor, ndarray, NumPy scalars, "
@@ -271,8 +273,9 @@ class _Encoder:
             return {"bytearray": value.hex()}
         if isinstance(value, range):
             return {"range": [value.start, value.stop, value.step]}
-        if isinstance(value, np.dtype):
-            if value.name not in _DTYPE_NAMES or not value.isnative:
+        if isinstance(value, (np.dtype, torch_dtype)):  # loaded as PyTorch's dtype object
+            if value.name not in _DTYPE_NAMES or isinstance(value, np.dtype) and not (
+                    value.isnative):
                 raise TypeError(f"save: {where} is the dtype {value}; only the numeric dtypes "
                                 f"{', '.join(sorted(_DTYPE_NAMES))} can be saved")
             return {"dtype": value.name}
@@ -361,7 +364,8 @@ class _Encoder:
             raise ValueError(f"save: {where} holds Python objects (dtype {array.dtype}); only "
                              "numeric arrays can be saved without pickle")
         if array.dtype.kind not in _NUMERIC_KINDS:
-            raise TypeError(f"save: {where} has dtype {array.dtype}; only bool, integer, float "
+            raise TypeError(f"save: {where} has dtype {array.dtype}; only bool, integer, "
+                            f"float "
                             "and complex arrays can be saved")
         name = self.names.get(id(value))
         if name is None:  # an object met twice is stored once, and loads as one object
@@ -810,7 +814,7 @@ def _short(value: Any) -> str:
 
 _VALUE_BUILDERS = {"complex": lambda parts: complex(*parts), "bytes": bytes.fromhex,
                    "bytearray": bytearray.fromhex, "range": lambda parts: range(*parts),
-                   "dtype": np.dtype, "size": Size, "device": device}
+                   "dtype": dtype_named, "size": Size, "device": device}
 _CONTAINER_BUILDERS = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
                        "slice": lambda items: slice(*items)}
 

@@ -117,7 +117,7 @@ class SparseTensor(Tensor):
         pad = " " * len("tensor(indices=")
         indices = repr(self._coo_indices).replace("\n", "\n" + pad)
         dtype = "" if self.dtype in (np.float32, np.int64, np.bool_) else \
-            f", dtype=torch.{self.dtype}"
+            f", dtype=torch.{self.dtype.name}"
         values = repr(self._coo_values.detach()).replace(dtype, "").replace(
             "\n", "\n" + " " * len("       values="))  # (the dtype is said once, below)
         tail = (", requires_grad=True" if self.is_leaf else
@@ -158,7 +158,7 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any
         values = values.to(dtype)
     if indices.dtype.kind not in "iuf":  # (float indices are truncated, as PyTorch)
         raise RuntimeError(f"sparse_coo_tensor: indices must be an int64 tensor, got "
-                           f"{indices.dtype}")
+                           f"{indices.dtype.name}")
     if indices.ndim != 2:
         raise RuntimeError(f"sparse_coo_tensor: indices must be sparse_dim x nnz, but got: "
                            f"{list(indices.shape)}")

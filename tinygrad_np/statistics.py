@@ -118,10 +118,10 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
     an all-NaN slice (nanquantile) gives NaN."""
     if input.dtype not in (np.float32, np.float64):  # (float16 too, as PyTorch)
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got "
-                           f"{input.dtype}")
+                           f"{input.dtype.name}")
     if isinstance(q, Tensor) and q.dtype != input.dtype:
         raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor, got "
-                           f"{q.dtype} and {input.dtype}")
+                           f"{q.dtype.name} and {input.dtype.name}")
     if interpolation not in _INTERPOLATIONS:
         raise TensorError(f"{op}() interpolation must be one of {', '.join(_INTERPOLATIONS)}. "
                           f"Got '{interpolation}'")
@@ -197,7 +197,7 @@ def nanmean(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: 
                            f"either a floating point or complex dtype. Got: {dtype}")
     if input.dtype.kind != "f":  # (the input itself, whatever dtype= asks: as PyTorch)
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
-                           f"{input.dtype}")
+                           f"{input.dtype.name}")
     source = input if dtype is None else input.astype(dtype)
     dims = _wrap_dims("nanmean", dim, source.ndim)
     count = np.sum(~np.isnan(source._data), axis=dims, keepdims=keepdim)

@@ -26,9 +26,11 @@ import numpy as np
 from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
+    _BY_NUMPY as _TORCH_DTYPES,
     WIDER_ACCUMULATOR,
     _check_int64 as _check_int_operand,
     cast_operand,
+    dtype as torch_dtype_class,
     get_default_dtype,
     promoted_operands,
     result_dtype,
@@ -208,7 +210,7 @@ def _float_only(op: str, tensor: Tensor) -> None:
     """PyTorch's refusal of an integer or bool input to an op defined for floats only
     (`mean`, `var`, `std`, `norm`): it would have to guess the result's dtype."""
     if tensor._data.dtype.kind not in "fc":
-        raise TensorError(f"{op}(): expected a floating-point input, got {tensor.dtype}; "
+        raise TensorError(f"{op}(): expected a floating-point input, got {tensor.dtype.name}; "
                           f"convert it first, e.g. x.float().{op}(...) or pass dtype=")
 
 
@@ -297,7 +299,8 @@ def int_tuple(value: Any, name: str = "an argument") -> tuple:
     if isinstance(value, Tensor):
         if value._data.size == 1 and value._data.dtype.kind in "iub":
             return (int(value._data.reshape(())),)
-        raise TypeError(f"expected an int or a sequence of ints, got a {value.dtype} tensor of "
+        raise TypeError(f"expected an int or a sequence of ints, got a {value.dtype.name} tensor "
+                        f"of "
                         f"shape {value.shape}")
     if not isinstance(value, (tuple, list, range, np.ndarray, Size)):  # (1.5, None, 'a')
         raise TypeError(f"{name} must be an int or a tuple of ints, not {type(value).__name__}")
@@ -1377,7 +1380,7 @@ def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
         np.copyto(array, result, casting="unsafe" if integers else "same_kind")
     except TypeError:
         raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
-                         f"{result.dtype} can't be cast to the desired output type "
+                         f"{result.dtype.name} can't be cast to the desired output type "
                          f"{array.dtype}") from None
     except ValueError:
         raise _does_not_fit("in-place operation", shape, result.shape) from None
@@ -1707,7 +1710,8 @@ def _need_tensors(op: str, index: Any, source: Any, what: str = "source") -> Non
 def _same_dtype(op: str, tensor: Tensor, source: Any, what: str = "source") -> None:
     """PyTorch's rule for the in-place index ops: a tensor source has self's dtype."""
     if isinstance(source, Tensor) and source.dtype != tensor.dtype:
-        raise RuntimeError(f"{op}: self ({tensor.dtype}) and {what} ({source.dtype}) must have "
+        raise RuntimeError(f"{op}: self ({tensor.dtype.name}) and {what} ({source.dtype.name}) "
+                           f"must have "
                            f"the same dtype")
 
 
@@ -2291,9 +2295,9 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        """The NumPy dtype of the data."""
-        return self._data.dtype
+    def dtype(self) -> torch_dtype_class:
+        """PyTorch's dtype object of the data (`torch.float32`; `.dtype` of it is NumPy's)."""
+        return _TORCH_DTYPES[self._data.dtype]
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a `Size` (a tuple), or the length of axis `dim` (PyTorch's size)."""
@@ -2357,12 +2361,13 @@ class Tensor:
                                    f"tensor of size {self.shape}. Please ensure that the "
                                    "gradient and the tensor are the same size")
             if value.dtype.kind != "f":
-                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
-                                   f"a tensor with dtype {self.dtype}: not a float dtype")
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"{value._data.dtype} to a tensor with dtype "
+                                   f"{self._data.dtype}: not a float dtype")
             if value.dtype != self.dtype:  # as PyTorch: backward() accumulates in self's dtype
-                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
-                                   f"a tensor with dtype {self.dtype}: convert it first "
-                                   f"(g.to({self.dtype}))")
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"{value._data.dtype} to a tensor with dtype "
+                                   f"{self._data.dtype}: convert it first (g.to({self.dtype}))")
         self._grad = value
 
     @grad.deleter
@@ -3109,9 +3114,9 @@ class Tensor:
             if result.dtype != self.dtype:
                 if not (np.can_cast(result.dtype, self.dtype, "same_kind") or (  # integers
                         result.dtype.kind in "biu" and self.dtype.kind in "iu")):  # wrap
-                    raise DtypeError(f"in-place operation on a {self.dtype} tensor: its "
-                                     f"{result.dtype} result cannot be stored in it (and a "
-                                     f"{self.dtype} tensor carries no gradient)")
+                    raise DtypeError(f"in-place operation on a {self.dtype.name} tensor: its "
+                                     f"{result.dtype.name} result cannot be stored in it (and a "
+                                     f"{self.dtype.name} tensor carries no gradient)")
                 result = result.astype(self.dtype)
             if result.shape != self.shape:
                 raise _does_not_fit("in-place operation", self.shape, result.shape)
@@ -3376,7 +3381,8 @@ class Tensor:
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with samples of N(mean, std**2) from the library's seeded generator, in place."""
         if self.dtype.kind != "f":
-            raise DtypeError(f"normal_: not implemented for {self.dtype} tensors, as in PyTorch")
+            raise DtypeError(f"normal_: not implemented for {self.dtype.name} tensors, as in "
+                             f"PyTorch")
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
         source = numpy_generator(generator)  # (PyTorch's normal_, in C order)
@@ -3400,7 +3406,8 @@ class Tensor:
         if kwargs:
             raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kwargs)}")
         if self.dtype.kind != "f":
-            raise DtypeError(f"uniform_: not implemented for {self.dtype} tensors, as in PyTorch")
+            raise DtypeError(f"uniform_: not implemented for {self.dtype.name} tensors, as in "
+                             f"PyTorch")
         source = numpy_generator(generator)
         if not self._data.flags.c_contiguous:  # (PyTorch fills it in memory order)
             values = rng.uniform(source, from_, to, (self.numel(),), self.dtype)
@@ -3425,7 +3432,7 @@ class Tensor:
         positions = np.array(_data(index))  # a copy: kept for backward
         if positions.ndim > 1 or positions.dtype != np.int64:  # (IndexError, as PyTorch's)
             raise IndexError(f"index_fill: index must be a 0-D or 1-D int64 tensor, got "
-                             f"{positions.dtype} of shape {positions.shape}")
+                             f"{positions.dtype.name} of shape {positions.shape}")
         size = self.shape[dim] if self.ndim else 1
         if positions.size and not (-size <= positions.min() and positions.max() < size):
             raise IndexError(f"index_fill: index out of range for dim {dim} of size {size} "
@@ -4603,7 +4610,7 @@ class Tensor:
         in the new shape (a transpose flattened, say) raises instead of silently copying.
         `view(dtype)` reinterprets the bytes as another dtype (see _view_dtype)."""
         shape = _sized("view", shape, size)
-        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type, torch_dtype_class)):
             return self._view_dtype(np.dtype(shape[0]))
         if self._data.size and not self._data.flags.c_contiguous and self._relaid_out():
             return self.view(*shape)  # (an op's result in its own memory order: now C order)
@@ -4626,7 +4633,7 @@ class Tensor:
             return _viewed(self, Reshape.apply(self, self.shape))
         if self._data.size and not self._data.flags.c_contiguous:
             self._relaid_out()  # (an op's result in its own memory order: now C order)
-        data, what = self._data, f"view: {self.dtype} as {dtype} (different element sizes)"
+        data, what = self._data, f"view: {self.dtype.name} as {dtype} (different element sizes)"
         if dtype.itemsize != data.itemsize and self._data.size:
             if not data.ndim:
                 raise TensorError(f"{what}: a 0-d tensor cannot be viewed so")
@@ -4989,8 +4996,8 @@ class Tensor:
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_NAMES.values():
             dtype = next(name for name, kind in _TYPE_NAMES.items()
                          if kind == dtype.rsplit(".", 1)[-1])
-        elif isinstance(getattr(dtype, "dtype", None), np.dtype):  # tg.FloatTensor, a Tensor
-            dtype = dtype.dtype
+        elif isinstance(getattr(dtype, "dtype", None), (np.dtype, torch_dtype_class)):
+            dtype = dtype.dtype  # tg.FloatTensor, a Tensor
         elif isinstance(dtype, str):
             try:
                 dtype = np.dtype(dtype)
@@ -5075,7 +5082,7 @@ class Tensor:
             return self.new_empty(*args)
         if len(args) == 1 and isinstance(args[0], Tensor):
             if args[0].dtype != self.dtype:
-                raise TypeError(f"new: expected a tensor of dtype {self.dtype}, got "
+                raise TypeError(f"new: expected a tensor of dtype {self.dtype.name}, got "
                                 f"{args[0].dtype}")
             return args[0].detach()
         if len(args) == 1:
@@ -5328,10 +5335,10 @@ class Tensor:
         negative positions from the end), or added with `accumulate` (repeats add up)."""
         _need_tensors("put", index, source)
         if index.dtype != np.int64:
-            raise RuntimeError(f"put: expected an int64 tensor for index, got {index.dtype}")
+            raise RuntimeError(f"put: expected an int64 tensor for index, got {index.dtype.name}")
         if source.dtype != self.dtype:
             raise RuntimeError(f"put: self and source expected to have the same dtype, but got "
-                               f"{self.dtype} and {source.dtype}")
+                               f"{self.dtype.name} and {source.dtype.name}")
         positions = index._data.reshape(-1).copy()  # kept for backward
         if positions.size != source.numel():
             raise IndexError(f"put: expected source and index to have the same number of "
@@ -5355,13 +5362,13 @@ class Tensor:
         mask = np.asarray(_data(mask))
         if mask.dtype != bool:
             raise RuntimeError(f"masked_scatter: only supports boolean masks, but got mask "
-                               f"with dtype {mask.dtype}")
+                               f"with dtype {mask.dtype.name}")
         if not isinstance(source, Tensor):
             raise TypeError(f"masked_scatter: source must be a Tensor, got "
                             f"{type(source).__name__}")
         if source.dtype != self.dtype:
             raise RuntimeError(f"masked_scatter: expected self and source to have the same "
-                               f"dtype, but got {self.dtype} and {source.dtype}")
+                               f"dtype, but got {self.dtype.name} and {source.dtype.name}")
         shape = _broadcast_shape("masked_scatter", self.shape, mask.shape)
         positions = np.flatnonzero(np.broadcast_to(mask, shape))
         if positions.size > source.numel():
@@ -5792,7 +5799,7 @@ class Tensor:
         if repeats is None:
             if self.ndim > 1 or self.dtype.kind not in "iu":
                 raise TensorError(f"repeat_interleave: repeats must be a 0-d or 1-D integer "
-                                  f"tensor, got {self.dtype} of shape {self.shape}")
+                                  f"tensor, got {self.dtype.name} of shape {self.shape}")
             return Tensor(np.arange(self.numel())).repeat_interleave(self.reshape(-1), 0)
         source, axis = (self.flatten(), 0) if dim is None else (
             self, _axis_of("repeat_interleave", dim, self.ndim))

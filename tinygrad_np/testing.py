@@ -529,7 +529,7 @@ def _low_high(low: float | None, high: float | None, dtype: np.dtype, lowest: fl
         raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
     elif high < lowest or low >= highest:
         raise ValueError(f"The value interval specified by `low` and `high` is [{low}, {high}), "
-                         f"but torch.{dtype} only supports [{lowest}, {highest})")
+                         f"but torch.{np.dtype(dtype)} only supports [{lowest}, {highest})")
     low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)
     return (math.ceil(low), math.ceil(high)) if dtype.kind in "biu" else (low, high)
 

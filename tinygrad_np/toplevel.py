@@ -615,7 +615,7 @@ def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
     n, p = to_tensor(count), to_tensor(prob)
     if n.dtype.kind != "f" or p.dtype.kind != "f":
         raise TensorError(f"binomial: count and prob must be floating-point tensors, got "
-                          f"{n.dtype} and {p.dtype}")
+                          f"{n.dtype.name} and {p.dtype.name}")
     if ((p._data < 0) | (p._data > 1) | np.isnan(p._data)).any():
         raise TensorError("binomial: prob must be in [0, 1]")
     precision = n.dtype if n.dtype.itemsize >= 4 else np.dtype(np.float32)  # (a negative

@@ -269,7 +269,7 @@ class Storage:
         return Storage(Tensor(np.zeros(int(size), dtype=self._array.dtype)))
 
     def __repr__(self) -> str:
-        return f"Storage({self.tolist()}, dtype={self.dtype}, size={self.size()})"
+        return f"Storage({self.tolist()}, dtype={self.dtype.name}, size={self.size()})"
 
 
 class UntypedStorage(Storage):

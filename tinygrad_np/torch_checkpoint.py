@@ -52,14 +52,15 @@ _REFUSED_STORAGES = {"ComplexFloatStorage": "complex64", "ComplexDoubleStorage":
                      "ComplexHalfStorage": "complex32", "QInt8Storage": "qint8",
                      "QUInt8Storage": "quint8", "QInt32Storage": "qint32",
                      "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4"}
-# torch.bfloat16 as a value is float32, as its storages load (NumPy has no bfloat16); complex
-# dtypes as values are NumPy's (a tensor of them is refused); other torch dtypes are refused.
-_DTYPES = {name: np.dtype(name) for name in (
+# torch dtypes as values are PyTorch's dtype objects; torch.bfloat16 is float32, as its storages
+# load (NumPy has no bfloat16); complex ones are named (a tensor of them is refused); other
+# torch dtypes are refused.
+_DTYPES = {name: dtypes.dtype_named(name) for name in (
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
     "uint32", "uint64", "complex64", "complex128")} | {
     "half": dtypes.float16, "double": dtypes.float64, "short": dtypes.int16, "long": dtypes.int64,
     "float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_, "bfloat16": dtypes.float32,
-    "cfloat": np.dtype("complex64"), "cdouble": np.dtype("complex128")}
+    "cfloat": dtypes.dtype_named("complex64"), "cdouble": dtypes.dtype_named("complex128")}
 # Any other name of torch's that reads as a dtype (float8_e4m3fn, complex32, qint8, uint4, ...).
 _OTHER_DTYPE = re.compile(r"(b?float|complex|c?half|q?u?int|bits)\w*")
 
@@ -149,6 +150,8 @@ def _make_rebuild_v3(rebuild: Any, byteorder: str) -> Any:
         storage type: uint16, uint32, uint64)."""
         if not isinstance(storage, _Storage) or not storage.untyped:
             raise ValueError("a tensor is not built from an untyped storage of the file")
+        if isinstance(dtype, dtypes.dtype) and dtype.kind in "biuf":
+            dtype = dtype.dtype  # (NumPy's, as the arrays')
         if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
             raise ValueError(f"a tensor has dtype {dtype!r}, which a Tensor here cannot hold")
         if dtype not in storage.views:

@@ -37,7 +37,7 @@ class _TypedTensor(type):
                             f"{type(data).__name__}")
         if isinstance(data, Tensor):
             if data.dtype != cls.dtype:
-                raise TypeError(f"{cls.__name__}: expected a {cls.dtype} Tensor, got "
+                raise TypeError(f"{cls.__name__}: expected a {cls.dtype.name} Tensor, got "
                                 f"{data.dtype} (use .to(dtype))")
             return Tensor(data._data, device=device)  # shares the memory, as PyTorch's
         if isinstance(data, np.ndarray):

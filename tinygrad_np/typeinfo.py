@@ -1,6 +1,6 @@
 """PyTorch's `torch.finfo` and `torch.iinfo`: the limits of a floating-point or integer dtype.
 
-Our dtypes are NumPy dtypes, so the numbers come from np.finfo / np.iinfo; the attribute
+Our dtypes stand for NumPy dtypes, so the numbers come from np.finfo / np.iinfo; the attribute
 names and types are PyTorch's (Python floats and ints, `dtype` the dtype's name as a str).
 """
 

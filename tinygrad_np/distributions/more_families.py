@@ -529,8 +529,8 @@ class LowRankMultivariateNormal(Distribution):
         if np.result_type(cov_factor.dtype, cov_diag.dtype) != cov_factor.dtype:
             # PyTorch's capacitance product (W^T / D) @ W then mixes dtypes in a matmul
             raise RuntimeError(f"LowRankMultivariateNormal: expected m1 and m2 to have the "
-                               f"same dtype, but got: cov_diag {cov_diag.dtype} is wider than "
-                               f"cov_factor {cov_factor.dtype}")
+                               f"same dtype, but got: cov_diag {cov_diag.dtype.name} is wider than "
+                               f"cov_factor {cov_factor.dtype.name}")
         m = cov_factor.shape[-1]
         try:
             batch = np.broadcast_shapes(tuple(loc.shape[:-1]), tuple(cov_factor.shape[:-2]),

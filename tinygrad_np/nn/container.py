@@ -505,7 +505,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return _parameter_lines(enumerate(self._items), lambda p: f"torch.{p.dtype}")
+        return _parameter_lines(enumerate(self._items), lambda p: str(p.dtype))
 
 
 class _MissingParameter(AttributeError, KeyError):

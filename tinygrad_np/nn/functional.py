@@ -337,7 +337,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     logits = input._data  # (the array's attributes: cheaper than the Tensor properties)
     if logits.dtype.kind != "f":  # PyTorch has no integer kernel for it either
         raise DtypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
-                         f"{logits.dtype}; convert it with .float()")
+                         f"{logits.dtype.name}; convert it with .float()")
     data_target("cross_entropy", target)
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
@@ -420,13 +420,13 @@ def _float_operands(input: Tensor, target: Any, function: str, same: bool) -> No
     of the same dtype (`same`) or of any floating dtype."""
     if input.dtype.kind != "f":
         raise DtypeError(f"{function}: the input must be a floating-point tensor, got "
-                         f"{input.dtype}")
+                         f"{input.dtype.name}")
     if not isinstance(target, Tensor) or target.dtype == input.dtype:
         return
     if same or target.dtype.kind != "f":
-        raise DtypeError(f"{function}: the target's dtype {target.dtype} must be "
+        raise DtypeError(f"{function}: the target's dtype {target.dtype.name} must be "
                          f"{'the input' if same else 'a floating-point'} dtype "
-                         f"({input.dtype}), as PyTorch")
+                         f"({input.dtype.name}), as PyTorch")
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
@@ -529,7 +529,7 @@ def _param(value: Any, shape: tuple[int, ...], expected: tuple[int, ...], name: 
                           f"{tuple(value.shape)}")
     if value._data.dtype.kind not in "fc":  # PyTorch: "mixed dtype (CPU): expect parameter
         raise TensorError(f"{function}: {name} must be a floating-point tensor, got "  # to
-                          f"{value.dtype}")  # have scalar type of Float"
+                          f"{value.dtype.name}")  # have scalar type of Float"
     return value if expected == shape else value.reshape(shape)
 
 
@@ -680,7 +680,7 @@ def refuse_scaling(x: Tensor, p: float) -> np.dtype:
     if p == 1 or x.numel() == 0:
         return x.dtype
     raise TensorError(f"dropout: result type Float can't be cast to the desired output type "
-                      f"{x.dtype} (dropout scales by 1/(1-p); convert the input to float)")
+                      f"{x.dtype.name} (dropout scales by 1/(1-p); convert the input to float)")
 
 
 def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) -> Tensor:
@@ -747,7 +747,7 @@ def embedding(
     indices = np.array(input._data if isinstance(input, Tensor) else input)  # a copy: kept
     if indices.dtype != np.int64 and indices.dtype != np.int32:  # (PyTorch's; not int16)
         raise DtypeError(f"embedding: indices must be integers (int64 or int32), got "
-                         f"{indices.dtype}")
+                         f"{indices.dtype.name}")
     rows = weight.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
         bad = indices.min() if indices.min() < 0 else indices.max()
@@ -883,7 +883,7 @@ def one_hot(input: Tensor | None = None, num_classes: int = -1, *,  # noqa: A002
     ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if ids.dtype != np.int64:
         raise DtypeError("one_hot is only applicable to index tensor of type LongTensor "
-                         f"(one_hot: tensor of class ids has dtype {ids.dtype}, not int64)")
+                         f"(one_hot: tensor of class ids has dtype {ids.dtype.name}, not int64)")
     num_classes = int_value("one_hot", "num_classes", num_classes)
     if num_classes == -1:
         if not ids.size:
@@ -1053,8 +1053,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                           "when is_causal=True")
     if not query.dtype == key.dtype == value.dtype:
         raise TensorError(f"scaled_dot_product_attention: expected query, key, and value to "
-                          f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
-                          f"{key.dtype} and value.dtype: {value.dtype}")
+                          f"have the same dtype, but got query.dtype: {query.dtype.name} "
+                          f"key.dtype: "
+                          f"{key.dtype.name} and value.dtype: {value.dtype.name}")
     refuse_integers("scaled_dot_product_attention", query)  # (no integer kernel, as PyTorch)
     if enable_gqa:  # key and value apart
         if min(query.ndim, key.ndim, value.ndim) < 3:  # (PyTorch's error: no heads dim -3)
@@ -1094,7 +1095,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                 and mask.dtype != np.float32):
             raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "
                               f"bool or float or to match query dtype, but got attn_mask.dtype: "
-                              f"{mask.dtype} and query.dtype: {query.dtype}")
+                              f"{mask.dtype.name} and query.dtype: {query.dtype.name}")
         if scores.dtype == np.float16 and mask.dtype == np.float32:  # a float32 mask Tensor
             scores = scores.float()  # is added in float32, as in PyTorch's kernel
         if mask.dtype != bool:  # (a NumPy array: in the query's dtype)
@@ -1246,11 +1247,12 @@ def _check_dtypes(function: str, x: Tensor, weight: Any, bias: Any) -> None:
         return
     if any(dtype.kind == "b" for dtype in dtypes):
         raise DtypeError(f'{function}: "{function}" not implemented for \'Bool\' (input '
-                         f"{x.dtype}, weight {weight.dtype})")
+                         f"{x.dtype.name}, weight {weight.dtype.name})")
     if not all(dtype.kind in "fc" for dtype in dtypes):  # (and not all the same)
         raise TensorError(f"{function}: expected input, weight and bias to have the same dtype, "
-                          f"but got input {x.dtype}, weight {weight.dtype}"
-                          f"{'' if bias is None else f', bias {bias.dtype}'} (PyTorch mixes no "
+                          f"but got input {x.dtype.name}, weight {weight.dtype.name}"
+                          f"{'' if bias is None else f', bias {bias.dtype.name}'} (PyTorch mixes "
+                          f"no "
                           f"integer tensors; cast with .float())")
 
 
@@ -1566,7 +1568,7 @@ def _int64_indices(indices: Any, name: str) -> Tensor:
     index = _tensor(indices)
     if index.dtype != np.int64:
         raise TensorError(f"{name}: elements in indices should be type int64 but got: "
-                          f"{index.dtype}")
+                          f"{index.dtype.name}")
     return index
 
 
@@ -1645,7 +1647,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                           count_include_pad, divisor_override)
         return mean.trunc().long()  # (exact: integer sums below 2**53 divided once)
     if x.dtype.kind != "f":
-        raise DtypeError(f"avg_pool2d: input must be a float (or int64) tensor, got {x.dtype}")
+        raise DtypeError(f"avg_pool2d: input must be a float (or int64) tensor, got {x.dtype.name}")
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return avg_pool2d(input.float(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override).half()
@@ -1688,7 +1690,7 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -
     it: other than ints (or None) a TypeError, a wrong count a RuntimeError (also for one
     int in a sequence); a non-float input is PyTorch's NotImplementedError."""
     if x.dtype.kind not in "fc":
-        raise DtypeError(f'{function}: "{function}" not implemented for {x.dtype} input '
+        raise DtypeError(f'{function}: "{function}" not implemented for {x.dtype.name} input '
                          "(PyTorch's adaptive pools take floating-point tensors)")
     if output_size is None:  # (PyTorch: TypeError "object of type 'NoneType' has no len()")
         raise TypeError(f"{function}: output_size must be an int or {count} ints (or None "

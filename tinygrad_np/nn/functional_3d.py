@@ -271,7 +271,7 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         return avg_pool3d(input.double(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override).trunc().long()
     if x.dtype.kind != "f":
-        raise DtypeError(f"{name}: input must be a float (or int64) tensor, got {x.dtype}")
+        raise DtypeError(f"{name}: input must be a float (or int64) tensor, got {x.dtype.name}")
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return avg_pool3d(input.float(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override).half()

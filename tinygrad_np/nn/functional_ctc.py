@@ -139,7 +139,7 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
     if x.ndim != 3 or x.dtype.kind != "f":
         raise (RankError if x.ndim == 0 else TensorError)(
             f"ctc_loss: log_probs must be a float tensor (T, N, C) or (T, C), got shape "
-            f"{tuple(log_probs.shape)} and dtype {log_probs.dtype}")
+            f"{tuple(log_probs.shape)} and dtype {log_probs.dtype.name}")
     steps, batch, classes = x.shape
     if x.numel() == 0:
         raise TensorError(f"ctc_loss: log_probs must not be empty, got shape {x.shape}")

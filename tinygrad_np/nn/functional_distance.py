@@ -78,7 +78,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     x1, x2 = (x if x.shape[:-2] == batch else x.expand(*batch, *x.shape[-2:]) for x in (x1, x2))
     if x1.dtype.kind != "f" or x1.dtype != x2.dtype:
         raise TensorError(f"cdist: expected both inputs of one floating-point dtype, got "
-                          f"{x1.dtype} and {x2.dtype}")
+                          f"{x1.dtype.name} and {x2.dtype.name}")
     rows = _MODES[compute_mode]
     if p == 2 and rows is not None and max(x1.shape[-2], x2.shape[-2]) > rows:
         return EuclidDist.apply(x1, x2)

@@ -144,7 +144,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     if x.numel() == 0:
         return x  # (the input itself, as PyTorch)
     if x.dtype.kind in "biu" and x.dtype != np.int64:
-        raise DtypeError(f'"avg_pool2d" not implemented for {x.dtype} (local_response_norm: '
+        raise DtypeError(f'"avg_pool2d" not implemented for {x.dtype.name} (local_response_norm: '
                          f"input of shape {x.shape}; PyTorch takes float or int64)")
     padding = (0, 0) * (x.ndim - 2) + (size // 2, (size - 1) // 2)
     windows = F.pad(x * x, padding).unfold(1, size, 1)

@@ -67,7 +67,7 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
     if theta.dtype.kind != "f" or tuple(theta.shape) != (size[0], spatial, spatial + 1):
         raise TensorError(f"affine_grid: expected a floating-point theta of shape "
                           f"({size[0]}, {spatial}, {spatial + 1}) for size {size}, got "
-                          f"{theta.dtype} of shape {tuple(theta.shape)}")
+                          f"{theta.dtype.name} of shape {tuple(theta.shape)}")
     align_corners = _corners(align_corners)
     if align_corners and min(size[2:]) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "

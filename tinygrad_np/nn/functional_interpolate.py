@@ -72,7 +72,8 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
         raise NotImplementedError(f"interpolate: mode {mode!r} needs {needs}-D input, got "
                                   f"shape {x.shape}")
     if mode != "nearest" and x.dtype.kind != "f":
-        raise DtypeError(f"interpolate: mode {mode!r} needs floating-point input, got {x.dtype}")
+        raise DtypeError(f"interpolate: mode {mode!r} needs floating-point input, got "
+                         f"{x.dtype.name}")
     if mode not in _WEIGHTED and align_corners is not None:
         raise TensorError("interpolate: align_corners can only be set with mode 'linear', "
                           f"'bilinear', 'bicubic' or 'trilinear', not {mode!r}")

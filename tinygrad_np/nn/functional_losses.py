@@ -110,10 +110,10 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
                           f"target batch_size ({ids.shape[0] if ids.ndim else 0}): input shape "
                           f"{input_shape}, target shape {ids.shape}, expected {expected}")
     if ids.dtype.kind not in "iu":
-        raise DtypeError(f"{function}: class-index targets must be integers, got {ids.dtype}")
+        raise DtypeError(f"{function}: class-index targets must be integers, got {ids.dtype.name}")
     if isinstance(target, Tensor) and ids.dtype not in (np.int64, np.uint8):
         raise DtypeError(f"{function}: expected target dtype to be int64 (long) or uint8 (byte), "
-                         f"got {ids.dtype} (as PyTorch)")
+                         f"got {ids.dtype.name} (as PyTorch)")
     if isinstance(target, Tensor) and ids.dtype == np.uint8 and len(input_shape) > 2:
         raise TensorError(f"{function}: expected scalar type Long but found Byte (the "
                           f"(N, C, d1, ...) form takes int64 class ids only, as PyTorch)")
@@ -198,8 +198,8 @@ def same_dtype_weight(weight: Any, input: Tensor, function: str) -> None:  # noq
     """Class weights of a class-id loss (nll_loss, cross_entropy, multi_margin_loss) must be in
     the input's dtype, as PyTorch (no silent promotion or rounding)."""
     if isinstance(weight, Tensor) and weight.dtype != input.dtype:
-        raise TensorError(f"{function}: expected scalar type {input.dtype} but found "
-                          f"{weight.dtype} (weight must have the input's dtype)")
+        raise TensorError(f"{function}: expected scalar type {input.dtype.name} but found "
+                          f"{weight.dtype.name} (weight must have the input's dtype)")
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
@@ -375,8 +375,8 @@ def regression_target(target: Any, input: Tensor, function: str,  # noqa: A002
     target = _target(target, input, function)
     kind = target.dtype.kind
     if input.dtype.kind in "iub" and kind in "iub":
-        raise DtypeError(f"{function}: not implemented for {input.dtype} input and "
-                         f"{target.dtype} target (as PyTorch); convert with .float()")
+        raise DtypeError(f"{function}: not implemented for {input.dtype.name} input and "
+                         f"{target.dtype.name} target (as PyTorch); convert with .float()")
     if isinstance(target, Tensor) and target.dtype != input.dtype and (
             kind == "b" or keep_input_dtype and kind == "f" and input.dtype.kind == "f"):
         return target.to(input.dtype)

@@ -121,7 +121,7 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     long_target("multilabel_margin_loss", target)
     if ids.shape != input.shape or input.ndim not in (1, 2) or ids.dtype.kind not in "iu":
         raise TensorError(f"multilabel_margin_loss: target must be integer class ids of the "
-                          f"input's shape (C,) or (N, C), got {ids.dtype} {ids.shape} for "
+                          f"input's shape (C,) or (N, C), got {ids.dtype.name} {ids.shape} for "
                           f"input {input.shape}")
     rows, classes = ids.reshape(-1, input.shape[-1]), input.shape[-1]
     listed = np.cumprod(rows >= 0, axis=1).astype(bool)  # the ids before the first -1
@@ -306,7 +306,8 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     ids = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
     long_target("multi_margin_loss", target)
     if ids.dtype.kind not in "iu":  # (0.7 would be truncated to class 0)
-        raise TensorError(f"multi_margin_loss: expected scalar type Long but found {ids.dtype} "
+        raise TensorError(f"multi_margin_loss: expected scalar type Long but found "
+                          f"{ids.dtype.name} "
                           f"(the target must be integer class ids)")
     classes = logits.shape[1]
     if np.any((ids < 0) | (ids >= classes)):
@@ -331,7 +332,7 @@ def long_target(function: str, target: Any) -> None:
     """The class ids of multi_margin_loss and multilabel_margin_loss: an integer Tensor must be
     int64, as PyTorch (its RuntimeError for int32 or uint8; a list or array is taken)."""
     if isinstance(target, Tensor) and target.dtype.kind in "iub" and target.dtype != np.int64:
-        raise TensorError(f"{function}: expected scalar type Long but found {target.dtype} "
+        raise TensorError(f"{function}: expected scalar type Long but found {target.dtype.name} "
                           f"(the target's class ids must be int64)")
 
 

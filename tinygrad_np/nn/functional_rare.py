@@ -104,8 +104,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     input = _tensor(input)
     weight = _tensor(weight)
     if input.dtype.kind not in "fc" or weight.dtype != input.dtype:
-        raise TensorError(f"prelu: Type promoting not supported. Got {input.dtype} and "
-                          f"{weight.dtype}")
+        raise TensorError(f"prelu: Type promoting not supported. Got {input.dtype.name} and "
+                          f"{weight.dtype.name}")
     if weight.ndim == 0:  # one slope for every channel (PyTorch takes a 0-d weight too)
         weight = weight.reshape(1)
     if weight.ndim != 1 or weight.shape[0] not in (1, input.shape[1] if input.ndim > 1 else 1):
@@ -133,7 +133,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     if logits.dtype.kind != "f":
         raise DtypeError("Exponential distribution is a continuous probability distribution. "
                          f"dtype must be a floating point (gumbel_softmax: logits of shape "
-                         f"{logits.shape} have dtype {logits.dtype})")
+                         f"{logits.shape} have dtype {logits.dtype.name})")
     noise = Tensor(np.empty(logits.shape, logits.dtype)).exponential_()  # (PyTorch's draws:
     with np.errstate(divide="ignore"):
         gumbels = -np.log(noise._data)  # -log of exponential_(); 0 there gives inf)

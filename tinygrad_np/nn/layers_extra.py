@@ -157,7 +157,7 @@ def _bags(ids: np.ndarray, offsets: Any, include_last_offset: bool
     offs = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
     if offs.ndim != 1 or offs.dtype.kind not in "iu":
         raise TensorError(f"embedding_bag: offsets has to be a 1D integer tensor, got "
-                          f"{offs.dtype} of shape {offs.shape}")
+                          f"{offs.dtype.name} of shape {offs.shape}")
     offs = offs.astype(np.int64)
     if offs.size and offs[0] != 0:
         raise TensorError(f"embedding_bag: offsets[0] has to be 0, i.e., the first sequence "
@@ -195,7 +195,7 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
     weight = _tensor(weight)
     ids = np.asarray(input._data if isinstance(input, Tensor) else input)
     if ids.dtype.kind not in "iu":
-        raise DtypeError(f"embedding_bag: indices must be integers, got {ids.dtype}")
+        raise DtypeError(f"embedding_bag: indices must be integers, got {ids.dtype.name}")
     flat, starts, ends = _bags(ids, offsets, include_last_offset)
     outside = np.flatnonzero((flat < 0) | (flat >= weight.shape[0])) if weight.ndim else ()
     if len(outside):  # PyTorch's RuntimeError (F.embedding's is an IndexError)

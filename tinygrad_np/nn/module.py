@@ -1505,7 +1505,7 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
 
 def _out_of_range(target: np.dtype) -> str:
     nan = " (or nan or infinity, which no integer holds)" if target.kind in "iu" else ""
-    return f"values out of range for {target}{nan}"
+    return f"values out of range for {np.dtype(target)}{nan}"
 
 
 def _assign(module: Module, name: str, old: Tensor, given: Tensor) -> None:

@@ -118,8 +118,8 @@ def _check_same_dtype(name: str, what: str, tensor: Tensor, other: Tensor,
                       other_name: str = "the input") -> None:
     """RuntimeError (as PyTorch's matrix products) when `what` has another dtype."""
     if tensor.dtype != other.dtype:
-        raise TensorError(f"{name}: {what} has dtype {tensor.dtype} but {other_name} has "
-                          f"{other.dtype}: they must have the same dtype")
+        raise TensorError(f"{name}: {what} has dtype {tensor.dtype.name} but {other_name} has "
+                          f"{other.dtype.name}: they must have the same dtype")
 
 
 def _check_shape(name: str, what: str, tensor: Tensor, expected: tuple[int, ...]) -> None:
@@ -369,9 +369,10 @@ class RNNBase(Module):
         """PyTorch's ValueError for an input whose dtype is not the weights'."""
         weight = self._flat_weights[0]
         if weight is not None and x.dtype != weight.dtype:
-            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype "
-                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
-                             f"convert model: model.to({x.dtype})")
+            raise ValueError(f"RNN input dtype ({x.dtype.name}) does not match weight dtype "
+                             f"({weight.dtype.name}). Convert input: "
+                             f"input.to({weight.dtype.name}), or "
+                             f"convert model: model.to({x.dtype.name})")
 
     def _initial(self, given: Any, what: str, x: Tensor, batched: bool,
                  packed: PackedSequence | None = None, size: int | None = None) -> list[Tensor]:

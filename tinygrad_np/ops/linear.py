@@ -45,7 +45,7 @@ class LinearFunction(Function):
         if bias_dtype is not y.dtype:
             if y.dtype.kind + bias_dtype.kind != "ff":  # (integers: one dtype, as PyTorch's)
                 raise TensorError(f"linear: expected the bias and the product to have the same "
-                                  f"dtype, but got {bias_dtype} and {y.dtype}")
+                                  f"dtype, but got {bias_dtype} and {y.dtype.name}")
             if np.result_type(y, bias) != y.dtype:
                 return y + bias
         y += bias  # in place: y is a fresh array, this saves one output-sized temporary

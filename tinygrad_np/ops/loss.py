@@ -59,7 +59,7 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
             )
     else:
         raise DtypeError(f"cross_entropy: target must be int class ids or float probabilities, "
-                         f"got dtype {target.dtype}")
+                         f"got dtype {target.dtype.name}")
 
 
 @xp.quiet

@@ -41,8 +41,8 @@ def refuse_integer_mix(name: str, first: np.dtype, second: np.dtype) -> None:
     integer or bool dtype with another; two float widths are promoted (documented)."""
     if first is not second and not (first.kind in "fc" and second.kind in "fc"):
         raise TensorError(f"{name}: expected both operands to have the same dtype, but got: "
-                          f"{first} != {second} (PyTorch mixes no integer operands; cast one "
-                          f"with .float() or .long())")
+                          f"{first.name} != {second.name} (PyTorch mixes no integer operands; "
+                          f"cast one with .float() or .long())")
 
 
 def product(a, b, name: str = "matmul"):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.device import device
-from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.dtypes import float32, get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import enable_grad, is_grad_enabled, set_grad_enabled
 from tinygrad_np.nn.module import RemovableHandle
@@ -530,7 +530,7 @@ class Step(float):
     arithmetic) that answers `.item()`, `.tolist()`, `.dtype`, `.shape`, `.numpy()`, `.cpu()`
     ... as PyTorch's 0-d float32 tensor does (`torch.is_tensor` is False for it)."""
 
-    dtype, shape, ndim, device = np.dtype(np.float32), Size(()), 0, device("cpu")
+    dtype, shape, ndim, device = float32, Size(()), 0, device("cpu")
     requires_grad = is_cuda = False
 
     def item(self) -> float:
@@ -691,7 +691,7 @@ def _device_dtype_check_for_fused(p: Tensor, cuda_unsupported: bool = False) -> 
     (every tensor here is on the CPU, where PyTorch's fused kernels run)."""
     if not p.is_floating_point():
         raise RuntimeError("`fused=True` requires all the params to be floating point Tensors "
-                           f"of supported devices: ['cpu'] but {p.dtype} and cpu")
+                           f"of supported devices: ['cpu'] but {p.dtype.name} and cpu")
 
 
 def _get_value(x: Any) -> Any:

@@ -127,7 +127,7 @@ def _tensor_label(node: Node, show_data: bool, show_grad: bool) -> str:
         lines.append(f"<B>{_text(title)}</B>")
     # "scalar" rather than "()", which reads as a typo to a newcomer.
     shape = str(tuple(node.shape)) if node.shape else "scalar"
-    meta = _text(f"{shape} {node.dtype}", None)
+    meta = _text(f"{shape} {node.dtype.name}", None)
     lines.append(f'<FONT COLOR="{META_COLOUR}" POINT-SIZE="10">{meta}</FONT>')
     if node.data is not None and (node.data.size <= SMALL or show_data):
         lines.append(_wrap(_text(f"data {_values(node.data)}", None)))

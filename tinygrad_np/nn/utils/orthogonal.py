@@ -145,7 +145,7 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
         raise ValueError(f'orthogonal_map has to be one of "matrix_exp", "cayley", '
                          f'"householder". Got: {orthogonal_map}')
     if weight.is_complex():
-        raise TensorError(f"orthogonal: complex weights (dtype {weight.dtype}) are not "
+        raise TensorError(f"orthogonal: complex weights (dtype {weight.dtype.name}) are not "
                           "supported")
     parametrization = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
     return register_parametrization(module, name, parametrization, unsafe=True)

@@ -44,8 +44,8 @@ class ParametrizationList(Module):
             if start is not original:
                 if start.dtype != original.dtype:
                     raise ValueError(f"When `right_inverse` outputs one tensor, it may not "
-                                     f"change the dtype.\noriginal.dtype: {original.dtype}\n"
-                                     f"right_inverse(original).dtype: {start.dtype}")
+                                     f"change the dtype.\noriginal.dtype: {original.dtype.name}\n"
+                                     f"right_inverse(original).dtype: {start.dtype.name}")
                 original.data = start.detach().clone()
             if isinstance(original, Parameter):
                 self.original = original
@@ -92,8 +92,8 @@ class ParametrizationList(Module):
                 original = getattr(self, name)
                 if new.dtype != original.dtype:
                     raise ValueError(f"When `right_inverse` outputs one tensor, it may not "
-                                     f"change the dtype. original.dtype: {original.dtype} "
-                                     f"right_inverse(original).dtype: {new.dtype}")
+                                     f"change the dtype. original.dtype: {original.dtype.name} "
+                                     f"right_inverse(original).dtype: {new.dtype.name}")
                 if new.shape == original.shape:
                     original.copy_(new)
                 else:  # (unsafe parametrizations may change the shape)
@@ -215,8 +215,8 @@ def remove_parametrizations(module: Module, tensor_name: str,
             value = entry.original  # made earlier keeps training it
             if value.dtype != parametrized.dtype:
                 raise TensorError(f"remove_parametrizations: the parametrized {tensor_name} "
-                                  f"has dtype {parametrized.dtype}, the original "
-                                  f"{value.dtype}; they must agree")
+                                  f"has dtype {parametrized.dtype.name}, the original "
+                                  f"{value.dtype.name}; they must agree")
             value.data = parametrized  # (its shape may differ: right_inverse may reshape)
         else:
             value = Parameter(parametrized)
