@@ -645,8 +645,9 @@ def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
 def number_operand(op: str, value: Any, argument: str = "other") -> Any:
     """`value` where PyTorch takes only a Tensor and a number would be broadcast silently
     here (logical_and, gcd, dot, inner, ...): a Python or NumPy number is PyTorch's
-    TypeError; arrays and lists stay data, as in the `tg.<op>(input)` forms."""
-    if isinstance(value, (bool, int, float, complex, np.generic)):
+    TypeError (None or a string too); arrays and lists stay data, as in the `tg.<op>(input)`
+    forms."""
+    if value is None or isinstance(value, (bool, int, float, complex, np.generic, str, bytes)):
         raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
                         f"{type(value).__name__}")
     return value
