@@ -9,8 +9,9 @@ too). With PyTorch installed both libraries run them (each in one process, `e2e_
 and the printed text is compared: identical for the scripts in EXACT, else the same words and
 numbers within float32 rounding drift. Without PyTorch tinygrad_np's output is checked
 against RECORDED, PyTorch 2.13's output. Then regression tests, against PyTorch, for what the
-scripts found: float64 random draws (the C library's log/sin/cos per value), the order in
-which a whole tensor is summed (PyTorch's cascade), and PyTorch's grad_fn names.
+scripts found: float64 random draws (the C library's log/sin/cos per value) and PyTorch's
+grad_fn names. (Sums keep NumPy's pairwise order: replaying PyTorch's cascade cost 6-12x per
+sum, so a loss summed from many values may differ in its last printed digit.)
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((Path(__file__).parent / "scripts_round20_e2e").glob("*.py"))
 DRIVER = Path(__file__).parent / "e2e_driver.py"
 # bit-for-bit the same printed text; the others drift in a last digit through a float32 or
-# float64 matmul / convolution (BLAS and oneDNN add in another order than NumPy's BLAS)
-EXACT = {"bilinear_layernorm", "conv1d_groupnorm", "conv3d_instancenorm", "convtranspose2d_ae",
-         "deterministic_onecycle", "init_functions", "loader_variants", "lstm_dropout_sample",
-         "mha_kdim_bias_kv", "random_fills"}
+# float64 matmul / convolution / sum (BLAS, oneDNN and PyTorch's sum kernel add in another
+# order than NumPy's)
+EXACT = {"conv1d_groupnorm", "conv3d_instancenorm", "convtranspose2d_ae",
+         "deterministic_onecycle", "init_functions", "lstm_dropout_sample", "mha_kdim_bias_kv"}
 
 
 def _run_all(port: bool, tmp_path: Path) -> dict[str, str]:
@@ -142,84 +143,6 @@ def test_float64_draws_recorded():
     draws = tg.empty(200, dtype=tg.float64).exponential_().numpy()
     assert [float(draws[i]) for i in (40, 57, 72, 89)] == [
         0.3177066123636463, 1.3516985223628395, 0.5220786844916694, 0.22141167592105188]
-
-
-# ---------------------------------------------------------------- the order of a whole sum
-SIZES = [2, 5, 7, 8, 15, 16, 17, 33, 100, 257, 1000, 4099, 32768]
-
-
-@needs_torch
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("size", SIZES)
-def test_sum_and_mean_of_a_whole_tensor_add_in_pytorchs_order(size, dtype):
-    _sums_agree(size, dtype)
-
-
-@needs_torch
-@pytest.mark.parametrize("threads", [1, 2, 3])
-@pytest.mark.parametrize("size", [32769, 70001])
-def test_long_sums_split_between_threads_as_pytorchs(size, threads):
-    """Past 32768 values PyTorch's threads each sum an equal chunk; set both alike."""
-    previous = torch.get_num_threads(), tg.get_num_threads()
-    torch.set_num_threads(threads)
-    tg.set_num_threads(threads)
-    try:
-        _sums_agree(size, "float32")
-    finally:
-        torch.set_num_threads(previous[0])
-        tg.set_num_threads(previous[1])
-
-
-def _sums_agree(size: int, dtype: str) -> None:
-    rng = np.random.default_rng(size)
-    for trial in range(4):
-        data = (rng.standard_normal(size) * 10.0 ** rng.uniform(-3, 3, size)).astype(dtype)
-        ours, theirs = tg.tensor(data), torch.from_numpy(data)
-        assert ours.sum().item() == theirs.sum().item(), (size, dtype, trial)
-        assert ours.mean().item() == theirs.mean().item(), (size, dtype, trial)
-
-
-@needs_torch
-@pytest.mark.parametrize("build", [
-    lambda t, a: a.reshape(6, 50).t().sum(), lambda t, a: a.reshape(3, 4, 25).sum((0, 1, 2)),
-    lambda t, a: a.reshape(10, 30).sum(dim=(1, 0), keepdim=True),
-    lambda t, a: a.reshape(10, 30).mean(dim=(0, 1)), lambda t, a: (a * 3).pow(2).mean(),
-    lambda t, a: t.nn.functional.mse_loss(a[:120], a[180:]),
-    lambda t, a: t.nn.functional.l1_loss(a[:120], a[180:], reduction="sum"),
-    lambda t, a: t.nn.functional.smooth_l1_loss(a[:150], a[150:]),
-], ids=["transposed", "all_dims", "keepdim", "mean_dims", "squares", "mse", "l1_sum",
-        "smooth_l1"])
-def test_whole_reductions_and_losses_are_pytorchs(build):
-    data = np.random.default_rng(3).standard_normal(300).astype(np.float32)
-    ours = build(tg, tg.tensor(data, requires_grad=True))
-    theirs = build(torch, torch.tensor(data, requires_grad=True))
-    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
-    ours.sum().backward()
-    theirs.sum().backward()
-
-
-def test_sum_of_sixteen_is_the_lanes_added_one_by_one():
-    """Without PyTorch: 16 float32 values are two 8-lane vectors; PyTorch adds them lane by
-    lane, then the 8 lanes one after another from 0 (NumPy's pairwise sum adds the lanes as
-    a tree). Values chosen so that the two orders round differently."""
-    data = np.array([1e8, 1, 1, 1, -1e8, 1, 1, 1] + [0] * 8, np.float32)
-    lanes = data[:8] + data[8:]
-    expected = np.float32(0)
-    for lane in lanes:
-        expected = np.float32(expected + lane)
-    assert tg.tensor(data).sum().item() == float(expected)
-
-
-def test_mean_of_six_uses_four_running_sums():
-    """Fewer values than a vector: PyTorch's 4 running sums of x0..x3, the rest added to the
-    first, ((s0 + x1) + x2) + x3 with s0 = (x0 + x4) + x5 (values whose orders round apart:
-    NumPy's in-order sum gives 3)."""
-    data = np.array([3e7, 1, -3e7, 1, 1, 1], np.float32)
-    s0 = np.float32(np.float32(data[0] + data[4]) + data[5])
-    expected = np.float32(np.float32(np.float32(s0 + data[1]) + data[2]) + data[3])
-    assert float(expected) == 1.0
-    assert tg.tensor(data).sum().item() == float(expected)
-    assert tg.tensor(data).mean().item() == float(np.float32(expected / np.float32(6)))
 
 
 # ---------------------------------------------------------------- PyTorch's grad_fn names
@@ -694,70 +617,3 @@ def test_float64_linear_init_recorded():
     tg.manual_seed(5)
     weight = tg.nn.Linear(10, 4, dtype=tg.float64).weight.detach().numpy()
     assert weight[0, :2].tolist() == [0.08981817657373722, -0.15194243557404297]
-
-
-@needs_torch
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("shape", "dims"), [
-    ((5, 3), 1), ((5, 7), -1), ((4, 8), 1), ((6, 33), 1), ((7, 1000), 1), ((3, 4, 5), 2),
-    ((3, 4, 5), (1, 2)), ((2, 3, 40), -1), ((300, 17), 1), ((3, 4, 5), (2, 1)),
-], ids=str)
-def test_sums_over_trailing_dims_add_each_row_in_pytorchs_order(shape, dims, dtype):
-    """`x.sum(-1)`, `x.mean(dim=(1, 2))` of a C-ordered tensor: each row summed as PyTorch's
-    inner reduction (the whole-tensor order, per row)."""
-    rng = np.random.default_rng(len(shape))
-    for _trial in range(3):
-        data = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(dtype)
-        ours, theirs = tg.tensor(data), torch.from_numpy(data)
-        for keepdim in (False, True):
-            np.testing.assert_array_equal(ours.sum(dims, keepdim=keepdim).numpy(),
-                                          theirs.sum(dims, keepdim=keepdim).numpy())
-            np.testing.assert_array_equal(ours.mean(dims, keepdim=keepdim).numpy(),
-                                          theirs.mean(dims, keepdim=keepdim).numpy())
-
-
-def test_row_sums_of_sixteen_add_the_lanes_one_by_one():
-    """Without PyTorch: each row of 16 float32 values as the whole sum of 16 (see above)."""
-    row = np.array([1e8, 1, 1, 1, -1e8, 1, 1, 1] + [0] * 8, np.float32)
-    data = np.stack([row, row * 2])
-    expected = []
-    for values in data:
-        total = np.float32(0)
-        for lane in values[:8] + values[8:]:
-            total = np.float32(total + lane)
-        expected.append(float(total))
-    assert tg.tensor(data).sum(1).tolist() == expected
-
-
-@needs_torch
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("shape", "dims"), [
-    ((6, 1), 0), ((6, 2), 0), ((7, 5), 0), ((20, 6), 0), ((9, 8), 0), ((17, 10), 0),
-    ((40, 32), 0), ((33, 45), 0), ((300, 70), 0), ((3, 4, 5), 0), ((3, 4, 5), (0, 1)),
-    ((64, 10), 0), ((1000, 3), 0),
-], ids=str)
-def test_sums_over_leading_dims_are_pytorchs_outer_reduction(shape, dims, dtype):
-    """`x.mean(0)` of a batch: PyTorch's outer reduction (whole vectors of columns each their
-    own cascade over the rows, the rest 4 interleaved running sums per column)."""
-    rng = np.random.default_rng(len(shape) + shape[0])
-    for _trial in range(3):
-        data = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(dtype)
-        ours, theirs = tg.tensor(data), torch.from_numpy(data)
-        for keepdim in (False, True):
-            np.testing.assert_array_equal(ours.sum(dims, keepdim=keepdim).numpy(),
-                                          theirs.sum(dims, keepdim=keepdim).numpy())
-            np.testing.assert_array_equal(ours.mean(dims, keepdim=keepdim).numpy(),
-                                          theirs.mean(dims, keepdim=keepdim).numpy())
-
-
-def test_column_sums_interleave_four_running_sums():
-    """Without PyTorch: 2 columns of 5 rows (fewer than 4 columns: PyTorch's row_sum per
-    column): s_k over rows k (k < 4), row 4 into s_0, then ((s0 + s1) + s2) + s3."""
-    column = np.array([3e7, 1, -3e7, 1, 1], np.float32)
-    data = np.stack([column, column * 2], 1)
-    expected = []
-    for values in data.T:
-        first = np.float32(values[0] + values[4])
-        expected.append(float(np.float32(np.float32(np.float32(first + values[1]) + values[2])
-                                         + values[3])))
-    assert tg.tensor(data).sum(0).tolist() == expected

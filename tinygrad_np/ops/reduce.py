@@ -10,14 +10,6 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
-from tinygrad_np.ops.sum_order import (
-    cascade_sum,
-    columns_replayable,
-    columns_sum,
-    replayable,
-    rows_replayable,
-    rows_sum,
-)
 from tinygrad_np.tensor import check_dim
 
 
@@ -67,13 +59,6 @@ class Sum(Function):
             with np.errstate(over="ignore"):  # a total past 65,504 is inf, as in PyTorch
                 total = np.sum(x, axis=ctx.axes, keepdims=keepdims, dtype=np.float32)
                 return c_ordered(total.astype(_HALF))
-        if (ctx.axes is None or len(ctx.axes) == x.ndim) and replayable(x):  # PyTorch's order
-            total = cascade_sum(x)
-            return total.reshape((1,) * x.ndim) if keepdims else total
-        if rows_replayable(x, ctx.axes):  # (each row of the trailing axes, as PyTorch's)
-            return rows_sum(x, ctx.axes, keepdims)
-        if columns_replayable(x, ctx.axes):  # (over the leading axes, as PyTorch's)
-            return columns_sum(x, ctx.axes, keepdims)
         return c_ordered(np.sum(x, axis=ctx.axes, keepdims=keepdims,  # an integer dtype
                                 dtype=x.dtype if x.dtype.kind in "iu" else None))  # is kept
 
