@@ -971,8 +971,8 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
     if _broadcast_shape(name, x.shape, product.shape) != product.shape:
         raise RuntimeError(f"{name}: input of shape {x.shape} does not broadcast to the "
                            f"product's shape {product.shape}")
-    if name != "addr":  # (PyTorch's addr promotes)
-        refuse_integer_mix(name, x.dtype, product.dtype)
+    if name != "addr" and isinstance(input, (Tensor, np.ndarray)):  # (addr promotes; a
+        refuse_integer_mix(name, x.dtype, product.dtype)  # number or list is data, weak)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)
     product = product if alpha == 1 else product * alpha
