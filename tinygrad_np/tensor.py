@@ -4663,7 +4663,7 @@ class Tensor:
     def permute(self, *axes: int | tuple[int, ...], dims: tuple[int, ...] | None = None
                 ) -> Tensor:
         """Reorder the axes: result axis i is input axis axes[i] (or `dims=`)."""
-        axes = _shape_args(_sized("permute", axes, {})) if dims is None else tuple(dims)
+        axes = _shape_args(_sized("permute", axes, {}, "dims")) if dims is None else tuple(dims)
         if sorted(_wrap_dim("permute", axis, self.ndim) for axis in axes) != list(
                 range(self.ndim)):
             raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
@@ -4702,7 +4702,7 @@ class Tensor:
 
     def expand(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
-        shape = _shape_args(_sized("expand", shape, size))
+        shape = _shape_args(_sized("expand", shape, size, "size"))
         shape = tuple(map(int_arg, shape))  # (a 0-d integer tensor is an int)
         for position, length in enumerate(shape):  # (2.0: PyTorch's TypeError, as reshape's)
             if not isinstance(length, (int, np.integer)):
@@ -5055,9 +5055,9 @@ class Tensor:
         """Broadcast to `other`'s shape."""
         return self.expand(other.shape)
 
-    def broadcast_to(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """Broadcast to `shape` (as expand)."""
-        return self.expand(*_sized("broadcast_to", shape, {}))
+    def broadcast_to(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
+        """Broadcast to `shape` (as expand; also as `size=`)."""
+        return self.expand(*_sized("broadcast_to", shape, size, "size"))
 
     # Selection along a dim.
     def _select_along(self, op: str, dim: Any, keepdim: bool, find: Any) -> tuple:
