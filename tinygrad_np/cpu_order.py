@@ -27,11 +27,18 @@ def affordable(slices: int, length: int) -> bool:
     return slices * length <= LIMIT
 
 
+SMALL_KTH, SHORT_SLICE = 1024, 8  # ((8, 8) along a dim: 3 us sorted, 20 us partitioned)
+
+
 def stable_kth(data: np.ndarray, axis: int, k: int) -> np.ndarray:
     """np.take(np.argsort(data, axis, kind="stable"), [k], axis) (NaN last) without sorting
     every slice: np.argpartition names the k-th value, the only answer in a slice where no
     other element equals it (NaN equal to NaN, -0.0 to 0.0); the slices with a tie are
-    sorted (stably) alone. (A stable sort of (64, 100, 128) along 1 takes 18 ms, this 4.)"""
+    sorted (stably) alone. (A stable sort of (64, 100, 128) along 1 takes 18 ms, this 4.)
+    Below SMALL_KTH elements, or along slices of SHORT_SLICE or fewer, the stable sort is faster
+    (this costs ~15 us to set up; (20000, 4) along 1: 0.7 ms sorted, 1.2 ms partitioned)."""
+    if data.size < SMALL_KTH or data.shape[axis] <= SHORT_SLICE:
+        return np.take(np.argsort(data, axis=axis, kind="stable"), [k], axis=axis)
     picked = np.take(np.argpartition(data, k, axis=axis), [k], axis=axis)
     value = np.take_along_axis(data, picked, axis)
     same = data == value
