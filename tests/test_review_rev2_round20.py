@@ -85,3 +85,17 @@ def test_small_or_short_medians_sort_without_partitioning(monkeypatch, shape, ax
     values, indices = tg.tensor(x).median(axis)
     np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
     np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+
+
+def test_view_and_sum_to_size_take_pytorchs_keywords():
+    for lib in (tg, torch):
+        x = lib.ones(2, 3)
+        assert x.view(dtype=lib.int32).shape == (2, 3)
+        assert x.view(size=(3, 2)).shape == (3, 2)
+        assert x.sum_to_size(size=(1, 3)).shape == (1, 3)
+        with pytest.raises(TypeError):  # both spellings at once: not one silently dropped
+            x.view(size=(3, 2), dtype=lib.int32)
+        with pytest.raises(TypeError):
+            x.view(shape=(3, 2))
+    with pytest.raises(TypeError, match="both"):
+        tg.ones(2).reshape(size=(2, 1), shape=(1, 2))

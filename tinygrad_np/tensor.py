@@ -54,9 +54,11 @@ def _sized(op: str, shape: tuple, keyword: dict, name: str = "shape") -> tuple:
         if shape:
             return shape
         raise TypeError(f"{op}() missing 1 required positional argument: '{name}'")
-    value = keyword.pop("size", keyword.pop(name, None))
+    values = [keyword.pop(key) for key in ("size", name) if key in keyword]  # (not both)
+    value = values[0] if len(values) == 1 else None
     if keyword or value is None or shape:
-        raise TypeError(f"{op}: pass the sizes positionally or as size=/{name}=, got "
+        spelled = "size=" if name == "size" else f"size=/{name}="
+        raise TypeError(f"{op}: pass the sizes positionally or as {spelled}, got "
                         f"{sorted(keyword) or 'both'}")
     return (tuple(value),) if isinstance(value, (tuple, list)) else (value,)
 
@@ -4567,7 +4569,9 @@ class Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
         in the new shape (a transpose flattened, say) raises instead of silently copying.
         `view(dtype)` reinterprets the bytes as another dtype (see _view_dtype)."""
-        shape = _sized("view", shape, size)
+        if not shape and list(size) == ["dtype"]:  # (size= or dtype=, as PyTorch)
+            return self._view_dtype(np.dtype(size["dtype"]))
+        shape = _sized("view", shape, size, "size")
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
             return self._view_dtype(np.dtype(shape[0]))
         if self._data.size and not self._data.flags.c_contiguous and self._relaid_out():
@@ -4753,10 +4757,11 @@ class Tensor:
             _mark_view(self, result)
         return result
 
-    def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
-        """Sum to `size`, a shape self broadcasts from (the gradient of `expand`): leading
-        axes and axes of size 1 in `size` are summed. Returns self when the shape is `size`."""
-        size = tuple(_shape_args(_sized("sum_to_size", size, {}, "size")))
+    def sum_to_size(self, *size: int | tuple[int, ...], **named: Any) -> Tensor:
+        """Sum to `size` (also as `size=`), a shape self broadcasts from (the gradient of
+        `expand`): leading axes and axes of size 1 in `size` are summed. Returns self when the
+        shape is `size`."""
+        size = tuple(_shape_args(_sized("sum_to_size", size, named, "size")))
         if size == self.shape:
             return self
         if len(size) > self.ndim or any(want not in (1, have) for want, have in
