@@ -99,3 +99,12 @@ def test_view_and_sum_to_size_take_pytorchs_keywords():
             x.view(shape=(3, 2))
     with pytest.raises(TypeError, match="both"):
         tg.ones(2).reshape(size=(2, 1), shape=(1, 2))
+
+
+@pytest.mark.parametrize("name", ["gcd", "lcm"])
+@pytest.mark.parametrize("other", [None, "a"])
+def test_gcd_lcm_of_none_or_a_string_stay_pytorchs_type_error(name, other):
+    # number_operand replaced the data check: NumPy's KeyError 'O' leaked out.
+    for lib in (tg, torch):
+        with pytest.raises(TypeError, match="must be Tensor"):
+            getattr(lib, name)(lib.tensor([4, 6]), other)

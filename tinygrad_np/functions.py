@@ -1361,7 +1361,7 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     data_operand(name, input, "input")
-    number_operand(name, other)
+    data_operand(name, number_operand(name, other))  # (None or a string: TypeError too)
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)
