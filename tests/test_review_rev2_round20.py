@@ -108,3 +108,22 @@ def test_gcd_lcm_of_none_or_a_string_stay_pytorchs_type_error(name, other):
     for lib in (tg, torch):
         with pytest.raises(TypeError, match="must be Tensor"):
             getattr(lib, name)(lib.tensor([4, 6]), other)
+
+
+@pytest.mark.parametrize("shapes", [((0,), (0,)), ((2, 0), (3, 0)), ((2,), (2,)),
+                                    ((2, 3), (3,)), ((), (2,))])
+@pytest.mark.parametrize("dtypes", [("int32", "int64"), ("float32", "int64"),
+                                    ("bool", "int64"), ("int8", "uint8"), ("int64", "int64")])
+def test_inner_refuses_an_integer_mix_as_pytorchs_dot(shapes, dtypes):
+    # inner multiplied and summed, promoting int32 with int64 (or bool with float) where
+    # PyTorch's dot/mm refuse the mix; a 0-d operand is a product and promotes in both.
+    outcomes = []
+    for lib in (torch, tg):
+        first, second = (lib.zeros(shape, dtype=getattr(lib, dtype))
+                         for shape, dtype in zip(shapes, dtypes))
+        try:
+            outcomes.append(str(lib.inner(first, second).dtype).replace("torch.", ""))
+        except RuntimeError:
+            outcomes.append("RuntimeError")
+    assert outcomes[0] == outcomes[1]
+    assert tg.tensor([1.0, 2.0]).inner([3, 4]).item() == 11.0  # (a list stays data)

@@ -3936,9 +3936,12 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
+        typed = isinstance(other, (Tensor, np.ndarray))  # (a list is data, weak)
         other = to_tensor(number_operand("inner", other))
+        if self.ndim and other.ndim and typed:  # (0-d: a product, as PyTorch's)
+            refuse_integer_mix("inner", self._data.dtype, other._data.dtype)  # (as dot's)
         if self.ndim and other.ndim and _bool_product_runs(self._data, other._data):
-            refuse_bool("inner", self)  # (0-d: a product, as PyTorch's)
+            refuse_bool("inner", self)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
@@ -6329,7 +6332,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Trunc,
     Xlogy,
 )
-from tinygrad_np.ops.matmul import MatMul  # noqa: E402
+from tinygrad_np.ops.matmul import MatMul, refuse_integer_mix  # noqa: E402
 from tinygrad_np.ops.reduce import (  # noqa: E402
     AMax,
     AMin,
