@@ -103,10 +103,10 @@ def test_operand_none_or_string(name, other):
                                  rf"{type(other).__name__}")
 
 
-def test_logical_and_with_a_number_is_refused_as_pytorch():  # (2.13: a Tensor only)
-    with pytest.raises(TypeError, match=r"logical_and\(\): argument 'other' must be Tensor"):
-        tg.logical_and(tg.tensor([0.0, 2.0]), 1)
-    assert tg.logical_and(tg.tensor([0.0, 2.0]), tg.tensor(1)).tolist() == [False, True]
+def test_logical_and_with_number_is_pytorchs_type_error():  # (session 26: as PyTorch)
+    _same_error(lambda m: m.logical_and(m.tensor([0.0, 2.0]), 1), TypeError,
+                r"logical_and\(\): argument 'other' must be Tensor, not int")
+    assert tg.logical_and(tg.tensor([0.0, 2.0]), [1, 1]).tolist() == [False, True]
 
 
 # ---- 4. dims of the wrong type ---------------------------------------------------------------

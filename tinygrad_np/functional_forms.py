@@ -306,8 +306,9 @@ def _function_form(name: str) -> Callable[..., Any]:
         if name in _SUMS and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
         if name in _FLOAT_STATS and isinstance(out, Tensor) and isinstance(input, Tensor) and (
-                input.dtype.kind == out.dtype.kind == "f"):  # (as PyTorch: in out's float)
-            input = input.to(out.dtype)  # noqa: A001
+                input.dtype.kind == out.dtype.kind == "f"):  # (as PyTorch: in out's float;
+            half = name == "mean" and out.dtype == np.float16  # mean_out sums in float32 then)
+            input = input.to(np.float32 if half and input.dtype != np.float16 else out.dtype)  # noqa: A001
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
                 args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
             number = _number(input)  # (np.bool_ as a float, as PyTorch)
@@ -447,7 +448,8 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
             and input.shape[0] == mat2.shape[1] and mat1.shape[1] == mat2.shape[0]):
         return LinearFunction.apply(mat1, mat2.T, input)
     product = mm(mat1, mat2)
-    refuse_integer_mix("addmm", _as_input(input).dtype, product.dtype)
+    if isinstance(input, (Tensor, np.ndarray)):  # (a number or list is data, weak)
+        refuse_integer_mix("addmm", input.dtype, product.dtype)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)
     if alpha != 1:

@@ -977,8 +977,8 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
     if _broadcast_shape(name, x.shape, product.shape) != product.shape:
         raise RuntimeError(f"{name}: input of shape {x.shape} does not broadcast to the "
                            f"product's shape {product.shape}")
-    if name != "addr":  # (PyTorch's addr promotes)
-        refuse_integer_mix(name, x.dtype, product.dtype)
+    if name != "addr" and isinstance(input, (Tensor, np.ndarray)):  # (addr promotes; a
+        refuse_integer_mix(name, x.dtype, product.dtype)  # number or list is data, weak)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)
     product = product if alpha == 1 else product * alpha
@@ -1367,7 +1367,7 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     data_operand(name, input, "input")
-    number_operand(name, other)
+    data_operand(name, number_operand(name, other))  # (None or a string: TypeError too)
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)

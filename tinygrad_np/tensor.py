@@ -57,9 +57,11 @@ def _sized(op: str, shape: tuple, keyword: dict, name: str = "shape") -> tuple:
         if shape:
             return shape
         raise TypeError(f"{op}() missing 1 required positional argument: '{name}'")
-    value = keyword.pop("size", keyword.pop(name, None))
+    values = [keyword.pop(key) for key in ("size", name) if key in keyword]  # (not both)
+    value = values[0] if len(values) == 1 else None
     if keyword or value is None or shape:
-        raise TypeError(f"{op}: pass the sizes positionally or as size=/{name}=, got "
+        spelled = "size=" if name == "size" else f"size=/{name}="
+        raise TypeError(f"{op}: pass the sizes positionally or as {spelled}, got "
                         f"{sorted(keyword) or 'both'}")
     return (tuple(value),) if isinstance(value, (tuple, list)) else (value,)
 
@@ -3971,9 +3973,12 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
+        typed = isinstance(other, (Tensor, np.ndarray))  # (a list is data, weak)
         other = to_tensor(number_operand("inner", other))
+        if self.ndim and other.ndim and typed:  # (0-d: a product, as PyTorch's)
+            refuse_integer_mix("inner", self._data.dtype, other._data.dtype)  # (as dot's)
         if self.ndim and other.ndim and _bool_product_runs(self._data, other._data):
-            refuse_bool("inner", self)  # (0-d: a product, as PyTorch's)
+            refuse_bool("inner", self)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
@@ -4610,7 +4615,9 @@ class Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
         in the new shape (a transpose flattened, say) raises instead of silently copying.
         `view(dtype)` reinterprets the bytes as another dtype (see _view_dtype)."""
-        shape = _sized("view", shape, size)
+        if not shape and list(size) == ["dtype"]:  # (size= or dtype=, as PyTorch)
+            return self._view_dtype(np.dtype(size["dtype"]))
+        shape = _sized("view", shape, size, "size")
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type, torch_dtype_class)):
             return self._view_dtype(np.dtype(shape[0]))
         if self._data.size and not self._data.flags.c_contiguous and self._relaid_out():
@@ -4706,7 +4713,7 @@ class Tensor:
     def permute(self, *axes: int | tuple[int, ...], dims: tuple[int, ...] | None = None
                 ) -> Tensor:
         """Reorder the axes: result axis i is input axis axes[i] (or `dims=`)."""
-        axes = _shape_args(_sized("permute", axes, {})) if dims is None else tuple(dims)
+        axes = _shape_args(_sized("permute", axes, {}, "dims")) if dims is None else tuple(dims)
         if sorted(_wrap_dim("permute", axis, self.ndim) for axis in axes) != list(
                 range(self.ndim)):
             raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
@@ -4746,7 +4753,7 @@ class Tensor:
 
     def expand(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
-        shape = _shape_args(_sized("expand", shape, size))
+        shape = _shape_args(_sized("expand", shape, size, "size"))
         shape = tuple(map(int_arg, shape))  # (a 0-d integer tensor is an int)
         for position, length in enumerate(shape):  # (2.0: PyTorch's TypeError, as reshape's)
             if not isinstance(length, (int, np.integer)):
@@ -4800,10 +4807,11 @@ class Tensor:
             _mark_view(self, result)
         return result
 
-    def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
-        """Sum to `size`, a shape self broadcasts from (the gradient of `expand`): leading
-        axes and axes of size 1 in `size` are summed. Returns self when the shape is `size`."""
-        size = tuple(_shape_args(_sized("sum_to_size", size, {}, "size")))
+    def sum_to_size(self, *size: int | tuple[int, ...], **named: Any) -> Tensor:
+        """Sum to `size` (also as `size=`), a shape self broadcasts from (the gradient of
+        `expand`): leading axes and axes of size 1 in `size` are summed. Returns self when the
+        shape is `size`."""
+        size = tuple(_shape_args(_sized("sum_to_size", size, named, "size")))
         if size == self.shape:
             return self
         if len(size) > self.ndim or any(want not in (1, have) for want, have in
@@ -5102,9 +5110,9 @@ class Tensor:
         """Broadcast to `other`'s shape."""
         return self.expand(other.shape)
 
-    def broadcast_to(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """Broadcast to `shape` (as expand)."""
-        return self.expand(*_sized("broadcast_to", shape, {}))
+    def broadcast_to(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
+        """Broadcast to `shape` (as expand; also as `size=`)."""
+        return self.expand(*_sized("broadcast_to", shape, size, "size"))
 
     # Selection along a dim.
     def _select_along(self, op: str, dim: Any, keepdim: bool, find: Any) -> tuple:
@@ -6390,7 +6398,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Trunc,
     Xlogy,
 )
-from tinygrad_np.ops.matmul import MatMul  # noqa: E402
+from tinygrad_np.ops.matmul import MatMul, refuse_integer_mix  # noqa: E402
 from tinygrad_np.ops.reduce import (  # noqa: E402
     AMax,
     AMin,

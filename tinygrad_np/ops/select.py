@@ -93,7 +93,7 @@ class Fmax(Function):
 
     promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
-    pick, compare = staticmethod(np.fmax), staticmethod(np.greater_equal)
+    compare = staticmethod(np.greater_equal)
 
     def forward(ctx, a, b):
         ctx.to_a = ctx.compare(a, b) | np.isnan(b)
@@ -108,4 +108,4 @@ class Fmax(Function):
 class Fmin(Fmax):
     """y = min(a, b) ignoring NaN;  da = g where a <= b or b is NaN, db = g elsewhere."""
 
-    pick, compare = staticmethod(np.fmin), staticmethod(np.less_equal)
+    compare = staticmethod(np.less_equal)
