@@ -22,3 +22,37 @@ def test_check_forward_ad_skips_detached_outputs():
     for backward in (True, False):
         assert tg.autograd.gradcheck(lambda x: (x.sin(), x.detach()), [x],
                                      check_forward_ad=True, check_backward_ad=backward)
+
+
+def test_saved_tensors_hooks_packing_a_copy_allows_in_place_changes():
+    # PyTorch: a pack_hook that copies (clone, a float16 copy) frees the saved value from the
+    # in-place check: backward uses the copy (cos of the old values); packing the tensor
+    # itself keeps the check here (PyTorch would use the new values)
+    pairs = [(lambda t: t.clone(), lambda p: p),
+             (lambda t: (t.dtype, t.double()), lambda p: p[1].to(p[0]))]
+    for pack, unpack in pairs:
+        x = tg.tensor([1.0, 2.0], requires_grad=True)
+        with tg.autograd.graph.saved_tensors_hooks(pack, unpack):
+            y = x.sin()
+        with tg.no_grad():
+            x.mul_(2)
+        y.sum().backward(retain_graph=True)
+        np.testing.assert_allclose(x.grad.numpy(), np.cos([1.0, 2.0]), rtol=1e-6)
+        y.sum().backward()
+        try:  # the graph is still freed after a backward without retain_graph
+            y.sum().backward()
+        except RuntimeError as error:
+            assert "second time" in str(error)
+        else:
+            raise AssertionError("a freed graph ran backward")
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = x.sin()
+    with tg.no_grad():
+        x.mul_(2)
+    try:
+        y.sum().backward()
+    except RuntimeError as error:
+        assert "in-place" in str(error) or "inplace" in str(error)
+    else:
+        raise AssertionError("the tensor itself packed, changed in place: not refused")

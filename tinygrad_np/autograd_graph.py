@@ -212,6 +212,19 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
     finally:
         state.packing = False
     ctx.saved_tensors = _Packed(tuple(items), tuple(packed), unpack, type(ctx).__name__)
+    if ctx.saved_versions:  # a value packed as a copy (clone, half) is safe from later in-place
+        ctx.saved_versions = tuple(  # changes, as PyTorch's: its own counter, never moved
+            (i, [0], 0) if _copied(items[i], saved[i]) else (i, c, v)
+            for i, c, v in ctx.saved_versions)
+
+
+def _copied(packed: Any, value: np.ndarray) -> bool:
+    """pack_hook's result holds the saved value only in memory of its own (a Tensor or a
+    tuple/list with Tensors, none sharing `value`'s memory); anything else (the tensor itself,
+    a view, a key into a store) keeps the in-place check."""
+    parts = packed if isinstance(packed, (tuple, list)) else (packed,)
+    arrays = [p._data for p in parts if isinstance(p, Tensor)]
+    return bool(arrays) and not any(np.may_share_memory(a, value) for a in arrays)
 
 
 class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
