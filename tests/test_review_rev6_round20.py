@@ -56,3 +56,15 @@ def test_saved_tensors_hooks_packing_a_copy_allows_in_place_changes():
         assert "in-place" in str(error) or "inplace" in str(error)
     else:
         raise AssertionError("the tensor itself packed, changed in place: not refused")
+
+
+def test_saved_tensors_hooks_pack_gets_the_output_in_the_graph():
+    # PyTorch: an op that saves its result (exp) hands pack_hook a tensor that requires grad,
+    # with the op's node as grad_fn
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: seen.append(t) or t, lambda t: t):
+        y = x.exp()
+    assert [(t.requires_grad, t.grad_fn is y.grad_fn) for t in seen] == [(True, True)]
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)

@@ -206,8 +206,8 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
             slot = ctx.saved_slots[index] if index < len(ctx.saved_slots) else None
             parent = ctx.parents[slot] if slot is not None and 0 <= slot < len(ctx.parents) \
                 else None  # a leaf input is given as itself, as PyTorch's pack_hook gets it
-            items.append(pack(parent if isinstance(parent, Tensor) else
-                              Tensor._make(value, None)))
+            items.append(pack(parent if isinstance(parent, Tensor) else  # the output: in
+                              Tensor._make(value, ctx if slot == -1 else None)))  # the graph
             packed.append((value.shape, value.dtype))
     finally:
         state.packing = False
