@@ -68,3 +68,26 @@ def test_saved_tensors_hooks_pack_gets_the_output_in_the_graph():
     assert [(t.requires_grad, t.grad_fn is y.grad_fn) for t in seen] == [(True, True)]
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_save_on_cpu_is_a_hooks_block():
+    # PyTorch: save_on_cpu is saved_tensors_hooks: inside it an outer block's pack_hook is not
+    # called, and disable_saved_tensors_hooks refuses it
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    log = []
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: log.append("p") or t,
+                                               lambda t: log.append("u") or t):
+        with tg.autograd.graph.save_on_cpu():
+            y = x.sin()
+        z = y.exp()
+    z.sum().backward()
+    assert log == ["p", "u"]
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(np.sin([1.0, 2.0])) * np.cos([1.0, 2.0]))
+    try:
+        with tg.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
+            with tg.autograd.graph.save_on_cpu():
+                pass
+    except RuntimeError as error:
+        assert str(error) == "no hooks here"
+    else:
+        raise AssertionError("save_on_cpu opened inside disable_saved_tensors_hooks")

@@ -5,7 +5,7 @@ observer that costs nothing outside the block) and `disable_saved_tensors_hooks`
 
 `GradientEdge` / `get_gradient_edge` (grad and backward take an edge for a tensor).
 `allow_mutation_on_saved_tensors` (ops recorded in it keep copies of what they save).
-`save_on_cpu` is accepted and changes nothing (every saved array is in CPU memory).
+`save_on_cpu`: hooks that keep saved arrays as they are (every one is in CPU memory).
 """
 
 from __future__ import annotations
@@ -195,6 +195,8 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
     if not state.stack or state.packing or not saved or type(saved) is _Packed:
         return
     pack, unpack = state.stack[-1]
+    if pack is None:  # an inner save_on_cpu's: nothing to do, as its hooks would
+        return
     items, packed = [], []
     state.packing = True
     try:
@@ -296,17 +298,22 @@ class allow_mutation_on_saved_tensors:  # noqa: N801 (PyTorch's name)
 
 
 class save_on_cpu:  # noqa: N801 (PyTorch's name)
-    """PyTorch's context manager that keeps the tensors a graph saves in CPU memory: they are
-    there already, so it changes nothing (`pin_memory` and `device_type` are accepted)."""
+    """PyTorch's saved_tensors_hooks that keep what a graph saves in CPU memory: it is there
+    already, so its hooks do nothing; as PyTorch's, they replace an outer block's hooks and
+    are refused inside disable_saved_tensors_hooks (`pin_memory`, `device_type` accepted)."""
 
     def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
         self.pin_memory, self.device_type = pin_memory, device_type
 
     def __enter__(self) -> save_on_cpu:
+        state = _saved_hooks
+        if state.refusal:
+            raise RuntimeError(state.refusal[-1])
+        state.stack = (*state.stack, (None, None))  # (no observer: nothing is packed)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        return None
+        _saved_hooks.stack = _saved_hooks.stack[:-1]
 
 
 @contextlib.contextmanager
