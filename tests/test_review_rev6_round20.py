@@ -29,7 +29,8 @@ def test_saved_tensors_hooks_packing_a_copy_allows_in_place_changes():
     # in-place check: backward uses the copy (cos of the old values); packing the tensor
     # itself keeps the check here (PyTorch would use the new values)
     pairs = [(lambda t: t.clone(), lambda p: p),
-             (lambda t: (t.dtype, t.double()), lambda p: p[1].to(p[0]))]
+             (lambda t: (t.dtype, t.double()), lambda p: p[1].to(p[0])),
+             (lambda t: t.detach().numpy().copy(), tg.from_numpy)]
     for pack, unpack in pairs:
         x = tg.tensor([1.0, 2.0], requires_grad=True)
         with tg.autograd.graph.saved_tensors_hooks(pack, unpack):

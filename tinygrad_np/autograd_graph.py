@@ -221,11 +221,12 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
 
 
 def _copied(packed: Any, value: np.ndarray) -> bool:
-    """pack_hook's result holds the saved value only in memory of its own (a Tensor or a
-    tuple/list with Tensors, none sharing `value`'s memory); anything else (the tensor itself,
-    a view, a key into a store) keeps the in-place check."""
+    """pack_hook's result holds the saved value only in memory of its own (a Tensor or NumPy
+    array, or a tuple/list with some, none sharing `value`'s memory); anything else (the
+    tensor itself, a view, a key into a store) keeps the in-place check."""
     parts = packed if isinstance(packed, (tuple, list)) else (packed,)
-    arrays = [p._data for p in parts if isinstance(p, Tensor)]
+    arrays = [p._data if isinstance(p, Tensor) else p for p in parts
+              if isinstance(p, (Tensor, np.ndarray))]
     return bool(arrays) and not any(np.may_share_memory(a, value) for a in arrays)
 
 
