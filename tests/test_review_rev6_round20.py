@@ -92,3 +92,13 @@ def test_save_on_cpu_is_a_hooks_block():
         assert str(error) == "no hooks here"
     else:
         raise AssertionError("save_on_cpu opened inside disable_saved_tensors_hooks")
+
+
+def test_node_prehook_returning_none_drops_the_gradient():
+    # PyTorch: (None,) from grad_fn.register_prehook leaves that path out: x.grad is 3, the
+    # other path's (it was 5 here: the None read as "unchanged")
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y, z = x * 2, x * 3
+    y.grad_fn.register_prehook(lambda grads: (None,))
+    (y + z).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
