@@ -127,10 +127,15 @@ def _forward_ad_agrees(func: Callable[..., Any], inputs: tuple, eps: float, atol
     from tinygrad_np import forward_ad
     from tinygrad_np.gradcheck import _numerical_jacobian
 
-    def outputs_of(*args: Any) -> list[Tensor]:
-        return [o for o in _outputs(func(*args), "gradcheck") if o.dtype.kind == "f"]
+    first = _outputs(func(*inputs), "gradcheck")  # those in the graph, as the backward
+    floats = [k for k, o in enumerate(first) if o.dtype.kind == "f"]  # check's (a detached
+    kept = [k for k in floats if first[k].requires_grad] or floats  # output is not checked)
 
-    count = len(outputs_of(*inputs))
+    def outputs_of(*args: Any) -> list[Tensor]:
+        found = _outputs(func(*args), "gradcheck")
+        return [found[k] for k in kept]
+
+    count = len(kept)
     for position, tensor in enumerate(inputs):
         if not (isinstance(tensor, Tensor) and tensor.requires_grad):
             continue

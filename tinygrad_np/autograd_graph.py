@@ -5,7 +5,7 @@ observer that costs nothing outside the block) and `disable_saved_tensors_hooks`
 
 `GradientEdge` / `get_gradient_edge` (grad and backward take an edge for a tensor).
 `allow_mutation_on_saved_tensors` (ops recorded in it keep copies of what they save).
-`save_on_cpu` is accepted and changes nothing (every saved array is in CPU memory).
+`save_on_cpu`: hooks that keep saved arrays as they are (every one is in CPU memory).
 """
 
 from __future__ import annotations
@@ -195,6 +195,8 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
     if not state.stack or state.packing or not saved or type(saved) is _Packed:
         return
     pack, unpack = state.stack[-1]
+    if pack is None:  # an inner save_on_cpu's: nothing to do, as its hooks would
+        return
     items, packed = [], []
     state.packing = True
     try:
@@ -206,12 +208,26 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
             slot = ctx.saved_slots[index] if index < len(ctx.saved_slots) else None
             parent = ctx.parents[slot] if slot is not None and 0 <= slot < len(ctx.parents) \
                 else None  # a leaf input is given as itself, as PyTorch's pack_hook gets it
-            items.append(pack(parent if isinstance(parent, Tensor) else
-                              Tensor._make(value, None)))
+            items.append(pack(parent if isinstance(parent, Tensor) else  # the output: in
+                              Tensor._make(value, ctx if slot == -1 else None)))  # the graph
             packed.append((value.shape, value.dtype))
     finally:
         state.packing = False
     ctx.saved_tensors = _Packed(tuple(items), tuple(packed), unpack, type(ctx).__name__)
+    if ctx.saved_versions:  # a value packed as a copy (clone, half) is safe from later in-place
+        ctx.saved_versions = tuple(  # changes, as PyTorch's: its own counter, never moved
+            (i, [0], 0) if _copied(items[i], saved[i]) else (i, c, v)
+            for i, c, v in ctx.saved_versions)
+
+
+def _copied(packed: Any, value: np.ndarray) -> bool:
+    """pack_hook's result holds the saved value only in memory of its own (a Tensor or NumPy
+    array, or a tuple/list with some, none sharing `value`'s memory); anything else (the
+    tensor itself, a view, a key into a store) keeps the in-place check."""
+    parts = packed if isinstance(packed, (tuple, list)) else (packed,)
+    arrays = [p._data if isinstance(p, Tensor) else p for p in parts
+              if isinstance(p, (Tensor, np.ndarray))]
+    return bool(arrays) and not any(np.may_share_memory(a, value) for a in arrays)
 
 
 class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
@@ -283,17 +299,22 @@ class allow_mutation_on_saved_tensors:  # noqa: N801 (PyTorch's name)
 
 
 class save_on_cpu:  # noqa: N801 (PyTorch's name)
-    """PyTorch's context manager that keeps the tensors a graph saves in CPU memory: they are
-    there already, so it changes nothing (`pin_memory` and `device_type` are accepted)."""
+    """PyTorch's saved_tensors_hooks that keep what a graph saves in CPU memory: it is there
+    already, so its hooks do nothing; as PyTorch's, they replace an outer block's hooks and
+    are refused inside disable_saved_tensors_hooks (`pin_memory`, `device_type` accepted)."""
 
     def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
         self.pin_memory, self.device_type = pin_memory, device_type
 
     def __enter__(self) -> save_on_cpu:
+        state = _saved_hooks
+        if state.refusal:
+            raise RuntimeError(state.refusal[-1])
+        state.stack = (*state.stack, (None, None))  # (no observer: nothing is packed)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        return None
+        _saved_hooks.stack = _saved_hooks.stack[:-1]
 
 
 @contextlib.contextmanager

@@ -197,13 +197,15 @@ def run_post_accumulate_hooks(found: dict, only: set | None) -> None:
 # grad_fn.register_prehook and grad_fn.register_hook (node_api.py's NodeInfo calls these).
 class _NodePrehook(partial):
     """A `grad_fn.register_prehook(fn)` entry among the node's hooks: fn(grad_outputs) gets
-    the 1-tuple of the output's gradient and may return a new 1-tuple."""
+    the 1-tuple of the output's gradient and may return a new 1-tuple; `(None,)` drops the
+    gradient (PyTorch's undefined one: the node passes nothing on), here zeros."""
 
     def __call__(self, grad: Tensor) -> Tensor | None:
         result = self.func((grad,))
         if result is None:
             return None
-        return _returned_tuple(self.func, result, 1)[0]
+        value = _returned_tuple(self.func, result, 1)[0]
+        return Tensor._make(np.zeros(grad.shape, grad.dtype), None) if value is None else value
 
 
 def register_node_prehook(node: Any, hook: Callable[[tuple], tuple | None]

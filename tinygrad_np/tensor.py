@@ -2624,6 +2624,10 @@ class Tensor:
         `gradient` is the upstream gradient (required unless self has one element). The
         graph's saved arrays are freed afterwards unless `retain_graph=True`.
         """
+        if inputs is not None and not isinstance(inputs, Tensor):  # (GradientEdges: tensors)
+            from tinygrad_np.autograd_graph import edges_as_tensors
+
+            inputs = edges_as_tensors(inputs if isinstance(inputs, tuple) else list(inputs))
         inputs = [inputs] if isinstance(inputs, Tensor) else (
             None if inputs is None else list(inputs))  # (model.parameters(): a generator)
         if inputs is not None and not inputs:
