@@ -1,0 +1,56 @@
+"""Review of session 26 (rev5): PyTorch's serial samplers read their uniforms a block at a time."""
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import rng
+
+
+def _unit_calls(monkeypatch) -> list:
+    calls = []
+    unit = rng.Stream.unit
+
+    def counted(self, count, dtype):
+        calls.append(count)
+        return unit(self, count, dtype)
+
+    monkeypatch.setattr(rng.Stream, "unit", counted)
+    return calls
+
+
+def test_serial_samplers_draw_uniforms_in_blocks(monkeypatch):
+    calls = _unit_calls(monkeypatch)
+    tg.manual_seed(0)
+    tg.poisson(tg.rand(10_000) * 20)
+    tg.distributions.Dirichlet(tg.ones(64, 10) * 0.5).rsample()
+    tg.distributions.Binomial(100, tg.rand(1000)).sample()
+    assert len(calls) < 40, len(calls)  # (one call per uniform before: tens of thousands)
+
+
+def test_serial_samplers_still_pytorchs_draws_and_stream():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        lib.manual_seed(3)
+        lib.randn(1, dtype=lib.float64)  # (leaves a cached normal for the gamma draws)
+        out = [lib.distributions.Gamma(lib.tensor([0.3, 1.0, 2.5, 20.0] * 8), 1.0).sample((3,)),
+               lib.poisson(lib.arange(0, 40, 0.25)),
+               lib.distributions.Binomial(lib.tensor([5.0, 50.0, 1000.0] * 4),
+                                          lib.tensor([0.1, 0.5, 0.9] * 4)).sample((3,)),
+               lib.randn(3, dtype=lib.float64), lib.rand(5)]
+        return [o.numpy() for o in out]
+
+    for mine, theirs in zip(run(tg), run(torch)):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_serial_samplers_with_a_numpy_generator_continue_its_stream():
+    generator = np.random.default_rng(5)
+    stream = rng.as_stream(generator)
+    first = stream.poisson(np.full(50, 3.0))
+    after = stream.unit(4, np.float64)
+    again = rng.as_stream(np.random.default_rng(5))
+    np.testing.assert_array_equal(first, again.poisson(np.full(50, 3.0)))
+    np.testing.assert_array_equal(after, again.unit(4, np.float64))
+    assert first.mean() == pytest.approx(3.0, abs=1.0)
