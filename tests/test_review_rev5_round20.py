@@ -54,3 +54,32 @@ def test_serial_samplers_with_a_numpy_generator_continue_its_stream():
     np.testing.assert_array_equal(first, again.poisson(np.full(50, 3.0)))
     np.testing.assert_array_equal(after, again.unit(4, np.float64))
     assert first.mean() == pytest.approx(3.0, abs=1.0)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda m: m.squeeze_(), "SqueezeBackward3"), (lambda m: m.squeeze_(1), "SqueezeBackward4"),
+    (lambda m: m.squeeze_((1,)), "SqueezeBackward5"),
+    (lambda m: m.unsqueeze_(0), "UnsqueezeBackward1"),
+    (lambda m: m.transpose_(0, 1), "TransposeBackward1"),
+    (lambda m: m.view(2, 3).t_(), "TBackward1"),
+    (lambda m: m.clamp_min_(0.0), "ClampMinBackward0"),
+    (lambda m: m.clamp_max_(tg.zeros(3)), "ClampMaxBackward1"),
+    (lambda m: m.clamp_min(tg.zeros(3)), "ClampMinBackward1"),
+    (lambda m: m.clamp_max(0.5), "ClampMaxBackward0"),
+    (lambda m: m.narrow(2, 0, 3), "SliceBackward0"),  # (the whole axis: still a slice)
+])
+def test_in_place_views_and_clamps_have_pytorchs_node_names(call, name):
+    m = tg.ones(2, 1, 3, requires_grad=True) * 1
+    assert call(m).grad_fn.name() == name
+
+
+def test_an_in_place_view_that_changes_nothing_keeps_the_input_node_name():
+    m = tg.ones(3, requires_grad=True) * 1
+    assert m.t_().grad_fn.name() == "MulBackward0"
+    m = tg.ones(2, 3, requires_grad=True) * 1
+    m.squeeze_()
+    assert m.grad_fn.name() in ("MulBackward0", "SqueezeBackward3")
+    m = tg.ones(2, 3, requires_grad=True) * 1
+    with tg.no_grad():
+        m.clamp_min_(2.0)
+    assert m.grad_fn.name() == "MulBackward0"
