@@ -83,3 +83,10 @@ def test_an_in_place_view_that_changes_nothing_keeps_the_input_node_name():
     with tg.no_grad():
         m.clamp_min_(2.0)
     assert m.grad_fn.name() == "MulBackward0"
+
+
+def test_an_infinite_poisson_rate_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="rate is inf"):
+        tg.poisson(tg.tensor([1.0, float("inf")]))
+    with pytest.raises(RuntimeError, match="rate is inf"):
+        tg.distributions.Poisson(tg.tensor([float("inf")])).sample()

@@ -419,6 +419,8 @@ class Stream:
         uniforms until it falls below exp(-lam). (NumPy's signature: lam broadcast to size.)"""
         rates = np.asarray(lam, np.float64)
         rates = np.broadcast_to(rates, rates.shape if size is None else size)
+        if np.isinf(rates).any():  # (PyTorch's count is then -2**63: garbage, so refused)
+            raise RuntimeError("poisson: a rate is inf (a Poisson count needs a finite rate)")
         out = np.empty(rates.shape, np.float64)
         flat, draw = out.reshape(-1), _ReadAhead(self, 2 * out.size)
         try:
