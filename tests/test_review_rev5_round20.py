@@ -90,3 +90,16 @@ def test_an_infinite_poisson_rate_is_a_clear_error():
         tg.poisson(tg.tensor([1.0, float("inf")]))
     with pytest.raises(RuntimeError, match="rate is inf"):
         tg.distributions.Poisson(tg.tensor([float("inf")])).sample()
+
+
+def test_fused_add_products_have_pytorchs_node_names():
+    x = tg.ones(5, 2, 3, requires_grad=True) * 1
+    y = tg.ones(5, 3, 4, requires_grad=True) * 1
+    m, v = tg.ones(2, 3, requires_grad=True) * 1, tg.ones(3, requires_grad=True) * 1
+    assert tg.baddbmm(tg.ones(1), x, y).grad_fn.name() == "BaddbmmBackward0"
+    assert tg.baddbmm(tg.ones(1), x, y, beta=0, alpha=2).grad_fn.name() == "BaddbmmBackward0"
+    assert tg.addbmm(tg.ones(2, 4), x, y).grad_fn.name() == "AddbmmBackward0"
+    assert tg.addmv(tg.ones(2), m, v).grad_fn.name() == "AddmvBackward0"
+    outer = tg.addr(tg.ones(2, 3), tg.ones(2, requires_grad=True), v)
+    assert outer.grad_fn.name() == "AddrBackward0"
+    assert x.grad_fn.name() == "MulBackward0"
