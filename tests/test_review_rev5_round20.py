@@ -103,3 +103,11 @@ def test_fused_add_products_have_pytorchs_node_names():
     outer = tg.addr(tg.ones(2, 3), tg.ones(2, requires_grad=True), v)
     assert outer.grad_fn.name() == "AddrBackward0"
     assert x.grad_fn.name() == "MulBackward0"
+
+
+def test_reflected_arithmetic_has_pytorchs_node_names():
+    m = tg.ones(2, 3, requires_grad=True) * 1
+    assert (1 - m).grad_fn.name() == "RsubBackward1"
+    assert (2 / m).grad_fn.name() == "MulBackward0"
+    assert (2**m).grad_fn.name() == "PowBackward2"
+    assert m.grad_fn.name() == "MulBackward0"

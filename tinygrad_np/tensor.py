@@ -2882,7 +2882,7 @@ class Tensor:
 
     def __rsub__(self, other: Any) -> Tensor:
         tensor, other = _binary(self, other)
-        return Sub.apply(other, tensor)
+        return pytorch_named(Sub.apply(other, tensor), "RsubBackward1")  # (`1 - x`: PyTorch's)
 
     def __mul__(self, other: Any) -> Tensor:
         try:
@@ -2938,8 +2938,10 @@ class Tensor:
             refuse_bool("pow", self)
         tensor, base = _binary(self, base)
         if tensor._data.dtype is _FLOAT16 and type(number) in (int, float) and number > 0:
-            return opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
-        return Pow.apply(base, tensor)
+            power = opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
+        else:
+            power = Pow.apply(base, tensor)
+        return pytorch_named(power, "PowBackward2")  # (`2 ** x`: PyTorch's node)
 
     def __neg__(self) -> Tensor:
         if self._data.dtype == np.bool_:
