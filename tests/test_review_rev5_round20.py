@@ -111,3 +111,13 @@ def test_reflected_arithmetic_has_pytorchs_node_names():
     assert (2 / m).grad_fn.name() == "MulBackward0"
     assert (2**m).grad_fn.name() == "PowBackward2"
     assert m.grad_fn.name() == "MulBackward0"
+
+
+def test_adaptive_avg_pool2d_has_pytorchs_node_names():
+    F = tg.nn.functional
+    x = tg.ones(2, 3, 4, 4, requires_grad=True) * 1
+    assert F.adaptive_avg_pool2d(x, 1).grad_fn.name() == "MeanBackward1"
+    assert tg.nn.AdaptiveAvgPool2d((1, 1))(x).grad_fn.name() == "MeanBackward1"
+    assert F.adaptive_avg_pool2d(x, 2).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
+    assert F.adaptive_avg_pool2d(x, (3, 2)).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
+    assert x.grad_fn.name() == "MulBackward0"
