@@ -121,3 +121,10 @@ def test_adaptive_avg_pool2d_has_pytorchs_node_names():
     assert F.adaptive_avg_pool2d(x, 2).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
     assert F.adaptive_avg_pool2d(x, (3, 2)).grad_fn.name() == "AdaptiveAvgPool2DBackward0"
     assert x.grad_fn.name() == "MulBackward0"
+
+
+def test_repeat_interleave_has_pytorchs_node_names():
+    m = tg.ones(2, 3, requires_grad=True) * 1
+    assert m.repeat_interleave(2, 0).grad_fn.name() == "ViewBackward0"
+    assert m.repeat_interleave(2).grad_fn.name() == "ViewBackward0"
+    assert m.repeat_interleave(tg.tensor([1, 2]), 0).grad_fn.name() == "IndexSelectBackward0"

@@ -5827,7 +5827,8 @@ class Tensor:
         if output_size is not None and output_size != positions.size:  # PyTorch's check
             raise RuntimeError(f"repeat_interleave: output_size={output_size}, but the repeats "
                                f"give {positions.size} entries")
-        return source._index_select(axis, positions)
+        return pytorch_named(source._index_select(axis, positions), "ViewBackward0" if isinstance(
+            repeats, (int, np.integer)) else "IndexSelectBackward0")  # (PyTorch's nodes)
 
     def flip(self, *axes: int | tuple[int, ...], dims: Axis = None) -> Tensor:
         """Reverse the order of entries along each axis in `axes` (or `dims=`, PyTorch's
