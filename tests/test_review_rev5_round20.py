@@ -128,3 +128,14 @@ def test_repeat_interleave_has_pytorchs_node_names():
     assert m.repeat_interleave(2, 0).grad_fn.name() == "ViewBackward0"
     assert m.repeat_interleave(2).grad_fn.name() == "ViewBackward0"
     assert m.repeat_interleave(tg.tensor([1, 2]), 0).grad_fn.name() == "IndexSelectBackward0"
+
+
+@pytest.mark.parametrize(("key", "name"), [
+    ((0, Ellipsis, slice(0, 3)), "SelectBackward0"),  # (the whole last axis: no step)
+    ((0, None, Ellipsis, slice(0, 3)), "UnsqueezeBackward0"),
+    ((slice(0, 2), Ellipsis, slice(0, 3)), "AliasBackward0"),
+    ((0, Ellipsis, slice(0, 2)), "SliceBackward0"),
+])
+def test_indexing_after_an_ellipsis_reads_the_right_axis(key, name):
+    x = tg.ones(2, 4, 3, requires_grad=True) * 1
+    assert x[key].grad_fn.name() == name
