@@ -21,6 +21,7 @@ from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import _item, _laid_out_like, randint
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, vstack
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.distance import CDist
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
@@ -983,8 +984,10 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
         beta, alpha = int(beta), int(alpha)
     product = product if alpha == 1 else product * alpha
     if beta == 0:  # input ignored (its NaN and inf do not spread), gradient 0 as PyTorch's
-        return product + x._graph_zero() if x.requires_grad else product
-    return product + (x if beta == 1 else x * beta)
+        result = product + x._graph_zero() if x.requires_grad else product
+    else:
+        result = product + (x if beta == 1 else x * beta)
+    return pytorch_named(result, name.capitalize() + "Backward0")  # (a fresh product: its own)
 
 
 def _batch_product(name: str, batch1: Any, batch2: Any) -> Tensor:

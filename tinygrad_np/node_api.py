@@ -33,6 +33,7 @@ _PYTORCH_SPELLING = {
     "MaxPool2d": "MaxPool2DWithIndices", "AvgPool2d": "AvgPool2D", "EmbeddingLookup": "Embedding",
     "Irfftn": "FftC2R",  # (fft.py: irfft, hfft and their n-dimensional forms)
     "Transpose": "Permute", "Reshape": "View",  # (t(), transpose(), unsqueeze()... rename)
+    "ReciprocalTimes": "Mul",  # (`2 / x`: PyTorch's reciprocal() * 2 is one MulBackward0)
 }
 # Which forward arguments PyTorch's node has as inputs (what grad_fn.register_hook's hooks
 # see). Trailing constants are settings (`x.sum(0)`: the 0), left off; except for these ops,

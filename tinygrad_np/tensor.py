@@ -2886,7 +2886,7 @@ class Tensor:
 
     def __rsub__(self, other: Any) -> Tensor:
         tensor, other = _binary(self, other)
-        return Sub.apply(other, tensor)
+        return pytorch_named(Sub.apply(other, tensor), "RsubBackward1")  # (`1 - x`: PyTorch's)
 
     def __mul__(self, other: Any) -> Tensor:
         try:
@@ -2942,8 +2942,10 @@ class Tensor:
             refuse_bool("pow", self)
         tensor, base = _binary(self, base)
         if tensor._data.dtype is _FLOAT16 and type(number) in (int, float) and number > 0:
-            return opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
-        return Pow.apply(base, tensor)
+            power = opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
+        else:
+            power = Pow.apply(base, tensor)
+        return pytorch_named(power, "PowBackward2")  # (`2 ** x`: PyTorch's node)
 
     def __neg__(self) -> Tensor:
         if self._data.dtype == np.bool_:
@@ -3268,11 +3270,11 @@ class Tensor:
 
     def clamp_min_(self, min: Any) -> Tensor:  # noqa: A002
         """Limit values to at least `min`, in place."""
-        return self.clamp_(min=min)
+        return self._in_place(Tensor.clamp_min, min, elementwise=True)
 
     def clamp_max_(self, max: Any) -> Tensor:  # noqa: A002
         """Limit values to at most `max`, in place."""
-        return self.clamp_(max=max)
+        return self._in_place(Tensor.clamp_max, max, elementwise=True)
 
     def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
         """Copy `src` (a tensor or a number, broadcast to self's shape, cast to self's dtype)
@@ -3565,10 +3567,11 @@ class Tensor:
                                f"to self's shape {self.shape}")
         return self._in_place(Tensor.masked_scatter, mask, source)
 
-    def _in_place_view(self, op: Any, *args: Any) -> Tensor:
+    def _in_place_view(self, op: Any, *args: Any, name: str = "") -> Tensor:
         """Make self the view `op(self, *args)` of its memory (squeeze_, t_, ...): recorded
-        like the op when self requires grad; the version moves on, as PyTorch's, so a graph
-        that saved self refuses to backpropagate."""
+        like the op when self requires grad, its node PyTorch's `name` (UnsqueezeBackward1 ...);
+        the version moves on, as PyTorch's, so a graph that saved self refuses to
+        backpropagate."""
         record = is_grad_enabled() and self.requires_grad
         if record and self.grad_fn is None:
             _refuse_leaf(op.__name__ + "_", self)
@@ -3582,6 +3585,8 @@ class Tensor:
         self._data = result._data
         if record:
             self.grad_fn = result.grad_fn
+        if record and result is not self and name:
+            pytorch_named(result, name)
         if retained:
             self.retain_grad()
         self._bump_version()
@@ -3589,22 +3594,23 @@ class Tensor:
 
     def squeeze_(self, dim: Axis = None) -> Tensor:
         """`squeeze` in place (self's shape changes)."""
-        return self._in_place_view(Tensor.squeeze, dim)
+        number = 3 if dim is None else 5 if isinstance(dim, (tuple, list)) else 4
+        return self._in_place_view(Tensor.squeeze, dim, name=f"SqueezeBackward{number}")
 
     def unsqueeze_(self, dim: int) -> Tensor:
         """`unsqueeze` in place (self's shape changes)."""
-        return self._in_place_view(Tensor.unsqueeze, dim)
+        return self._in_place_view(Tensor.unsqueeze, dim, name="UnsqueezeBackward1")
 
     def t_(self) -> Tensor:
         """`t` in place: a matrix is transposed, 0-d and 1-D tensors are unchanged."""
         if self.ndim > 2:
             raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
                                f"{self.ndim}D (shape {self.shape})")
-        return self._in_place_view(Tensor.t)
+        return self._in_place_view(Tensor.t, name="TBackward1")
 
     def transpose_(self, dim0: int, dim1: int) -> Tensor:
         """`transpose(dim0, dim1)` in place (self's shape changes)."""
-        return self._in_place_view(Tensor.swapaxes, dim0, dim1)
+        return self._in_place_view(Tensor.swapaxes, dim0, dim1, name="TransposeBackward1")
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
@@ -3896,15 +3902,13 @@ class Tensor:
         return pytorch_named(clipped, "ClampBackward0") if isinstance(min, Tensor) or isinstance(
             max, Tensor) else clipped
 
-    @_node_named("ClampMinBackward0")
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
-        """clamp(min=min)."""
-        return self.clamp(min=min)
+        """clamp(min=min) (PyTorch's node: ClampMinBackward0, of a tensor bound 1)."""
+        return pytorch_named(self.clamp(min=min), f"ClampMinBackward{int(isinstance(min, Tensor))}")
 
-    @_node_named("ClampMaxBackward0")
     def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
-        """clamp(max=max)."""
-        return self.clamp(max=max)
+        """clamp(max=max) (PyTorch's node: ClampMaxBackward0, of a tensor bound 1)."""
+        return pytorch_named(self.clamp(max=max), f"ClampMaxBackward{int(isinstance(max, Tensor))}")
 
     def softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""
@@ -5245,8 +5249,8 @@ class Tensor:
         if not (0 <= start <= size and 0 <= length <= size - start):
             raise IndexOutOfBounds(f"narrow: start {start} and length {length} do not fit "
                                    f"dim {dim} of size {size}")
-        return _viewed(self, GetItem.apply(self, (slice(None),) * axis +
-                                           (slice(start, start + length),)))
+        return pytorch_named(_viewed(self, GetItem.apply(self, (slice(None),) * axis + (
+            slice(start, start + length),))), "SliceBackward0")  # (a whole axis too)
 
     def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
                 reduce: str | None = None) -> Tensor:
@@ -5827,7 +5831,8 @@ class Tensor:
         if output_size is not None and output_size != positions.size:  # PyTorch's check
             raise RuntimeError(f"repeat_interleave: output_size={output_size}, but the repeats "
                                f"give {positions.size} entries")
-        return source._index_select(axis, positions)
+        return pytorch_named(source._index_select(axis, positions), "ViewBackward0" if isinstance(
+            repeats, (int, np.integer)) else "IndexSelectBackward0")  # (PyTorch's nodes)
 
     def flip(self, *axes: int | tuple[int, ...], dims: Axis = None) -> Tensor:
         """Reverse the order of entries along each axis in `axes` (or `dims=`, PyTorch's

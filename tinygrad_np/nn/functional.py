@@ -1747,7 +1747,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
         y = avg_pool2d(x, (height // out_h, width // out_w))
     else:
         y = _adaptive_mean(_adaptive_mean(x, 2, out_h), 3, out_w).contiguous()  # (views work)
-    return y.squeeze(0) if unbatched else y
+    y = y.squeeze(0) if unbatched else y  # PyTorch's node: a mean for (1, 1), else its own
+    return pytorch_named(y, "MeanBackward1" if out_h == out_w == 1
+                         else "AdaptiveAvgPool2DBackward0")
 
 
 _MATRIX_MOST = 1 << 16  # adaptive means along an axis of n by an (n, out) matrix of ones

@@ -96,8 +96,7 @@ def indexing_node(key: Any, shape: tuple) -> str:
         if part is None:
             step = "UnsqueezeBackward0"
         elif part is Ellipsis:
-            axis = len(shape) - sum(p is not None and p is not Ellipsis for p in parts[1:]) \
-                - sum(p is not None for p in parts[:parts.index(Ellipsis)])
+            axis = len(shape) - sum(p is not None for p in parts[parts.index(Ellipsis) + 1:])
         elif isinstance(part, slice):
             if part.start not in (None, 0) or part.step not in (None, 1) or (
                     part.stop is not None and part.stop < shape[axis]):  # (-n: is a step)
