@@ -5981,8 +5981,7 @@ class Tensor:
                                    f"has length {length}")
         node = "SplitBackward0" if isinstance(split_size_or_sections, (int, np.integer)) else \
             "SplitWithSizesBackward0"
-        return _multi_output(tuple(pytorch_named(piece, node) for piece in _cut(
-            self, axis, np.cumsum([0] + sizes).tolist())))
+        return _multi_output(tuple(_cut(self, axis, np.cumsum([0] + sizes).tolist())), node)
 
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple:
         """Pieces along `dim` of the given sizes (which must add up to the axis length)."""
@@ -6057,8 +6056,8 @@ class Tensor:
         if not self.ndim:
             raise IndexError(f"unbind: Dimension specified as {dim} but tensor has no dimensions")
         axis = _wrap_dim("unbind", dim, self.ndim)
-        return _multi_output(tuple(pytorch_named(piece, "UnbindBackward0") for piece in _cut(
-            self, axis, range(self.shape[axis] + 1), take=True)))
+        return _multi_output(tuple(_cut(self, axis, range(self.shape[axis] + 1), take=True)),
+                             "UnbindBackward0")
 
     # Counting, statistics and indexed writes: each method hands over to the module above
     # the engine that holds it (counting.py, statistics.py, indexed.py).
