@@ -38,14 +38,14 @@ def test_grid_sample_border_identity_theta_gradient_without_torch():
     # identity theta, align_corners=True: every border pixel sits on the clip point, where
     # the clip passes no gradient; image[i, j] = j + 10 i, so inside the image the sample
     # grows by 1.5 per unit of x and by 15 per unit of y (pixels are 2/3 apart)
-    image = tg.tensor(np.add.outer(10.0 * np.arange(4), np.arange(4.0)).reshape(1, 1, 4, 4))
+    image = tg.tensor(np.add.outer(10.0 * np.arange(4), np.arange(4.0)).reshape(1, 1, 4, 4),
+                      dtype=tg.float32)  # (the grid's dtype: PyTorch refuses mixed ones)
     for padding_mode in ("border", "reflection"):
         theta = tg.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], requires_grad=True)
         grid = F.affine_grid(theta, (1, 1, 4, 4), align_corners=True)
         F.grid_sample(image, grid, padding_mode=padding_mode, align_corners=True).sum().backward()
         # d/dtheta[0, 2] (x shift): 1.5 for each of the 8 samples off the left/right columns
-        # (theta is float32: its gradient is cast to float32 where it meets the float64
-        # image, as PyTorch's, so float32's rounding is allowed)
+        # (float32: its rounding is allowed)
         np.testing.assert_allclose(theta.grad.numpy()[0, :, 2], [12.0, 120.0], rtol=1e-6)
         # x gradient times x: the inner columns at x = -1/3 and 1/3 cancel
         np.testing.assert_allclose(theta.grad.numpy()[0, :, :2], 0.0, atol=1e-5)

@@ -25,8 +25,7 @@ def test_gumbel_softmax() -> None:
     assert logits.grad.shape == (4000, 3) and np.isfinite(logits.grad.numpy()).all()
     soft = F.gumbel_softmax(tg.zeros(5, 4), tau=2.0)
     np.testing.assert_allclose(soft.sum(1).numpy(), 1.0, rtol=1e-6)
-    with pytest.raises(ValueError, match="tau must be positive"):
-        F.gumbel_softmax(tg.zeros(2), tau=0)
+    assert np.isnan(F.gumbel_softmax(tg.zeros(2), tau=0).numpy()).all()  # PyTorch's NaN
 
 
 def test_upsample_spellings() -> None:

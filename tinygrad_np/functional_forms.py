@@ -254,6 +254,7 @@ _OUT_NEEDS_DIM = frozenset(("sum", "prod", "median", "logsumexp"))
 _TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
                            "logaddexp", "igamma", "igammac", "fmod"))
 _SUMS = frozenset(("sum", "nansum", "prod", "cumsum", "cumprod"))  # out= sets their dtype
+_DTYPED = _SUMS | {"mean", "nanmean"}  # whose dtype= out= must match
 _FLOAT_STATS = frozenset(("mean", "nanmean", "logsumexp", "std", "var"))  # and a float input's
 
 
@@ -303,6 +304,11 @@ def _function_form(name: str) -> Callable[..., Any]:
                             f"{type(input).__name__}")
         if name == "xlogy" and args and isinstance(args[0], Tensor):
             input = float_scalar_first(input, args[0])  # noqa: A001 (0.5 with float16: float16)
+        if name in _DTYPED and isinstance(out, Tensor) and kwargs.get("dtype") is not None \
+                and np.dtype(kwargs["dtype"]) != out.dtype:
+            raise TensorError(f"{name}(): Expected out tensor to have dtype "
+                              f"{np.dtype(kwargs['dtype']).name}, but got {out.dtype.name} "
+                              f"instead (dtype= and out= must agree, as PyTorch)")
         if name in _SUMS and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
         if name in _FLOAT_STATS and isinstance(out, Tensor) and isinstance(input, Tensor) and (

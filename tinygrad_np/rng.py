@@ -394,8 +394,8 @@ class Stream:
 
     @staticmethod
     def _gamma_one(draw: _ReadAhead, alpha: Any, kind: Any, third: Any, cubic: float) -> float:
-        if not alpha > 0:  # (0: PyTorch's 0; NaN: NaN)
-            return float(alpha) if alpha != alpha else 0.0
+        if alpha <= 0:  # (0: PyTorch's 0; NaN draws as PyTorch's until accepted: NaN)
+            return 0.0
         scale = 1.0
         if alpha < 1:
             scale = (1.0 - draw.uniform()) ** float(kind(1) / alpha)
@@ -416,11 +416,10 @@ class Stream:
     def poisson(self, lam: Any, size: Any = None) -> np.ndarray:
         """Poisson(lam) counts (float64), one per entry in C order, as PyTorch's CPU
         `sample_poisson`: Hoermann's transformed rejection for lam >= 10, else the product of
-        uniforms until it falls below exp(-lam). (NumPy's signature: lam broadcast to size.)"""
+        uniforms until it falls below exp(-lam); a count past int64 (a rate of inf or past
+        2**63) is -2**63 as PyTorch's cast gives. (NumPy's signature: lam broadcast to size.)"""
         rates = np.asarray(lam, np.float64)
         rates = np.broadcast_to(rates, rates.shape if size is None else size)
-        if np.isinf(rates).any():  # (PyTorch's count is then -2**63: garbage, so refused)
-            raise RuntimeError("poisson: a rate is inf (a Poisson count needs a finite rate)")
         out = np.empty(rates.shape, np.float64)
         flat, draw = out.reshape(-1), _ReadAhead(self, 2 * out.size)
         try:
@@ -451,7 +450,9 @@ class Stream:
         while True:
             u, v = draw.uniform() - 0.5, draw.uniform()
             us = 0.5 - abs(u)
-            k = math.floor((2 * a / us + b) * u + rate + 0.43)
+            k = (2 * a / us + b) * u + rate + 0.43
+            k = math.floor(k) if abs(k) < 2.0 ** 63 else -2 ** 63  # (PyTorch's int64 cast: a
+            # rate of inf or past 2**63 gives -2**63)
             if us >= 0.07 and v <= v_r:
                 return k
             if k < 0 or (us < 0.013 and v > us):

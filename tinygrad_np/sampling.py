@@ -156,7 +156,8 @@ def poisson(input: Tensor, generator: Source = None) -> Tensor:  # noqa: A002
                            f"{rates.dtype.name}")
     if (rates < 0).any() or np.isnan(rates).any():
         raise RuntimeError("poisson: the rates must be non-negative (and not NaN)")
-    counts = numpy_generator(generator).poisson(rates).astype(rates.dtype)
+    with np.errstate(over="ignore"):  # (-2**63 in float16: -inf, as PyTorch)
+        counts = numpy_generator(generator).poisson(rates).astype(rates.dtype)
     if isinstance(input, Tensor) and input.requires_grad:  # as PyTorch: in the graph, with
         return MaskedBy.apply(counts, input)  # derivative 0
     return Tensor(counts)

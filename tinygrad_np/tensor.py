@@ -5512,9 +5512,10 @@ class Tensor:
                 return self._empty_median()
             if nans is not None and nans.any():
                 return pytorch_named(PickShared.apply(self, np.asarray(nans)), "MedianBackward0")
-            value = np.sort(flat)[(flat.size - 1) // 2]
-            return pytorch_named(PickShared.apply(self, np.asarray(self._data == value)),
-                                 "MedianBackward0")  # (the mask an array when 0-d)
+            middle = (flat.size - 1) // 2  # (a stable sort: -0.0 and 0.0 in their order)
+            value = np.sort(flat, kind="stable")[middle:middle + 1]  # (an array: its dtype)
+            return pytorch_named(PickShared.apply(self, np.asarray(self._data == value[0]),
+                                                  value), "MedianBackward0")
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             picks = cpu_order.stable_kth(data, axis, (data.shape[axis] - 1) // 2)
@@ -5626,7 +5627,10 @@ class Tensor:
                           f"correction {correction}): the result is nan or inf", UserWarning,
                           stacklevel=3)
             return self._no_dof(op, dims, keep, count - correction)
-        return spread / (divisor if op == "var" else math.sqrt(divisor))
+        result = spread / (divisor if op == "var" else math.sqrt(divisor))
+        if result.grad_fn is not None and not np.isfinite(self._data).all():
+            return opmath.Spread.apply(self, result.detach(), op, dims, correction)
+        return result  # (an inf: PyTorch's rule, not the composed one's NaN mean term)
 
     @xp.quiet
     def _no_dof(self, op: str, dims: tuple[int, ...] | None, keep: bool, dof: float) -> Tensor:

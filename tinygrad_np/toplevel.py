@@ -611,13 +611,12 @@ def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: bool = False) -> T
 
 def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
     """Successes in `count` trials of probability `prob` (elementwise, float), drawn from the
-    library's generator; no gradient."""
+    library's generator; no gradient. As PyTorch, unchecked: prob <= 0 gives 0, >= 1 the
+    count, NaN NaN."""
     n, p = to_tensor(count), to_tensor(prob)
     if n.dtype.kind != "f" or p.dtype.kind != "f":
         raise TensorError(f"binomial: count and prob must be floating-point tensors, got "
                           f"{n.dtype.name} and {p.dtype.name}")
-    if ((p._data < 0) | (p._data > 1) | np.isnan(p._data)).any():
-        raise TensorError("binomial: prob must be in [0, 1]")
     precision = n.dtype if n.dtype.itemsize >= 4 else np.dtype(np.float32)  # (a negative
     draws = numpy_generator(generator).binomial(n._data, p._data, dtype=precision)  # count: 0)
     return Tensor(draws.astype(n.dtype))

@@ -47,11 +47,12 @@ def zeros_like(like: Tensor) -> Tensor:
 def _draw(values: np.ndarray, like: Tensor, positive: bool = False) -> Tensor:
     """Float64 draws in the parameters' dtype. `positive`: at least the dtype's smallest
     normal number, as PyTorch clamps its gamma draws (a tiny concentration underflows to 0,
-    where log_prob is inf and the Dirichlet's normalisation 0 / 0)."""
+    where log_prob is inf and the Dirichlet's normalisation 0 / 0); a NaN concentration's
+    draw is that number too, as PyTorch's `max(tiny, NaN)`."""
     with np.errstate(over="ignore", under="ignore"):
         array = np.asarray(values, dtype=like.dtype)
     if positive:
-        array = np.maximum(array, np.finfo(array.dtype).tiny)
+        array = np.fmax(array, np.finfo(array.dtype).tiny)  # (NaN too, as PyTorch's max)
     return Tensor(array)
 
 
@@ -123,7 +124,7 @@ def sample_dirichlet(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:
     [that number, the largest below 1] as PyTorch's (a draw of exactly 1 would give Beta's
     log_prob and gradient inf/NaN), differentiable in alpha."""
     alpha = alpha.expand(shape)
-    gammas = np.maximum(rng.generator().standard_gamma(alpha._data, np.float64),  # (float64,
+    gammas = np.fmax(rng.generator().standard_gamma(alpha._data, np.float64),  # (float64,
                         np.finfo(np.float64).tiny)  # then normalised and cast, as PyTorch's)
     with np.errstate(all="ignore"):
         one = np.ones((), alpha._data.dtype)

@@ -885,14 +885,15 @@ def one_hot(input: Tensor | None = None, num_classes: int = -1, *,  # noqa: A002
         raise DtypeError("one_hot is only applicable to index tensor of type LongTensor "
                          f"(one_hot: tensor of class ids has dtype {ids.dtype.name}, not int64)")
     num_classes = int_value("one_hot", "num_classes", num_classes)
-    if num_classes == -1:
+    if num_classes == -1 or num_classes <= 0 and not ids.size:  # (PyTorch: 0 and -2 too)
         if not ids.size:
             raise TensorError("Can not infer total number of classes from empty tensor (one_hot: "
                               f"tensor has shape {ids.shape}; pass num_classes)")
         num_classes = int(ids.max()) + 1
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
-        raise TensorError(f"one_hot: class values must lie in [0, {num_classes}), got values "
-                         f"from {ids.min()} to {ids.max()}")
+        raise TensorError(f"Class values must be smaller than num_classes (one_hot: class "
+                          f"values must lie in [0, {num_classes}), got values from {ids.min()} "
+                          f"to {ids.max()})")
     # zeros and one write per id: 7x faster than comparing every id with every class
     rows = np.zeros(ids.shape + (num_classes,), dtype=np.int64)
     rows.reshape(ids.size, num_classes)[np.arange(ids.size), ids.reshape(-1)] = 1

@@ -140,13 +140,19 @@ def _check(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:  
     if input.ndim == 0 or grid.ndim == 0:  # (PyTorch indexes their dim 0 first: IndexError)
         raise RankError(f"grid_sample: Dimension out of range: input {tuple(input.shape)} and "
                         f"grid {tuple(grid.shape)} must not be 0-d")
-    if input.ndim not in (4, 5):
-        raise NotImplementedError(f"grid_sample: only 4-D inputs (N, C, H, W) and 5-D inputs "
-                                  f"(N, C, D, H, W) are supported, got shape "
-                                  f"{tuple(input.shape)}")
+    if input.ndim not in (4, 5):  # (PyTorch's RuntimeError)
+        raise TensorError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
+                          f"of dimensions (grid_sample: inputs (N, C, H, W) or (N, C, D, H, W)), "
+                          f"but got input with sizes {list(input.shape)} and grid with sizes "
+                          f"{list(grid.shape)}")
     if mode == "bicubic" and input.ndim != 4:
         raise RuntimeError(f"grid_sample: mode 'bicubic' only supports 4-D input, got shape "
                            f"{tuple(input.shape)}")
+    if input.dtype != grid.dtype and input.dtype.kind == "f":  # (as PyTorch: no promotion)
+        raise TensorError(f"expected scalar type {input.dtype.name} but found {grid.dtype.name} "
+                          f"(grid_sample: the grid must have the input's dtype, got input "
+                          f"{tuple(input.shape)} {input.dtype.name} and grid "
+                          f"{tuple(grid.shape)} {grid.dtype.name})")
     spatial = input.ndim - 2
     if grid.ndim != input.ndim or grid.shape[0] != input.shape[0] or grid.shape[-1] != spatial:
         outs = ("D_out, " if spatial == 3 else "") + "H_out, W_out"

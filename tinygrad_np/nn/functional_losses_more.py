@@ -277,8 +277,10 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa
     if full:  # recorded: a target that requires grad gets Stirling's term's gradient too
         counts = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
         above = counts._data > 1
-        safe = counts.where(above, 2.0)  # (no log of targets <= 1, where the term is 0)
-        with np.errstate(invalid="ignore"):  # an infinite target: NaN, silently (PyTorch)
+        # (no log of targets in (0, 1], where the term is 0; at <= 0 the log stays, so the
+        safe = counts.where(above | ~(counts._data > 0), 2.0)  # target's gradient is
+        with np.errstate(invalid="ignore", divide="ignore"):  # PyTorch's NaN; an infinite
+            # target: NaN, silently, as PyTorch)
             stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
         losses = losses + stirling.where(above, 0.0).to(input.dtype)
     return _reduce(losses, reduction)

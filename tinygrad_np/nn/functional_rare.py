@@ -40,7 +40,8 @@ def _mask(condition: np.ndarray, like: Tensor) -> Any:
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x where |x| > lambd, else 0."""
     input = refuse_integers("hardshrink", _tensor(input))
-    return input * _mask(~(np.abs(input._data) <= lambd), input)  # NaN passes, as PyTorch
+    kept = input * _mask(~(np.abs(input._data) <= lambd), input)  # NaN passes, as PyTorch
+    return kept + 0.0  # (+0.0: a zeroed -0.1 is 0.0, not -0.0, as PyTorch's)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
@@ -48,7 +49,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     if lambd < 0:
         raise TensorError(f"softshrink: lambd must be non-negative, got {lambd}")
     input = refuse_integers("softshrink", _tensor(input))
-    return input - input.clip(-lambd, lambd)
+    return input - input.clip(-lambd, lambd)  # (0.0 inside: PyTorch's sign there depends
+    # on the tensor's size, -0.0 for x < 0 in its scalar loop)
 
 
 def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
@@ -128,8 +130,6 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning,
                       stacklevel=2)
-    if tau <= 0:
-        raise TensorError(f"gumbel_softmax: tau must be positive, got {tau}")
     if logits.dtype.kind != "f":
         raise DtypeError("Exponential distribution is a continuous probability distribution. "
                          f"dtype must be a floating point (gumbel_softmax: logits of shape "
@@ -137,7 +137,8 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     noise = Tensor(np.empty(logits.shape, logits.dtype)).exponential_()  # (PyTorch's draws:
     with np.errstate(divide="ignore"):
         gumbels = -np.log(noise._data)  # -log of exponential_(); 0 there gives inf)
-    soft = ((logits + gumbels) / tau).softmax(dim)
+    with np.errstate(divide="ignore", invalid="ignore"):  # tau = 0: NaN, as PyTorch
+        soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return soft
     index = soft.argmax(dim, keepdim=True)

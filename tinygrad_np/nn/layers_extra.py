@@ -148,6 +148,10 @@ def _bags(ids: np.ndarray, offsets: Any, include_last_offset: bool
             raise TensorError("embedding_bag: if input is 2D, then offsets has to be None, as "
                               "input is treated as a mini-batch of fixed length sequences")
         bags, length = ids.shape
+        if length == 0:  # (PyTorch's RuntimeError)
+            raise TensorError(f"step must be nonzero (embedding_bag: a 2-D input of shape "
+                              f"{ids.shape} has bags of no ids; for empty bags pass a 1-D "
+                              f"input and offsets)")
         starts = np.arange(bags) * length
         return ids.reshape(-1), starts, starts + length
     if ids.ndim != 1:
@@ -279,10 +283,7 @@ class EmbeddingBag(Module):
                  sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
                  padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
-        super().__init__()
-        if mode not in ("sum", "mean", "max"):
-            raise TensorError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
-                              f"{mode!r}")
+        super().__init__()  # (a wrong mode is refused by forward, as PyTorch)
         table, padding_idx = embedding_table("EmbeddingBag", num_embeddings, embedding_dim,
                                              padding_idx, _weight, dtype)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim

@@ -235,7 +235,10 @@ class GroupNorm(Module):
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         check_sizes("GroupNorm", num_groups=num_groups, num_channels=num_channels)
-        if num_groups <= 0 or num_channels % num_groups:
+        if num_groups == 0:  # (PyTorch's `num_channels % num_groups`)
+            raise ZeroDivisionError(f"integer modulo by zero (GroupNorm: num_groups is 0, for "
+                                    f"{num_channels} channels)")
+        if num_channels % num_groups:
             raise TensorError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                               f"num_groups ({num_groups})")
         self.num_groups = num_groups

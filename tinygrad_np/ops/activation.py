@@ -103,7 +103,8 @@ class ELU(Function):
 
     def forward(ctx, x, alpha, scale, input_scale):
         positive = x > 0
-        negative_part = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
+        negative_part = np.expm1(np.minimum(0, x) * input_scale) * (alpha * scale)  # (-0.0
+        # stays -0.0 in this order, as PyTorch's)
         y = xp.where(positive, x * scale, negative_part)
         typed = (y.dtype if y.dtype.kind == "f" else np.dtype(np.float64)).type  # (constants
         slope_at_0 = xp.where(x == 0, typed(alpha * scale * input_scale), typed(0))  # in y's
@@ -208,7 +209,7 @@ class LogSigmoid(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return -xp.logaddexp(0, -x)
+        return 0 - xp.logaddexp(0, -x)  # (0 -: 0.0 at large x, not -0.0, as PyTorch)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors

@@ -127,7 +127,7 @@ def _i_asymptotic(nu: int, x: np.ndarray) -> np.ndarray:
     mu = 4.0 * nu * nu
     total = _series(np.ones_like(x), lambda k: -(mu - (2 * k + 1) ** 2) / ((k + 1) * 8.0 * x),
                     limit=60)
-    return total / np.sqrt(2 * math.pi * x)
+    return total / (math.sqrt(2 * math.pi) * np.sqrt(x))  # (2 pi x overflows past 2.8e307)
 
 
 def _scaled_i(nu: int, magnitude: np.ndarray) -> np.ndarray:
@@ -203,7 +203,8 @@ def _bessel_asymptotic(nu: int, x: np.ndarray, second_kind: bool) -> np.ndarray:
     else:
         cos_chi, sin_chi = sine - cosine, -sine - cosine
     combined = p * sin_chi + q * cos_chi if second_kind else p * cos_chi - q * sin_chi
-    return np.sqrt(1.0 / (math.pi * x)) * combined  # (the 1/sqrt 2 of cos_chi folded in)
+    return combined / (math.sqrt(math.pi) * np.sqrt(x))  # (the 1/sqrt 2 of cos_chi folded
+    # in; pi x would overflow past 5.7e307)
 
 
 def bessel_j(nu: int, values) -> np.ndarray:
@@ -217,7 +218,8 @@ def bessel_j(nu: int, values) -> np.ndarray:
          lambda z: _bessel_asymptotic(nu, z, False)),
         ((magnitude >= _J_ASYMPTOTIC_FROM) & finite, lambda z: _bessel_asymptotic(nu, z, False)),
     ])
-    return np.where(x < 0, -result, result) if nu == 1 else result
+    return np.where(np.signbit(x), -result, result) if nu == 1 else result  # (J_1(-0.0) is
+    # -0.0)
 
 
 def bessel_y(nu: int, values) -> np.ndarray:

@@ -198,7 +198,7 @@ class ReLU(Function):
     mask_only = True  # (ops/masked.py)
 
     def forward(ctx, x):
-        y = np.maximum(x, 0)
+        y = np.maximum(0, x)  # (in this order -0.0 stays -0.0, as PyTorch)
         ctx.save_for_backward(y)
         return y
 

@@ -201,7 +201,7 @@ class Logit(Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         x = x if ctx.bounds is None else x.clip(*ctx.bounds)
-        return grad_output * ctx.scale / (x * (1 - x)), None
+        return grad_output * ctx.scale / (x * (1 - x) + 0.0), None  # (+0.0: g * inf at -0.0)
 
 
 @xp.quiet

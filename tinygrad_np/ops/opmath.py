@@ -188,7 +188,7 @@ class Addcdiv(Function):
 
 def _times(tensor, number):
     """tensor * number (a float16 array or Tensor), in float32 and rounded once."""
-    if type(tensor) is np.ndarray:
+    if type(tensor) is np.ndarray and tensor.dtype is _FLOAT16:
         return _half(tensor * np.float32(number))
     return tensor * number  # (a Tensor: opmath's Mul)
 
@@ -278,9 +278,10 @@ class Logsumexp(Function):  # (grad_fn LogsumexpBackward0, as PyTorch)
 
 
 class Spread(Function):
-    """float16 var or std (`value`, computed in float32 and rounded) with PyTorch's gradient
-    in float16 steps: var: ((2 / dof) g) (x - mean(x)), std: var's with g / (2 y) (0 where
-    y = 0), each op rounded (the float32 rule put ~30 % of the gradients 1-5 ulps off)."""
+    """var or std (`value`, computed outside) with PyTorch's gradient: var: ((2 / dof) g)
+    (x - mean(x)), std: var's with g / (2 y) (0 where y = 0); float16 in float16 steps, each
+    op rounded (the float32 rule put ~30 % of the gradients 1-5 ulps off). Other dtypes use
+    it where x has an inf (the composed rule's mean term is NaN there, PyTorch's -+inf)."""
 
     def forward(ctx, x, value, op, dims, correction):
         ctx.save_for_backward(x)
@@ -306,8 +307,13 @@ def _spread_rule(x, grad_output, y, ctx):
         grad = grad / (y * 2)
         grad = grad.masked_fill(y == 0, 0) if xp.is_tensor(grad) else np.where(
             y == 0, np.float16(0), grad)
-    mean = x.mean(ctx.dims, keepdim=True) if xp.is_tensor(x) else _half(
-        np.sum(x, axis=ctx.dims, keepdims=True, dtype=_FLOAT32) / _FLOAT32.type(count))
+    if xp.is_tensor(x):
+        mean = x.mean(ctx.dims, keepdim=True)
+    elif x.dtype is not _FLOAT16:
+        mean = np.mean(x, axis=ctx.dims, keepdims=True)
+    else:
+        mean = _half(np.sum(x, axis=ctx.dims, keepdims=True, dtype=_FLOAT32) / _FLOAT32.type(
+            count))
     if dof <= 0 and (ctx.dims is None or not x.ndim):  # over everything: g * inf, NaN at
         data, centre = (v._data if xp.is_tensor(v) else v for v in (x, mean))  # the mean
         marks = np.where(data == centre, np.nan, np.inf).astype(data.dtype)

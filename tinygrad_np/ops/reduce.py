@@ -6,6 +6,8 @@ put the reduced axes back as size 1 (`_keepdims_shape`) and then broadcast.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_np import xp
@@ -82,6 +84,8 @@ class Max(Function):
         axes = _normalize_axis(axis, x.ndim, type(ctx).__name__.lower())
         extreme = ctx.reduce(x, axis=axes, keepdims=True)
         hits = x == extreme
+        if extreme.dtype.kind == "f" and x.ndim and (extreme == 0).any():
+            extreme = _first_zero(x, hits, axes, extreme)
         if ctx.nan_hits and extreme.dtype.kind == "f" and np.isnan(extreme).any():
             hits |= np.isnan(x) & np.isnan(extreme)
         # The share of the gradient each element gets: 1/ties where it is the max, else 0.
@@ -92,6 +96,18 @@ class Max(Function):
 
     def backward(ctx, grad_output):
         return xp.shared(ctx.share, grad_output.reshape(ctx.keepdims_shape))
+
+
+def _first_zero(x, hits, axes, extreme):
+    """`extreme` (keepdims) with each 0 signed as its slice's first element equal to it: of
+    -0.0 and 0.0 PyTorch's amax/amin and max/min along a dim keep the first."""
+    axes = tuple(range(x.ndim)) if axes is None else tuple(np.atleast_1d(axes) % x.ndim)
+    order = [a for a in range(x.ndim) if a not in axes] + list(axes)
+    slices = math.prod(extreme.shape)
+    values = x.transpose(order).reshape(slices, -1)
+    first = hits.transpose(order).reshape(slices, -1).argmax(axis=1)
+    firsts = values[np.arange(slices), first].reshape(extreme.shape)
+    return np.where(extreme == 0, firsts, extreme)
 
 
 class Min(Max):

@@ -78,13 +78,13 @@ class PickShared(Function):
     spreads evenly over the elements equal to the result.
     """
 
-    def forward(ctx, x, hits):
+    def forward(ctx, x, hits, value=None):
         count = int(hits.sum())
         ctx.share = (hits / count).astype(x.dtype)
-        return np.asarray(x[hits][0])
+        return np.asarray((x[hits] if value is None else value)[0])  # (value: -0.0 or 0.0)
 
     def backward(ctx, grad_output):
-        return xp.shared(ctx.share, grad_output), None
+        return xp.shared(ctx.share, grad_output), None, None
 
 
 class Fmax(Function):
