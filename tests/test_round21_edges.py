@@ -15,7 +15,8 @@ torch.set_num_threads(1)
 
 
 def _signs(values: list[float]) -> list[float]:
-    return [math.copysign(1.0, v) for v in values]
+    """Each value's sign bit (0 for NaN, whose sign bit carries no meaning)."""
+    return [0.0 if v != v else math.copysign(1.0, v) for v in values]
 
 
 def _same(a: object, b: object) -> None:
@@ -352,3 +353,67 @@ def test_i0_gradient_at_huge() -> None:
         lib.special.i0(x).sum().backward()
         grads.append(x.grad.tolist())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+_SIGNED = [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, math.inf, -math.inf, 1e308, 5e-324]
+
+
+@pytest.mark.parametrize("form", ["trunc", "floor", "ldexp"])
+@pytest.mark.parametrize("grad", [False, True])
+def test_signed_zero_survives_graph_terms(form: str, grad: bool) -> None:
+    """A rounded division or ldexp in a graph keeps -0.0 (its zero-gradient term added
+    no +0.0)."""
+    results = []
+    for lib in (torch, tg):
+        a = lib.tensor([v for v in _SIGNED for _ in _SIGNED], dtype=lib.float64,
+                       requires_grad=grad)
+        b = lib.tensor(_SIGNED * len(_SIGNED), dtype=lib.float64, requires_grad=grad)
+        if form == "ldexp":
+            y = lib.ldexp(a, b.clamp(-60, 60))
+        else:
+            y = lib.div(a, b, rounding_mode=form)
+        results.append(y.detach().tolist())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-15)  # (2**2.5: an ulp)
+    assert _signs(results[1]) == _signs(results[0])
+
+
+def test_copy_into_a_graph_keeps_signed_zero() -> None:
+    outs = []
+    for lib in (torch, tg):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1
+        y.copy_(lib.tensor([-0.0, 0.0, -1.0]))
+        y.sum().backward()
+        outs.append((_signs(y.tolist()), x.grad.tolist()))
+    assert outs[0] == outs[1]
+
+
+def test_hinge_embedding_loss_zeros_unsigned() -> None:
+    outs = []
+    for lib in (torch, tg):
+        x = lib.tensor([-0.0, 0.0, -0.0, 2.0], requires_grad=True)
+        loss = lib.nn.functional.hinge_embedding_loss(x, lib.tensor([1.0, 1.0, -1.0, -1.0]),
+                                                      margin=0.0, reduction="none")
+        outs.append(_signs(loss.tolist()))
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.normal(0.0, math.nan, (2,)),
+    lambda L: L.normal(L.zeros(2), math.nan),
+    lambda L: L.normal(L.tensor([1.0]), L.tensor([math.nan])),
+    lambda L: L.empty(2).normal_(0, math.nan),
+    lambda L: L.distributions.Bernoulli(probs=L.tensor([math.nan]), validate_args=False).sample(),
+    lambda L: L.distributions.Bernoulli(probs=L.tensor([1.5]), validate_args=False).sample(),
+    lambda L: L.bernoulli(L.tensor([math.nan])),
+])
+def test_nan_sampler_parameters_refused(case: object) -> None:
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError):
+            case(lib)
+
+
+def test_poisson_of_integers_not_implemented() -> None:
+    for lib in (torch, tg):
+        with pytest.raises(NotImplementedError):
+            lib.poisson(lib.tensor([1, 2]))

@@ -1427,7 +1427,8 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
         slope = values * np.log(2.0).astype(dtype)  # d/de x 2**e = x 2**e log 2
         result = ScaledCopy.apply(values, x, np.exp2(given._data))  # dx = g 2**e
     if given.requires_grad:
-        result = result + ScaledCopy.apply(np.zeros_like(values), given, slope)
+        result = result + ScaledCopy.apply(np.full_like(values, -0.0), given, slope)  # (-0.0:
+        # x stays -0.0)
     return result
 
 

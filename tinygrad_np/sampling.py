@@ -10,6 +10,7 @@ import numpy as np
 
 from tinygrad_np.device import check_placement
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import DtypeError
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import Generator, number_text, numpy_generator
@@ -34,7 +35,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
         if size is None:
             raise TypeError("normal: with a float mean and std, give the size "
                             "(normal(mean, std, size))")
-        if std < 0:
+        if not std >= 0:  # (NaN too, as PyTorch)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {number_text(std)}")
         shape = _non_negative("normal", (size,) if isinstance(size, (int, np.integer))
                               else tuple(size))
@@ -47,9 +48,9 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
         kinds = ", ".join(str(t.dtype) for t in tensors)
         raise NotImplementedError(f"normal: not implemented for {kinds} tensors (PyTorch: "
                                   "\"normal_kernel_cpu\" not implemented); pass float tensors")
-    if isinstance(std, Tensor) and np.any(std._data < 0):
+    if isinstance(std, Tensor) and not np.all(std._data >= 0):  # (NaN too, as PyTorch)
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    if isinstance(std, (int, float)) and std < 0:
+    if isinstance(std, (int, float)) and not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {number_text(std)}")
     try:
         shape = np.broadcast_shapes(*(t.shape for t in tensors))
@@ -152,8 +153,8 @@ def poisson(input: Tensor, generator: Source = None) -> Tensor:  # noqa: A002
     dtype, from the library's seeded generator (or `generator`); no gradient."""
     rates = input._data if isinstance(input, Tensor) else np.asarray(input)
     if rates.dtype.kind != "f":
-        raise RuntimeError(f"poisson: expected a floating-point tensor of rates, got "
-                           f"{rates.dtype.name}")
+        raise DtypeError(f"\"poisson_cpu\" not implemented for '{rates.dtype.name}' "
+                         f"(poisson: expected a floating-point tensor of rates)")
     if (rates < 0).any() or np.isnan(rates).any():
         raise RuntimeError("poisson: the rates must be non-negative (and not NaN)")
     with np.errstate(over="ignore"):  # (-2**63 in float16: -inf, as PyTorch)

@@ -2656,10 +2656,11 @@ class Tensor:
             node.retained = node.retained + (weakref.ref(self),)
             _RETAINED.add(node)
 
-    def _graph_zero(self) -> Tensor:
+    def _graph_zero(self, zero: float = -0.0) -> Tensor:
         """Zeros of self's shape that stay in self's graph with gradient 0 (self's NaN and inf
-        do not spread): a term PyTorch keeps in the graph although its derivative is 0."""
-        return self.where(np.zeros(self.shape, dtype=bool), 0.0)
+        do not spread): a term PyTorch keeps in the graph although its derivative is 0.
+        -0.0 by default, so `y + x._graph_zero()` is y exactly (-0.0 stays -0.0)."""
+        return self.where(np.zeros(self.shape, dtype=bool), zero)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """Call `hook(grad)` each time backward computes the gradient with respect to this

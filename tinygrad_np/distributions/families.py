@@ -249,6 +249,10 @@ class Bernoulli(_ProbsOrLogits, ExponentialFamily):
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         p = np.broadcast_to(self.probs._data, shape)  # (PyTorch: bernoulli(probs.expand))
+        if not np.all((p >= 0) & (p <= 1)):  # (PyTorch's check, also with validate_args=False)
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false "
+                               "(Bernoulli.sample: every probability must lie in [0, 1], "
+                               "not NaN)")
         return Tensor(rng.generator().bernoulli(p).astype(self._param.dtype))
 
     def log_prob(self, value: Tensor) -> Tensor:

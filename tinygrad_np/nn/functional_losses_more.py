@@ -65,7 +65,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
     same_shape(input, target, "hinge_embedding_loss", "allow")
     target = _target(target, input, "hinge_embedding_loss")
     target = target._data if isinstance(target, Tensor) else target
-    zeros = input._graph_zero()  # not input * 0: inf * 0 would make x = +-inf NaN
+    zeros = input._graph_zero(0.0)  # not input * 0: inf * 0 would make x = +-inf NaN
     losses = (where(target != 1, (margin - input).clamp(min=0), zeros)
               + where(target != -1, input, zeros))
     return _reduce(losses, reduction)
