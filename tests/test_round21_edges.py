@@ -417,3 +417,12 @@ def test_poisson_of_integers_not_implemented() -> None:
     for lib in (torch, tg):
         with pytest.raises(NotImplementedError):
             lib.poisson(lib.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_logcumsumexp_of_negative_zero(dtype: str) -> None:
+    outs = []
+    for lib in (torch, tg):
+        x = lib.tensor([[-0.0, -0.0], [-0.0, 1.0]], dtype=getattr(lib, dtype))
+        outs.append(_signs(x.logcumsumexp(1).reshape(-1).tolist()))
+    assert outs[0] == outs[1]

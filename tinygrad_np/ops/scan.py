@@ -256,7 +256,7 @@ class LogCumSumExp(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = _accumulated(np.logaddexp.accumulate, x, axis)
+        y = _accumulated(np.logaddexp.accumulate, x, axis) + 0  # (-0.0 first: 0.0, PyTorch's)
         ctx.save_for_backward(x, y)
         return y
 
