@@ -1,6 +1,7 @@
 """Harvest PyTorch's docstring examples and run them through torch and tinygrad_np (by hand).
 
     cd <repo> && .venv/bin/python tests/docex_harvest.py [--out docex.json] [--only SUBSTR]
+        [--again EARLIER.json] [--cases tests/docex_cases.json]
 
 Walks torch's public namespaces, extracts each docstring's ``>>>``/``...`` examples (one
 block per docstring), and runs every block twice in fresh namespaces after ``manual_seed(0)``:
@@ -167,7 +168,7 @@ def _reset(lib: Any) -> None:
     """Undo the global settings an example may change (default dtype, device, printing...)."""
     for action in (
         lambda: lib.set_default_dtype(lib.float32),
-        lambda: lib.set_default_device("cpu"),
+        lambda: lib.set_default_device(None),  # (not "cpu": that is a mode in PyTorch)
         lambda: lib.set_printoptions(profile="default"),
         lambda: lib.set_grad_enabled(True),
         lambda: lib.use_deterministic_algorithms(False),
@@ -233,6 +234,34 @@ def classify(block: dict[str, Any]) -> str:
     return "2"
 
 
+_UNFIT = re.compile(r"save|load|open\(|tempfile|matplotlib|plt\.|num_workers|sleep|Thread|"
+                    r"Process|print\(.*grad_fn|set_printoptions|profile")
+
+
+def curate(blocks: list[dict[str, Any]], limit_seconds: float = 0.4) -> list[dict[str, Any]]:
+    """The matching blocks fit for a fast test: in scope, no files, threads or plots, short
+    outputs without object addresses, each run in under `limit_seconds` by both libraries."""
+    import time
+
+    chosen = []
+    for block in blocks:
+        text = "\n".join(block["examples"])
+        outputs = "".join(block["torch"])
+        if block["class"] != "match" or OUT_OF_SCOPE.search(text) or _UNFIT.search(text) or (
+                " at 0x" in outputs or len(outputs) > 2000):
+            continue
+        seconds = []
+        for use_tg in (False, True):
+            start = time.perf_counter()
+            outcome = run_block(block["examples"], use_tg=use_tg)
+            seconds.append(time.perf_counter() - start)
+        if max(seconds) < limit_seconds and len(outcome) == len(block["torch"]) and all(
+                map(_same, block["torch"], outcome)):
+            chosen.append({"name": block["name"], "examples": block["examples"],
+                           "torch": block["torch"]})
+    return chosen
+
+
 def main() -> None:
     import os
 
@@ -266,6 +295,9 @@ def main() -> None:
     with open(out_path, "w") as handle:
         json.dump(blocks, handle, indent=1)
     print(f"{len(blocks)} blocks", dict(sorted(counts.items())))
+    if "--cases" in args:  # the curated set, with PyTorch's outcomes, for the test file
+        with open(args[args.index("--cases") + 1], "w") as handle:
+            json.dump(curate(blocks), handle, indent=0)
 
 
 if __name__ == "__main__":
