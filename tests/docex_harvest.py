@@ -51,6 +51,14 @@ NAMESPACES = [
     ("torch.autograd", None),
     ("torch.nn.init", None),
     ("torch.nn.utils", None),
+    ("torch.nn.utils.rnn", None),
+    ("torch.nn.utils.parametrize", None),
+    ("torch.nn.utils.parametrizations", None),
+    ("torch.nn.utils.prune", "classes"),
+    ("torch.autograd.functional", None),
+    ("torch.autograd.forward_ad", None),
+    ("torch.autograd.graph", "classes"),
+    ("torch.utils.data", "classes"),
 ]
 
 

@@ -244,3 +244,31 @@ def test_embedding_bag_gradient_unchanged_by_the_name():
                                          mode="mean")
     (out * tg.tensor([[1.0], [2.0]])).sum().backward()
     assert weight.grad.tolist() == [[0.5] * 3, [0.0] * 3, [1.5] * 3, [1.0] * 3]
+
+
+# --- saved_tensors_hooks: a non-leaf input reaches pack_hook with its grad_fn ---------------
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_pack_hook_sees_non_leaf_inputs_in_the_graph(lib):
+    seen = []
+
+    def pack(x):
+        seen.append((x.grad_fn.name() if x.grad_fn is not None else None, x.requires_grad))
+        return x
+
+    a = lib.ones(3, requires_grad=True)
+    b = lib.ones(3, requires_grad=True) * 2
+    with lib.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
+        y = a * b
+        z = (b * lib.ones(3)).exp()
+    (y.sum() + z.sum()).backward()
+    # a and b for y; for z only the constant (b's gradient needs it) and exp's output
+    assert sorted(seen, key=str) == sorted([(None, True), ("MulBackward0", True),
+                                            (None, False), ("ExpBackward0", True)], key=str)
+    assert a.grad.tolist() == [2.0] * 3
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_region_activation_memory_budget_refused_outside_compile(lib):
+    with pytest.raises(RuntimeError, match="only be used inside a torch.compile region"):
+        lib.autograd.graph.region_activation_memory_budget(0.0)
