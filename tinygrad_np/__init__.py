@@ -281,6 +281,7 @@ Tensor._typed_storage = _toplevel_small.storage  # (PyTorch's name, in copied co
 Tensor.untyped_storage = _toplevel_small.untyped_storage
 Tensor.resize_as = _toplevel_small.resize_as
 Tensor.dim_order, Tensor.to_dense = _toplevel_small.dim_order, _toplevel_small.to_dense
+Tensor.grad_dtype, Tensor.hash_tensor = _toplevel_small.grad_dtype, _toplevel_small.hash_tensor
 Tensor.as_subclass = _toplevel_small.as_subclass
 from tinygrad_np import toplevel_compat as _toplevel_compat, toplevel_native as _toplevel_native  # noqa: E402, I001, E501
 from tinygrad_np.toplevel_compat import *  # noqa: E402, F403  (torch.sym_int, torch.fork, ...)

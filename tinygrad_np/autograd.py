@@ -188,7 +188,7 @@ def _fill_grads(found: dict, only: set | None, asked: dict, create_graph: bool) 
                     key, Tensor) else {asked.get(key), *map(weakref.ref.__call__, key.retained)}:
                 if grad is not None and target is not None and target._requires_grad:
                     _add_to_grad(target, grad, owned and target is key, create_graph)
-    hooks.run_post_accumulate_hooks(found, only)  # (PyTorch's, once .grad holds the sum)
+    hooks.run_post_accumulate_hooks(found, only, create_graph)  # (once .grad holds the sum)
 
 
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:

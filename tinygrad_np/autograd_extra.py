@@ -449,7 +449,8 @@ def backward(
             if gradient is not None and not tensor.retains_grad:  # (a copy: never the caller's
                 _add_to_grad(tensor, gradient, False, create_graph)  # grad_tensors object)
     hooks.run_post_accumulate_hooks(  # (the leaves that received a gradient)
-        {t: None for t, g in zip(targets, found) if g is not None and t.grad_fn is None}, None)
+        {t: None for t, g in zip(targets, found) if g is not None and t.grad_fn is None}, None,
+        create_graph)
 
 
 _multithreading = [True]  # recorded only: this engine's backward runs in the calling thread
@@ -474,6 +475,25 @@ class set_multithreading_enabled:  # noqa: N801  (PyTorch's name)
         _multithreading[0] = self.previous
 
 
+class enforce_grad_layout_policy(ContextDecorator):  # noqa: N801  (PyTorch's name)
+    """PyTorch's switch (a context manager or decorator) for its rule that `.grad` gets its
+    parameter's strides. Accepted and ignored: a gradient here is a NumPy array of the leaf's
+    shape, whose layout nothing depends on."""
+
+    def __init__(self, enable: bool = True) -> None:
+        self.mode = bool(enable)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def clone(self) -> enforce_grad_layout_policy:
+        """A copy, as PyTorch's."""
+        return type(self)(self.mode)
+
+
 # torch.autograd.grad_mode: the grad-mode switches under their module's name.
 grad_mode = types.ModuleType("tinygrad_np.autograd.grad_mode", "Grad mode switches.")
 grad_mode.no_grad = function.no_grad
@@ -481,6 +501,7 @@ grad_mode.enable_grad = function.enable_grad
 grad_mode.set_grad_enabled = function.set_grad_enabled
 grad_mode.inference_mode = functional_forms.inference_mode
 grad_mode.set_multithreading_enabled = set_multithreading_enabled
+grad_mode.enforce_grad_layout_policy = enforce_grad_layout_policy
 grad_mode._DecoratorContextManager = ContextDecorator  # (private in PyTorch: their base class)
 anomaly_mode = anomaly  # torch.autograd.anomaly_mode: detect_anomaly, set_detect_anomaly
 
@@ -507,4 +528,5 @@ __all__ = [
     "set_grad_enabled",
     "set_multithreading_enabled",
     "is_multithreading_enabled",
+    "enforce_grad_layout_policy",
 ]

@@ -208,8 +208,9 @@ def _pack_saved(ctx: Any, arrays: list, output: Any) -> None:
             slot = ctx.saved_slots[index] if index < len(ctx.saved_slots) else None
             parent = ctx.parents[slot] if slot is not None and 0 <= slot < len(ctx.parents) \
                 else None  # a leaf input is given as itself, as PyTorch's pack_hook gets it
-            items.append(pack(parent if isinstance(parent, Tensor) else  # the output: in
-                              Tensor._make(value, ctx if slot == -1 else None)))  # the graph
+            items.append(pack(parent if isinstance(parent, Tensor) else  # the output or a
+                              Tensor._make(value, ctx if slot == -1 else parent)))  # non-leaf
+            # input: in the graph, with its grad_fn (a copy of PyTorch's very tensor)
             packed.append((value.shape, value.dtype))
     finally:
         state.packing = False
@@ -331,7 +332,15 @@ def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
         state.refusal = state.refusal[:-1]
 
 
+def region_activation_memory_budget(budget: float) -> Any:
+    """PyTorch's torch.compile-only recomputation budget: refused outside a compiled region
+    there, and here always (there is no torch.compile), with PyTorch's RuntimeError."""
+    raise RuntimeError("torch.autograd.graph.region_activation_memory_budget can only be used "
+                       "inside a torch.compile region; it has no effect in eager mode.")
+
+
 __all__ = ["GradientEdge", "Node", "allow_mutation_on_saved_tensors",
            "disable_saved_tensors_hooks", "get_gradient_edge",
            "increment_version",
-           "register_multi_grad_hook", "save_on_cpu", "saved_tensors_hooks"]
+           "register_multi_grad_hook", "region_activation_memory_budget", "save_on_cpu",
+           "saved_tensors_hooks"]

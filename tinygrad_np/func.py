@@ -390,7 +390,7 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: list, level: Any = N
             if leaf.shape[dims]:
                 piece = leaf.select(dims, index)  # (batch_norm may update it in place, and
                 piece._vmap_slice = (level, leaf, dims % leaf.ndim,  # see _by_vmap_rule)
-                                     piece._version)
+                                     piece._changes())
                 return piece
             # an empty batch: a slice of zeros, for the outputs' shapes
             return leaf.new_zeros([n for d, n in enumerate(leaf.shape) if d != dims % leaf.ndim])
@@ -419,7 +419,7 @@ def _unmapped(args: Any, dims: Any) -> list:
 def _refuse_unmapped_writes(kept: list, name: str) -> None:
     """Raise if a slice's call changed an unmapped input in place (see vmap)."""
     for tensor, version in kept:
-        if tensor._version != version:
+        if tensor._changes() != version:
             raise RuntimeError(
                 f"vmap({name}, ...): `{name}` wrote in place into an input that is not mapped "
                 f"(in_dims None, shape {tensor.shape}); here vmap calls it once per slice, so the "
@@ -489,7 +489,7 @@ def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
             for arg in args]
     if level is None or not any(tag and tag[0] is level for tag in tags):
         return None
-    if any(tag and tag[0] is level and arg._version != tag[3] for arg, tag in zip(args, tags)):
+    if any(tag and tag[0] is level and arg._changes() != tag[3] for arg, tag in zip(args, tags)):
         return None  # a slice written since (the rule would read the source's old values)
     if autograd_function.depth() > level["depth"] and any(  # a transform inside the vmap
             tag and tag[0] is level and arg.requires_grad for arg, tag in zip(args, tags)):
@@ -557,7 +557,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
             raise TensorError("vmap: Expected all tensors to have the same size in the mapped "
                               f"dimension, got sizes {sizes} for the mapped dimension")
         results, size = [], sizes[0]
-        kept = [(t, t._version) for t in _unmapped(tuple(args), tuple(dims))]
+        kept = [(t, t._changes()) for t in _unmapped(tuple(args), tuple(dims))]
         inputs = [t for t in _leaves(args) if isinstance(t, Tensor)]
         with rng.vmap_randomness(randomness) as restart, autograd_function.transform(True), \
                 _captured_writes(name, inputs) as log:

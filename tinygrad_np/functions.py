@@ -1195,7 +1195,7 @@ def dist(input: Any, other: Any, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting), over all elements."""
     a, b = _tensor(input), _tensor(number_operand("dist", other))
     _broadcast_shape("dist", a.shape, b.shape)
-    return (a - b).norm(p)
+    return pytorch_named((a - b).norm(p), "DistBackward0")
 
 
 def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -1217,7 +1217,8 @@ def pdist(input: Any, p: float = 2) -> Tensor:
         raise RuntimeError(f"pdist: only supports floating-point dtypes, got {x.dtype.name}")
     first, second = np.triu_indices(x.shape[0], 1)  # (the pairs of the exact cdist, in blocks)
     pairs = CDist.apply(x, x, float(p), True)  # (the diagonal's x - x gets no gradient)
-    return pairs.reshape(-1)._index_select(0, first * x.shape[0] + second)
+    return pytorch_named(pairs.reshape(-1)._index_select(0, first * x.shape[0] + second),
+                         "PdistBackward0")
 
 
 def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | None:

@@ -182,14 +182,19 @@ def register_post_accumulate_grad_hook(tensor: Tensor, hook: Callable[[Tensor], 
     return _PostAccumulateHandle(key, entry)
 
 
-def run_post_accumulate_hooks(found: dict, only: set | None) -> None:
-    """After backward() accumulated into the leaves: each hooked leaf's hooks, in order."""
+def run_post_accumulate_hooks(found: dict, only: set | None, create_graph: bool = False) -> None:
+    """After backward() accumulated into the leaves: each hooked leaf's hooks, in order, in
+    grad mode `create_graph` as PyTorch's (so `p.add_(p.grad, alpha=-lr)` works in one)."""
     if _post_accumulate:
+        from tinygrad_np.function import set_grad_enabled  # noqa: PLC0415 (tensor.py, which
+        # function.py needs, imports this module)
         for key in list(found):
             ref, hooks = _post_accumulate.get(id(key), (None, ()))
             if ref is not None and ref() is key and (only is None or id(key) in only):
                 for hook in hooks:
-                    if hook(key) is not None:
+                    with set_grad_enabled(create_graph):
+                        returned = hook(key)
+                    if returned is not None and returned is not key:  # (`p.add_(...)` is p)
                         raise RuntimeError("Tensor post accumulate grad hooks should return "
                                            f"None (the hook {getattr(hook, '__name__', hook)!r})")
 

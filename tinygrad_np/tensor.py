@@ -3143,9 +3143,9 @@ class Tensor:
                 data, counter = data.copy(), None  # memory of self's own, not a view of an
                 # operand's (copy_(w) gives a view of w, which a step of w would change)
             if counter is None:
-                counter = [self._version + 1]
+                counter = [self._changes() + 1]
             else:  # the op saved its output (exp_): later changes of self must show there
-                counter[0] = self._version + 1
+                counter[0] = self._changes() + 1
                 node = result.grad_fn
                 node.saved_versions = tuple((i, c, counter[0] if c is counter else v)
                                             for i, c, v in node.saved_versions)
@@ -3201,7 +3201,14 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        """How many in-place changes this tensor's values have had (shared with detach())."""
+        """How many in-place changes this tensor's values have had (shared with detach());
+        an inference tensor has no count, as PyTorch's (RuntimeError)."""
+        if getattr(self, "_inference", False):
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return 0 if self._counter is None else self._counter[0]
+
+    def _changes(self) -> int:
+        """`_version` for the library's own checks (an inference tensor's count too)."""
         return 0 if self._counter is None else self._counter[0]
 
     def add_(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:

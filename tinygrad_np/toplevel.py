@@ -315,11 +315,13 @@ def is_nonzero(input: Tensor) -> bool:  # noqa: A002
 
 
 def typename(obj: Any) -> str:
-    """'torch.FloatTensor' and its kin for a tensor, else the object's type name."""
+    """'torch.FloatTensor' and its kin for a tensor; for a class or function its own dotted
+    name (PyTorch's rule: `typename(nn.Parameter)` names the class), else its type's."""
     if isinstance(obj, Tensor):
         return f"torch.{obj.type().split('.')[-1]}"
-    kind = type(obj)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    named = obj if hasattr(obj, "__qualname__") else type(obj)
+    module = getattr(named, "__module__", "") or ""
+    return named.__qualname__ if module in ("", "builtins") else f"{module}.{named.__qualname__}"
 
 
 def is_storage(obj: Any) -> bool:

@@ -76,8 +76,39 @@ def from_dlpack(ext_tensor: Any, *, device: Any = None, copy: bool | None = None
     as_device(device, "from_dlpack")
     if isinstance(ext_tensor, Tensor):
         return ext_tensor.clone() if copy else ext_tensor
-    array = np.from_dlpack(ext_tensor)
+    if type(ext_tensor).__name__ == "PyCapsule":  # to_dlpack's (PyTorch's old-style use)
+        array = _capsule_array(ext_tensor)
+    else:
+        array = np.from_dlpack(ext_tensor)
     return from_numpy(array.copy() if copy else array)
+
+
+class _Capsule:
+    """A DLPack capsule dressed as the object NumPy's from_dlpack expects."""
+
+    def __init__(self, capsule: Any) -> None:
+        self.capsule = capsule
+
+    def __dlpack__(self, **_: Any) -> Any:
+        return self.capsule
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (1, 0)
+
+
+def _capsule_array(capsule: Any) -> np.ndarray:
+    """The capsule's memory, writable: NumPy reads an old-style capsule read-only, while
+    PyTorch's tensor from one writes to the shared memory (the read-only view keeps it alive)."""
+    import ctypes  # noqa: PLC0415 (only here)
+
+    shared = np.from_dlpack(_Capsule(capsule))
+    if shared.size == 0 or min(shared.strides, default=0) < 0:
+        return shared
+    extent = sum((n - 1) * s for n, s in zip(shared.shape, shared.strides)) + shared.itemsize
+    raw = (ctypes.c_char * extent).from_address(shared.__array_interface__["data"][0])
+    raw._owner = shared  # type: ignore[attr-defined]
+    flat = np.frombuffer(raw, dtype=shared.dtype, count=extent // shared.itemsize)
+    return np.lib.stride_tricks.as_strided(flat, shared.shape, shared.strides)
 
 
 def to_dlpack(tensor: Tensor) -> Any:
@@ -422,6 +453,62 @@ def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
     return to_tensor(v) * (to_tensor(g) / norm_except_dim(v, 2, dim))
 
 
-__all__ = ["is_signed", "put", "get_device", "is_inference", "addmv_", "resize_as_",
+def hash_tensor(input: Tensor, dim: int | Sequence[int] | None = None, *,  # noqa: A002
+                keepdim: bool = False, mode: int = 0) -> Tensor:
+    """PyTorch's hash of the elements (over `dim`, all by default): each widened to its 64-bit
+    float or integer kind, its bits read as uint64, reduced by xor (mode 0, the only one)."""
+    tensor_operand("hash_tensor", input, "input")
+    if mode != 0:
+        raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
+    array = input._data
+    if dim is None and array.size == 0:
+        raise RuntimeError("hash_tensor: Expected reduction dim to be specified for "
+                           "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           "argument.")
+    dims = tuple(range(array.ndim)) if dim is None else (dim,) if isinstance(dim, int) else \
+        tuple(dim)
+    dims = tuple(_wrapped_dim(d, max(array.ndim, 1)) for d in dims)
+    for axis in dims:
+        if array.ndim and array.shape[axis] == 0:
+            raise IndexError(f"hash_tensor: Expected reduction dim {axis} to have non-zero size.")
+    wide = array.astype(np.float64 if array.dtype.kind == "f" else np.int64).view(np.uint64)
+    hashed = np.bitwise_xor.reduce(wide, axis=dims if array.ndim else None, keepdims=keepdim)
+    return Tensor(np.asarray(hashed, dtype=np.uint64))
+
+
+def _wrapped_dim(dim: Any, ndim: int) -> int:
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    return dim % ndim
+
+
+def _get_grad_dtype(self: Tensor) -> Any:
+    if self.grad_fn is not None:
+        raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+    return self.__dict__.get("_grad_dtype", self.dtype)
+
+
+def _set_grad_dtype(self: Tensor, value: Any) -> None:
+    from tinygrad_np.dtypes import dtype  # noqa: PLC0415 (only here)
+
+    if self.grad_fn is not None:
+        raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+    if value is not None and not isinstance(value, dtype):
+        raise RuntimeError(f"grad_dtype must be a torch.dtype or None, but got "
+                           f"{type(value).__name__}")
+    if value is not None and value != self.dtype:
+        raise NotImplementedError(f"grad_dtype: a gradient of another dtype ({value}) than "
+                                  f"the tensor's ({self.dtype}) is not supported by "
+                                  "tinygrad_np: .grad always has the tensor's dtype")
+    self.__dict__["_grad_dtype"] = value
+
+
+grad_dtype = property(_get_grad_dtype, _set_grad_dtype, doc="""The dtype `.grad` gets (a leaf's
+only): the tensor's own, or None after `t.grad_dtype = None`; another dtype is refused
+(NotImplementedError): here a gradient always has its tensor's dtype.""")
+
+
+__all__ = ["hash_tensor", "is_signed", "put", "get_device", "is_inference", "addmv_", "resize_as_",
            "empty_permuted", "from_dlpack", "to_dlpack", "set_flush_denormal", "cond",
            "while_loop", "histogramdd", "norm_except_dim", "_weight_norm"]

@@ -22,6 +22,7 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.segment import SegmentReduce, reduceat
 from tinygrad_np.tensor import Tensor, int_tuple, refuse_integers, to_tensor as _tensor
 
@@ -232,12 +233,12 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
             reduced = reduced / counts[present].astype(reduced.dtype).reshape(-1, 1)
         reduced = reduced.to(looked_up.dtype)
     if len(present) == len(starts):
-        return reduced
+        return pytorch_named(reduced, "EmbeddingBagBackward0")
     # empty bags are zeros: row len(present) of the reduced rows and a zero row
     placed = np.full(len(starts), len(present))
     placed[present] = np.arange(len(present))
     zero = Tensor(np.zeros((1, weight.shape[1]), dtype=reduced.dtype))
-    return cat([reduced, zero])._index_select(0, placed)
+    return pytorch_named(cat([reduced, zero])._index_select(0, placed), "EmbeddingBagBackward0")
 
 
 def _members(flat: np.ndarray, starts: np.ndarray, ends: np.ndarray, padding_idx: int | None,

@@ -150,7 +150,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     n = len(batch)
     x = input.reshape(*batch, channels // (r * r), r, r, height, width)
     x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return x.reshape(*batch, channels // (r * r), height * r, width * r)
+    return pytorch_named(x.reshape(*batch, channels // (r * r), height * r, width * r),
+                         "PixelShuffleBackward0")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
@@ -165,7 +166,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     n = len(batch)
     x = input.reshape(*batch, channels, height // r, r, width // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return x.reshape(*batch, channels * r * r, height // r, width // r)
+    return pytorch_named(x.reshape(*batch, channels * r * r, height // r, width // r),
+                         "PixelUnshuffleBackward0")
 
 
 class PixelShuffle(Module):

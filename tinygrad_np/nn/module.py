@@ -1407,7 +1407,7 @@ def _snapshot(module: Module) -> tuple[list, list, list]:
     """Copies of every tensor below `module`, which module holds it under which name, and
     the extra state of the modules that have one, for load_state_dict to put back on
     failure."""
-    tensors = [(tensor, tensor._data.copy(), tensor._version, type(tensor))
+    tensors = [(tensor, tensor._data.copy(), tensor._changes(), type(tensor))
                for _, tensor, _ in module._named_state()]
     extra = [(each, each.get_extra_state()) for each in module.modules()
              if type(each).set_extra_state is not Module.set_extra_state

@@ -118,7 +118,7 @@ class _Run:
         self.reentrant, self.recompute_context = reentrant, recompute_context
         self.rng_state = rng.get_rng_state() if preserve_rng_state else None
         self.tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
-        self.versions = [t._version for t in self.tensors]  # (an in-place change: refused)
+        self.versions = [t._changes() for t in self.tensors]  # (an in-place change: refused)
         self.shapes: list = []  # the output leaves' shapes (None for a non-tensor)
         self.outside: list[Tensor] = []  # (use_reentrant=False) what fn reads requiring grad
         self.output: Any = None  # fn's result, until _Checkpoint.forward takes its leaves
@@ -153,11 +153,11 @@ class _Run:
                 "can either set use_reentrant=False, or call .backward() without passing the "
                 "`inputs` argument.")
         for position, (tensor, version) in enumerate(zip(self.tensors, self.versions)):
-            if tensor._version != version:  # fn would run again on the new values
+            if tensor._changes() != version:  # fn would run again on the new values
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: checkpoint's input {position} (shape "
-                    f"{tuple(tensor.shape)}) is at version {tensor._version}; expected version "
+                    f"{tuple(tensor.shape)}) is at version {tensor._changes()}; expected version "
                     f"{version} instead. Change it after backward(), or checkpoint a clone.")
         create_graph = is_grad_enabled()
         inputs: dict[int, Tensor] = {}
