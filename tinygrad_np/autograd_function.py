@@ -393,6 +393,7 @@ class Function(engine.Function):
     materialize_grads: bool = True
     _setup_style = False  # forward without ctx, and setup_context (set per subclass)
     _fills_defaults = 0  # apply binds forward's defaults when given fewer arguments
+    generate_vmap_rule = False  # (PyTorch's: True derives a vmap rule from forward)
 
     _op_name = "Function"  # the subclass's own name, also on its nodes (see _backward_cls)
 
@@ -460,9 +461,10 @@ class Function(engine.Function):
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
         for position, value in enumerate(tensors):
             if not (value is None or isinstance(value, (Tensor, np.ndarray))):
-                raise TypeError(f"{self._op_name}.save_for_backward can only save Tensors "
-                                f"(or None), but argument {position} is "
-                                f"{type(value).__name__}")
+                raise TypeError(f"save_for_backward can only save variables, but argument "
+                                f"{position} is of type {type(value).__name__} ("
+                                f"{self._op_name}.save_for_backward takes Tensors or None; "
+                                "keep other values as ctx attributes)")
         super().save_for_backward(*(t._data if isinstance(t, Tensor) else t for t in tensors))
 
     def save_for_forward(self, *tensors: Any) -> None:
@@ -620,8 +622,8 @@ def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
         if not isinstance(arg, Tensor):
             continue
         if arg.grad_fn is None and arg._requires_grad:
-            raise RuntimeError(f"{ctx._op_name}: a leaf Variable that requires grad is "
-                               "being used in an in-place operation (mark_dirty)")
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                               f"operation ({ctx._op_name}: mark_dirty of a leaf)")
         if result.grad_fn is not None and _shares_memory_with_a_live_tensor(arg) and (
                 plan := _write_plan(arg)) is not None:  # a view: its base's graph (and its
             _write_through(arg, plan, result)  # other views) records the write, as any

@@ -1,0 +1,232 @@
+"""Autograd semantics as PyTorch's own test suite checks them (session 27): each case runs the
+same code with `torch` bound to PyTorch and to tinygrad_np, and compares the outcome (values,
+or the exception class and PyTorch's words)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+
+def _outcome(source: str, module: object) -> tuple:
+    """Run `source` with `torch` bound to `module`: ("ok", out) or ("raised", exception)."""
+    namespace = {"torch": module, "np": np}
+    try:
+        exec(textwrap.dedent(source), namespace)  # noqa: S102
+    except Exception as error:  # noqa: BLE001 (the exception is the outcome compared)
+        return "raised", error
+    return "ok", namespace.get("out")
+
+
+def _plain(value: object) -> object:
+    """Tensors as (dtype name, nested lists); containers element by element."""
+    if isinstance(value, (torch.Tensor, tg.Tensor)):
+        array = value.detach().numpy()
+        return str(value.dtype).split(".")[-1], np.round(array.astype(np.float64), 5).tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _same(source: str, words: str | None = None) -> None:
+    """Both libraries give the same values, or both raise: a RuntimeError-compatible class
+    of PyTorch's kind whose message contains PyTorch's `words` (checked against PyTorch)."""
+    theirs, ours = _outcome(source, torch), _outcome(source, tg)
+    assert theirs[0] == ours[0], (theirs, ours)
+    if theirs[0] == "ok":
+        assert _plain(theirs[1]) == _plain(ours[1])
+        return
+    assert isinstance(ours[1], type(theirs[1])), (theirs[1], ours[1])
+    assert words is not None and words in str(theirs[1]), theirs[1]
+    assert words in str(ours[1]), ours[1]
+
+
+# ----------------------------------------------------------------- PyTorch's error words
+ERRORS = {
+    "int_factory": ("torch.ones(2, dtype=torch.int64, requires_grad=True)",
+                    "Only Tensors of floating point and complex dtype can require gradients"),
+    "int_tensor": ("torch.tensor([1, 2], requires_grad=True)",
+                   "Only Tensors of floating point and complex dtype can require gradients"),
+    "int_arange": ("torch.arange(3, requires_grad=True)",
+                   "Only Tensors of floating point and complex dtype can require gradients"),
+    "int_attribute": ("x = torch.tensor([1, 2]); x.requires_grad = True",
+                      "only Tensors of floating point and complex dtype can require gradients"),
+    "int_method": ("torch.tensor([1, 2]).requires_grad_()",
+                   "only Tensors of floating point dtype can require gradients"),
+    "bool_method": ("torch.tensor([True]).requires_grad_()",
+                    "only Tensors of floating point dtype can require gradients"),
+    "backward_count": ("a = torch.ones(2, requires_grad=True)\n"
+                       "torch.autograd.backward([a * 3, a * 2], [torch.ones(2)])",
+                       "got 2 tensors and 1 gradients"),
+    "unused_input": ("a = torch.ones(2, requires_grad=True)\n"
+                     "b = torch.ones(2, requires_grad=True)\n"
+                     "torch.autograd.grad((a * a).sum(), [a, b])",
+                     "The differentiated Tensor at index 1 appears to not have been used in the "
+                     "graph. Set allow_unused=True if this is the desired behavior."),
+    "setitem_leaf": ("x = torch.ones(2, requires_grad=True); x[0] = 5",
+                     "a view of a leaf Variable that requires grad is being used in an in-place "
+                     "operation"),
+    "setitem_leaf_tensor": ("x = torch.ones(2, requires_grad=True); x[1:] = torch.zeros(1)",
+                            "a view of a leaf Variable that requires grad is being used in an "
+                            "in-place operation"),
+    "add_leaf": ("x = torch.ones(2, requires_grad=True); x.add_(1)",
+                 "a leaf Variable that requires grad is being used in an in-place operation"),
+    "no_grad_view": ("x = torch.ones(3, requires_grad=True)\n"
+                     "with torch.no_grad():\n    v = x[:2]\nv.mul_(2)",
+                     "A view was created in no_grad mode and is being modified inplace with grad "
+                     "mode enabled"),
+    "detach_view": ("x = torch.ones(3, requires_grad=True); v = (x * 1)[:2]; v.detach_()",
+                    "Can't detach views in-place. Use detach() instead"),
+    "split_write": ("b = torch.ones(4, requires_grad=True) * 1; x, y = b.split(2); y.mul_(2)",
+                    "Output 1 of Split is a view and is being modified inplace. This view is the "
+                    "output of a function that returns multiple views."),
+    "split_sizes_write": ("b = torch.ones(4, requires_grad=True) * 1; b.split([1, 3])[1].mul_(2)",
+                          "Output 1 of SplitWithSizes is a view and is being modified inplace."),
+    "chunk_write": ("b = torch.ones(4, requires_grad=True) * 1; b.chunk(2)[0].add_(1)",
+                    "Output 0 of Split is a view and is being modified inplace."),
+    "unbind_write": ("b = torch.ones(4, requires_grad=True) * 1; b.view(2, 2).unbind(0)[1].mul_(2)",
+                     "Output 1 of Unbind is a view and is being modified inplace."),
+    "iterate_write": ("b = torch.ones(4, requires_grad=True) * 1; list(b.view(2, 2))[1].mul_(2)",
+                      "Output 1 of Unbind is a view and is being modified inplace."),
+    "int_add_float": ("torch.tensor([1, 2]).add_(torch.tensor([1., 2.], requires_grad=True))",
+                      "result type Float can't be cast to the desired output type Long"),
+    "int_add_number": ("torch.tensor([1, 2]).add_(1.5)",
+                       "result type Float can't be cast to the desired output type Long"),
+    "int_mul_double": ("torch.tensor([1, 2]).mul_(torch.tensor([1., 2.], dtype=torch.float64))",
+                       "result type Double can't be cast to the desired output type Long"),
+    "bool_add_int": ("torch.tensor([True]).add_(1)",
+                     "result type Long can't be cast to the desired output type Bool"),
+    "save_number": ("""
+class F(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x, None, 3)
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+F.apply(torch.ones(2, requires_grad=True))
+""", "save_for_backward can only save variables, but argument 2 is of type int"),
+    "mark_dirty_leaf": ("""
+class F(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        x.mul_(2)
+        ctx.mark_dirty(x)
+        return x
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+F.apply(torch.ones(2, requires_grad=True))
+""", "a leaf Variable that requires grad has been used in an in-place operation"),
+    "inference_version": ("with torch.inference_mode():\n    c = torch.ones(2)\nc._version",
+                          "Inference tensors do not track version counter."),
+    "inference_version_written": ("with torch.inference_mode():\n    c = torch.ones(2)\n"
+                                  "    c.add_(1)\n    c._version",
+                                  "Inference tensors do not track version counter."),
+    "inference_view_write": ("with torch.inference_mode():\n    c = torch.ones(2, 3)\n"
+                             "c.view(-1).add_(1)",
+                             "Inplace update to inference tensor outside InferenceMode is not "
+                             "allowed."),
+    "inference_view_saved": ("with torch.inference_mode():\n    c = torch.ones(3)\n"
+                             "x = torch.ones(2, requires_grad=True)\ny = x * c[1:]",
+                             "Inference tensors cannot be saved for backward."),
+    "inference_detach_saved": ("with torch.inference_mode():\n    c = torch.ones(2)\n"
+                               "x = torch.ones(2, requires_grad=True)\ny = x * c.detach()",
+                               "Inference tensors cannot be saved for backward."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_pytorchs_error_words(name: str) -> None:
+    source, words = ERRORS[name]
+    _same(source, words)
+
+
+def test_integer_requires_grad_is_still_a_type_error_too() -> None:
+    with pytest.raises(TypeError, match="floating-point only here"):
+        tg.ones(2, dtype=tg.int64, requires_grad=True)
+
+
+def test_unused_input_keeps_the_older_words() -> None:
+    a, b = tg.ones(2, requires_grad=True), tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="One of the differentiated Tensors appears to not "
+                                           "have been used in the graph"):
+        tg.autograd.grad((a * a).sum(), [a, b])
+
+
+def test_setitem_on_a_leaf_under_no_grad_still_writes() -> None:
+    x = tg.ones(3, requires_grad=True)
+    with tg.no_grad():
+        x[0] = 5
+    assert x.tolist() == [5.0, 1.0, 1.0] and x._version == 1 and x.is_leaf
+
+
+def test_splits_of_a_plain_tensor_stay_writable() -> None:
+    _same("b = torch.arange(4.); x, y = b.split(2); y.mul_(2); out = (b, y, b._version)")
+
+
+# ----------------------------------------------------------------- inference tensors' views
+INFERENCE = {
+    "view_outside": "o = c.view(-1)\nout = (torch.is_inference(o), o.requires_grad, o._is_view(), "
+                    "o.is_leaf, o._base is None)",
+    "index_outside": "o = c[0]\nout = (o.is_inference(), o._is_view())",
+    "transpose_outside": "o = c.transpose(1, 2)\nout = (o.is_inference(), o._is_view())",
+    "detach_outside": "o = c.detach()\nout = (o.is_inference(), o.requires_grad)",
+    "data_outside": "out = c.data.is_inference()",
+    "clone_outside": "out = c.clone().is_inference()",
+    "view_inside": "with torch.inference_mode():\n    o = c.view(-1)\n"
+                   "out = (o.is_inference(), o.requires_grad, o._is_view(), o.is_leaf)",
+    "normal_view_inside": "s = torch.ones(1, 2, 3, requires_grad=RG)\n"
+                          "with torch.inference_mode():\n    o = s.view(-1)\n"
+                          "    out = (o.is_inference(), o.requires_grad, o._is_view())",
+    "normal_view_inside_saved": "n = torch.ones(3); s = torch.ones(3, requires_grad=True)\n"
+                                "with torch.inference_mode():\n    o = n.view(3)\n"
+                                "y = (s * o).sum(); y.backward(); out = (o.is_inference(), "
+                                "s.grad)",
+    "normal_write_inside": "s = torch.ones(2)\nwith torch.inference_mode():\n    s.add_(1)\n"
+                           "out = (s.is_inference(), s._version, s)",
+    "view_of_view_outside": "o = c.view(-1)[1:].view(5)\nout = (o.is_inference(), o._is_view())",
+}
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("name", sorted(INFERENCE))
+def test_inference_tensor_views(name: str, requires_grad: bool) -> None:
+    made = ("with torch.inference_mode():\n"
+            f"    c = torch.ones(1, 2, 3, requires_grad={requires_grad})\n")
+    _same(made + INFERENCE[name].replace("RG", str(requires_grad)))
+
+
+def test_views_of_inference_tensors_cost_nothing_once_they_are_gone() -> None:
+    tensor_module = sys.modules["tinygrad_np.tensor"]
+    with tg.inference_mode():
+        c = tg.ones(3)
+    view = c[1:]
+    assert view.is_inference() and tensor_module.inference_view is not None
+    del c, view
+    from tinygrad_np import inference_tensors  # (another test's inference tensor may live on)
+
+    assert (tensor_module.inference_view is None) == (not inference_tensors._marked)
+
+
+def test_custom_function_generate_vmap_rule_default() -> None:
+    class Double(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):  # noqa: ANN001, ANN205
+            return grad * 2
+
+    assert Double.generate_vmap_rule is False and tg.autograd.Function.generate_vmap_rule is False
+    assert hasattr(Double, "vmap")
