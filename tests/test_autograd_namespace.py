@@ -300,7 +300,7 @@ def test_set_detect_anomaly_sets_now_and_restores_as_a_context():
         assert tg.is_anomaly_enabled()
     assert not tg.is_anomaly_enabled() and len(function.observers) == observers
     with tg.autograd.set_detect_anomaly(True, check_nan=False):
-        assert not tg.is_anomaly_enabled()  # as detect_anomaly(check_nan=False)
+        assert tg.is_anomaly_enabled() and not tg.is_anomaly_check_nan_enabled()  # PyTorch's
     with tg.autograd.detect_anomaly():
         assert tg.is_anomaly_enabled()
 

@@ -230,3 +230,63 @@ def test_custom_function_generate_vmap_rule_default() -> None:
 
     assert Double.generate_vmap_rule is False and tg.autograd.Function.generate_vmap_rule is False
     assert hasattr(Double, "vmap")
+
+
+# ----------------------------------------------------------------- attributes that stay
+@pytest.mark.parametrize(("statement", "words"), [
+    ("del x.data", "Deleting tensor data is not allowed. Delete tensor instead!"),
+    ("del x.requires_grad", "requires_grad must be a bool"),
+    ("del x._grad_fn", "Deletion of _grad_fn not allowed. Detach tensor instead!"),
+    ("del x._backward_hooks", "Deletion of _backwards_hooks not allowed!"),
+])
+def test_attribute_deletion(statement: str, words: str) -> None:
+    _same(f"x = torch.ones(2, 2, requires_grad=True)\n{statement}", words)
+
+
+def test_deleting_grad_is_allowed() -> None:
+    _same("x = torch.ones(2, requires_grad=True); (x * 2).sum().backward(); del x.grad\n"
+          "out = (x.grad, x._grad_fn)")
+
+
+def test_backward_hooks_attribute() -> None:
+    for module in (torch, tg):
+        x = module.ones(2, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        assert x._backward_hooks is None and y._backward_hooks is None
+        hook = lambda grad: grad  # noqa: E731
+        x.register_hook(hook)
+        y.register_hook(hook)
+        assert list(x._backward_hooks.values()) == [hook] == list(y._backward_hooks.values())
+        assert y._grad_fn is y.grad_fn
+
+
+# ----------------------------------------------------------------- anomaly mode's flags
+ANOMALY = {
+    "set_no_check_nan": "torch.autograd.set_detect_anomaly(True, check_nan=False)\n"
+                        "r = (torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())\n"
+                        "torch.autograd.set_detect_anomaly(False)\n"
+                        "out = (r, torch.is_anomaly_enabled(), "
+                        "torch.is_anomaly_check_nan_enabled())",
+    "block_no_check_nan": "with torch.autograd.detect_anomaly(check_nan=False):\n"
+                          "    r = (torch.is_anomaly_enabled(), "
+                          "torch.is_anomaly_check_nan_enabled())\n"
+                          "out = (r, torch.is_anomaly_enabled(), "
+                          "torch.is_anomaly_check_nan_enabled())",
+    "nested_off": "with torch.autograd.detect_anomaly():\n"
+                  "    with torch.autograd.set_detect_anomaly(False):\n"
+                  "        a = torch.is_anomaly_enabled()\n"
+                  "    b = torch.is_anomaly_enabled()\n"
+                  "out = (a, b, torch.is_anomaly_enabled())",
+    "nested_on_no_check": "with torch.autograd.set_detect_anomaly(True, check_nan=False):\n"
+                          "    x = torch.tensor([-1.], requires_grad=True)\n"
+                          "    x.sqrt().sum().backward()\n"
+                          "    a = torch.is_anomaly_enabled()\n"
+                          "out = (a, torch.is_anomaly_enabled(), x.grad.isnan().all())",
+}
+
+
+@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")
+@pytest.mark.parametrize("name", sorted(ANOMALY))
+def test_anomaly_flags(name: str) -> None:
+    _same(ANOMALY[name])

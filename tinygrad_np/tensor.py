@@ -2437,6 +2437,10 @@ class Tensor:
             _refuse_integer_grad(self, "only Tensors of floating point and complex dtype")
         self.requires_grad_(value)
 
+    @requires_grad.deleter
+    def requires_grad(self) -> None:
+        raise RuntimeError("requires_grad must be a bool (it cannot be deleted)")
+
     @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
@@ -2639,6 +2643,31 @@ class Tensor:
             counter[2:] = [ref for ref in counter[2:] if ref() is not self]
         self._counter = None  # t's counter, not as a view of t (p is no view in PyTorch):
         _share_counter(value, self)._counter[-1] = _SameStorage(self)
+
+    @data.deleter
+    def data(self) -> None:
+        raise RuntimeError("Deleting tensor data is not allowed. Delete tensor instead!")
+
+    @property
+    def _grad_fn(self) -> Any:
+        """PyTorch's other name of `grad_fn` (it may not be deleted)."""
+        return self.grad_fn
+
+    @_grad_fn.deleter
+    def _grad_fn(self) -> None:
+        raise RuntimeError("Deletion of _grad_fn not allowed. Detach tensor instead!")
+
+    @property
+    def _backward_hooks(self) -> dict | None:
+        """The functions register_hook gave this tensor, by number (PyTorch's), or None."""
+        owner = self if self.grad_fn is None else self.grad_fn
+        hooks = [hook.func for hook in getattr(owner, "_hooks" if owner is self else "hooks", ())
+                 if type(hook) is functools.partial]  # (register_hook's entries: hooks.py)
+        return dict(enumerate(hooks)) or None
+
+    @_backward_hooks.deleter
+    def _backward_hooks(self) -> None:
+        raise RuntimeError("Deletion of _backwards_hooks not allowed!")
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
