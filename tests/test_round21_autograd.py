@@ -290,3 +290,101 @@ ANOMALY = {
 @pytest.mark.parametrize("name", sorted(ANOMALY))
 def test_anomaly_flags(name: str) -> None:
     _same(ANOMALY[name])
+
+
+# ----------------------------------------------------------------- backward twice
+# PyTorch's test_backward_twice_with_saved_values: index arrays are saved values
+INDEX_PUT_TWICE = """
+b = torch.tensor([1., 2., 3.], requires_grad=True, dtype=torch.double)
+c = torch.zeros(3, dtype=torch.double)
+c[[1, 2]] = b[[1, 1]]
+c.backward(torch.tensor([1, 1, 1], dtype=torch.double), retain_graph=RETAIN)
+c.backward(torch.tensor([1, 1, 1], dtype=torch.double))
+out = b.grad
+"""
+
+
+def test_backward_twice_with_saved_index_values() -> None:
+    _same(INDEX_PUT_TWICE.replace("RETAIN", "False"), "Specify retain_graph=True")
+    _same(INDEX_PUT_TWICE.replace("RETAIN", "True"))
+
+
+SAVES_AN_INDEX_OR_MASK = ["x[[0, 1]]", "x[x > 1]", "x[:, [0, 2]]", "x[:, torch.tensor([1])]",
+                          "x.gather(1, torch.tensor([[0], [1]]))",
+                          "x.index_select(0, torch.tensor([0]))", "x.abs()", "x.clamp(min=1.5)",
+                          "x.max()", "x.amax(1)", "x.min()", "torch.where(x > 1, x, 0.)",
+                          "x.where(x > 1, 0.)", "x.masked_fill(x > 1, 0.)",
+                          "torch.maximum(x, torch.ones(2, 3))",
+                          "torch.nn.functional.embedding(torch.tensor([1]), x)"]
+SAVES_NOTHING = ["x + 1", "-x", "x.sum()", "x.mean()", "x.view(6)", "x.t()", "x[0]", "x[:, 1:]",
+                 "x[..., None]", "x.flip(0)", "x.roll(1, 1)", "x.repeat(2, 1)", "x.tril()",
+                 "x.triu(1)", "torch.nn.functional.pad(x, (1, 1))", "x.diagonal()",
+                 "torch.nn.functional.interpolate(x.view(1, 2, 3), scale_factor=2)",
+                 "x.unfold(1, 2, 1)", "torch.cat([x, x])", "x.split(1)[0]", "x.cumsum(1)"]
+TWICE = """
+x = torch.tensor([[1., 2., 3.], [4., 5., 6.]], requires_grad=True)
+y = (EXPR).sum()
+y.backward()
+y.backward()
+out = x.grad
+"""
+
+
+@pytest.mark.parametrize("expr", SAVES_AN_INDEX_OR_MASK)
+def test_backward_twice_through_a_kept_index_or_mask_is_refused(expr: str) -> None:
+    _same(TWICE.replace("EXPR", expr), "Trying to backward through the graph a second time")
+    _same(TWICE.replace("EXPR", expr).replace("y.backward()\n", "y.backward(retain_graph=True)\n",
+                                               1))
+
+
+@pytest.mark.parametrize("expr", SAVES_NOTHING)
+def test_backward_twice_through_ops_that_save_nothing(expr: str) -> None:
+    _same(TWICE.replace("EXPR", expr))
+
+
+def test_a_kept_mask_still_differentiates_twice_under_create_graph() -> None:
+    _same("""
+x = torch.tensor([[1., -2., 3.], [4., 5., -6.]], requires_grad=True)
+y = (torch.where(x > 0, x ** 3, x.abs() ** 2) + x.clamp(min=0.5) ** 2 + x[[0, 1], [2, 0]].sum()
+     + x.max() ** 2).sum()
+g, = torch.autograd.grad(y, x, create_graph=True)
+h, = torch.autograd.grad(g.sum(), x)
+out = (g, h)
+""")
+
+
+# ----------------------------------------------------------------- custom Function details
+DOUBLE = """
+class F(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        seen.append(ctx.needs_input_grad)
+        DIRTY
+        return x
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+"""
+
+
+def test_needs_input_grad_under_no_grad_says_which_require_grad() -> None:
+    _same("seen = []\n" + DOUBLE.replace("DIRTY", "pass") + """
+a = torch.tensor([1., 2.], requires_grad=True)
+with torch.no_grad():
+    F.apply(a)
+F.apply(a.detach())
+F.apply(a * 1)
+out = seen
+""")
+
+
+@pytest.mark.parametrize("dirty", ["ctx.mark_dirty(x)", "x.mul_(2); ctx.mark_dirty(x)"])
+def test_mark_dirty_counts_one_more_version(dirty: str) -> None:
+    _same("seen = []\n" + DOUBLE.replace("DIRTY", dirty) + """
+a = torch.tensor([1., 2.], requires_grad=True)
+b = a * 1
+v0 = b._version
+c = F.apply(b)
+c.sum().backward()
+out = (b._version - v0, c is b, a.grad)
+""")

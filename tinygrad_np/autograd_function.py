@@ -185,6 +185,9 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                            for a, c in zip(arrays, frame[0]))  # the caller's own Tensor
         else:  # called by the engine's apply directly: every array is a Tensor's
             values = tuple(_wrap(a) for a in arrays)
+        if frame is not None and not any(ctx.needs_input_grad):  # (not recorded: under
+            ctx.needs_input_grad = tuple(  # no_grad PyTorch's still says which require grad)
+                isinstance(arg, Tensor) and arg.requires_grad for arg in frame[0])
         name = ctx._op_name
         with engine.no_grad():
             if type(ctx)._setup_style:
@@ -624,6 +627,7 @@ def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
         if arg.grad_fn is None and arg._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
                                f"operation ({ctx._op_name}: mark_dirty of a leaf)")
+        arg._bump_version()  # (PyTorch's apply counts a dirty input as changed once more)
         if result.grad_fn is not None and _shares_memory_with_a_live_tensor(arg) and (
                 plan := _write_plan(arg)) is not None:  # a view: its base's graph (and its
             _write_through(arg, plan, result)  # other views) records the write, as any

@@ -1035,6 +1035,14 @@ def _scalar_name(dtype: np.dtype) -> str:
     return _SCALAR_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
 
+def _kept(result: Tensor) -> Tensor:
+    """`result` of a user's where/masked_fill, whose PyTorch node saves the mask: its node
+    keeps it (xp.KEPT), so backward() frees it (a composition's Where is left alone)."""
+    if result.grad_fn is not None:
+        result.grad_fn.saved_versions = xp.KEPT
+    return result
+
+
 def _refuse_integer_grad(tensor: Tensor, words: str) -> None:
     """PyTorch's refusal of requires_grad on a tensor that is not floating point, in its words
     for the caller (`requires_grad_()` and `requires_grad=`/`.requires_grad =` differ)."""
@@ -4915,9 +4923,11 @@ class Tensor:
         key = _index(index, self._data.ndim)
         steps = _torch_layout(key)
         try:
-            if steps is None:
-                return _viewed(self, GetItem.apply(self, key))
-            return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
+            result = GetItem.apply(self, key) if steps is None else GetItem.apply(
+                GetItem.apply(self, steps[0]), steps[1])
+            if result.grad_fn is not None:  # PyTorch's node for x[idx] saves idx: backward()
+                keeps_index(result.grad_fn, key)  # frees it
+            return _viewed(self, result)
         except IndexError as error:  # NumPy's words, PyTorch's "dimension"
             parts = key if isinstance(key, tuple) else (key,)
             if any(isinstance(part, str) for part in parts):  # PyTorch: a TypeError
@@ -5228,7 +5238,7 @@ class Tensor:
         `sparse_grad=True`, which PyTorch's gather also takes). `index` a tensor, as
         PyTorch's (a list or array: TypeError)."""
         _need_tensor("gather", "index", index)
-        return pytorch_named(self._gather(dim, index), "GatherBackward0")
+        return pytorch_named(_kept(self._gather(dim, index)), "GatherBackward0")
 
     def _gather(self, dim: int, index: Any) -> Tensor:
         """`gather` with any integer index (a NumPy array from the library's own code)."""
@@ -5286,7 +5296,7 @@ class Tensor:
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
         _need_tensor("index_select", "index", index)
-        return pytorch_named(self._index_select(dim, index), "IndexSelectBackward0")
+        return pytorch_named(_kept(self._index_select(dim, index)), "IndexSelectBackward0")
 
     def _index_select(self, dim: int, index: Any) -> Tensor:
         """`index_select` with any integer index (a NumPy array from the library's code)."""
@@ -5386,7 +5396,7 @@ class Tensor:
         if type(other) in (int, float):  # a number self's dtype cannot hold: PyTorch's error
             from tinygrad_np.functions import _int_for_where
             other = _int_for_where(other, self)
-        return Where.apply(_condition(condition, where=True), *_binary(self, other))
+        return _kept(Where.apply(_condition(condition, where=True), *_binary(self, other)))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
@@ -5402,7 +5412,8 @@ class Tensor:
             value = value.to(dtype)
         elif not isinstance(value, Tensor) and dtype.kind != "f":
             value = np.asarray(_data(value)).astype(dtype)
-        return pytorch_named(Where.apply(_condition(mask), value, self), "MaskedFillBackward0")
+        return pytorch_named(_kept(Where.apply(_condition(mask), value, self)),
+                             "MaskedFillBackward0")
 
     @xp.quiet
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -6505,6 +6516,7 @@ from tinygrad_np.ops.shape import (  # noqa: E402
     SetItem,
     Transpose,
     Windows,
+    keeps_index,
 )
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
 from tinygrad_np.ops.special import Erfinv, Lgamma, Polygamma  # noqa: E402
