@@ -313,6 +313,8 @@ SAVES_AN_INDEX_OR_MASK = ["x[[0, 1]]", "x[x > 1]", "x[:, [0, 2]]", "x[:, torch.t
                           "x.gather(1, torch.tensor([[0], [1]]))",
                           "x.index_select(0, torch.tensor([0]))", "x.abs()", "x.clamp(min=1.5)",
                           "x.max()", "x.amax(1)", "x.min()", "torch.where(x > 1, x, 0.)",
+                          "x.max(1)[0]", "x.min(1).values", "x.sort(1)[0]", "x.topk(2)[0]",
+                          "x.median(1)[0]", "x.mode(1)[0]", "x.quantile(0.5)",
                           "x.where(x > 1, 0.)", "x.masked_fill(x > 1, 0.)",
                           "torch.maximum(x, torch.ones(2, 3))",
                           "torch.nn.functional.embedding(torch.tensor([1]), x)"]

@@ -5227,7 +5227,7 @@ class Tensor:
             raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
                              f"(shape {self.shape})")
         index = np.asarray(find(self._data, axis), dtype=np.int64)
-        values = self._gather(axis, index)
+        values = _kept(self._gather(axis, index))  # (PyTorch's node saves the indices)
         if not keepdim:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
         return result_type(pytorch_named(values, _SELECT_NODES[op]), Tensor._make(index, None))
