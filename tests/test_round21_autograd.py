@@ -390,3 +390,35 @@ c = F.apply(b)
 c.sum().backward()
 out = (b._version - v0, c is b, a.grad)
 """)
+
+
+SAVES_ITS_INPUT = """
+class F(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * 2
+a = torch.tensor([0.1, 0.2], requires_grad=True)
+y = F.apply(a * 1)
+"""
+
+
+def test_custom_function_saved_tensors_after_backward() -> None:
+    _same(SAVES_ITS_INPUT + "y.sum().backward()\ny.grad_fn.saved_tensors",
+          "Trying to backward through the graph a second time (or directly access saved "
+          "tensors after they have already been freed)")
+    _same(SAVES_ITS_INPUT + "y.sum().backward(retain_graph=True)\n"
+          "out = (len(y.grad_fn.saved_tensors), a.grad)")
+
+
+def test_drawing_and_tracing_a_freed_custom_function_still_work() -> None:
+    from tinygrad_np import viz
+
+    namespace = {"torch": tg}
+    exec(SAVES_ITS_INPUT + "loss = y.sum()\nloss.backward()\n", namespace)  # noqa: S102
+    assert type(viz.draw_graph(namespace["loss"])).__name__ == "Digraph"
+    assert type(viz.trace_backward(namespace["loss"])).__name__ == "BackwardTrace"

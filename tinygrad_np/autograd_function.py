@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import function as engine
+from tinygrad_np import errors, function as engine
 from tinygrad_np.autograd import grad as engine_grad
 from tinygrad_np.tensor import (
     Tensor,
@@ -459,6 +459,18 @@ class Function(engine.Function):
         raise RuntimeError(f"Legacy autograd function with non-static forward method is "
                            f"deprecated. Please use new-style autograd function with static "
                            f"forward method: call {self._op_name}.apply(...)")
+
+    @property
+    def saved_tensors(self) -> Any:  # type: ignore[override]
+        """What save_for_backward kept; after backward() freed it, PyTorch's RuntimeError."""
+        saved = self.__dict__.get("saved_tensors", ())
+        if saved is None:
+            raise RuntimeError(errors.FREED_GRAPH.format(op=self.name()))
+        return saved
+
+    @saved_tensors.setter
+    def saved_tensors(self, value: Any) -> None:  # (the engine's: set, freed with None)
+        self.__dict__["saved_tensors"] = value
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
