@@ -422,3 +422,36 @@ def test_drawing_and_tracing_a_freed_custom_function_still_work() -> None:
     exec(SAVES_ITS_INPUT + "loss = y.sum()\nloss.backward()\n", namespace)  # noqa: S102
     assert type(viz.draw_graph(namespace["loss"])).__name__ == "Digraph"
     assert type(viz.trace_backward(namespace["loss"])).__name__ == "BackwardTrace"
+
+
+# PyTorch's test_return_leaf_inplace: mark_dirty with several outputs
+DIRTY_OF_TWO = """
+class Inplace(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.mark_dirty(a)
+        return a.add_(b), b + 2
+    @staticmethod
+    def backward(ctx, grad_a, grad_b):
+        return grad_a, grad_a + grad_b
+"""
+
+
+@pytest.mark.parametrize("make_x", ["torch.ones(2, 2)", "torch.ones(2, 2, requires_grad=True) * 3"])
+def test_mark_dirty_with_several_outputs(make_x: str) -> None:
+    _same(DIRTY_OF_TWO + f"""
+x = {make_x}
+y = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+q, p = Inplace.apply(x, y)
+r = (q is x, q.requires_grad, p.requires_grad)
+(q * 2 + p * 3).sum().backward()
+out = (r, y.grad, x, p)
+""")
+
+
+def test_mark_dirty_with_several_outputs_refuses_a_leaf_and_an_unreturned_input() -> None:
+    _same(DIRTY_OF_TWO + "Inplace.apply(torch.ones(2, requires_grad=True), torch.ones(2))",
+          "a leaf Variable that requires grad has been used in an in-place operation")
+    _same(DIRTY_OF_TWO.replace("return a.add_(b), b + 2", "a.add_(b)\n        return b * 2, b + 2")
+          + "Inplace.apply(torch.ones(2) * 1, torch.ones(2, requires_grad=True))",
+          "modified inplace must all be outputs of the Function")

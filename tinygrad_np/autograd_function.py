@@ -202,7 +202,7 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
         ctx._constant_positions = tuple(i for i, value in enumerate(values)
                                         if not isinstance(value, (Tensor, np.ndarray)))
         if isinstance(output, (tuple, list)):  # several outputs: one packed array (apply
-            return _pack(ctx, name, output)  # hands back the outputs, views of it)
+            return _pack(ctx, name, output, values)  # hands back the outputs, views of it)
         if not isinstance(output, (Tensor, np.ndarray)):  # None, a number, a string, a dict:
             ctx._returned = (output,)  # apply hands it back as it is, as PyTorch's (the engine
             return np.zeros(0, np.int8)  # records nothing for a result that is not float)
@@ -219,11 +219,18 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
     return forward
 
 
-def _pack(ctx: Function, name: str, outputs: tuple | list) -> np.ndarray:
+def _pack(ctx: Function, name: str, outputs: tuple | list, values: tuple) -> np.ndarray:
     """Several outputs as the engine's one: the differentiable ones (float, not marked
-    non-differentiable) raveled into one array; the others kept on ctx as constants."""
-    if ctx._dirty:
-        raise NotImplementedError(f"{name}: mark_dirty with several outputs is not supported")
+    non-differentiable) raveled into one array; the others kept on ctx as constants. An
+    input marked dirty must be one of them: `_dirty_outputs` maps its output to its position."""
+    ctx._dirty_outputs = {}
+    for tensor in ctx._dirty:
+        at = next((i for i, output in enumerate(outputs) if output is tensor), None)
+        _check_dirty(name, (tensor,), values, None if at is None else outputs[at])
+        position = next((i for i, value in enumerate(values) if value is tensor), None)
+        if at is not None and position is not None:
+            ctx._dirty_outputs[at] = position
+    ctx._dirty = ()
     marks, layout, parts = getattr(ctx, "_non_differentiable", ()), [], []
     for output in outputs:
         if not isinstance(output, (Tensor, np.ndarray)):  # a number, None, ...: handed back
@@ -545,6 +552,9 @@ class Function(engine.Function):
             return returned[0]
         if getattr(ctx, "_outputs", None) is not None:
             outputs = _unpack(ctx, result)
+            for at, position in ctx._dirty_outputs.items():  # an input changed in place and
+                ctx._dirty = (position,)  # returned is that output, as PyTorch's
+                outputs = (*outputs[:at], _rebase(ctx, args, outputs[at]), *outputs[at + 1:])
             if not ctx.materialize_grads:
                 _note_reached(ctx, outputs)
             return outputs
