@@ -387,7 +387,7 @@ def test_contract_errors_name_the_op():
         TooMany.apply(leaf(X)).sum().backward()
     with pytest.raises(ValueError, match=r"WrongShapeBackward.backward returned a gradient of"):
         WrongShape.apply(leaf(X)).backward()
-    with pytest.raises(TypeError, match="SavesANumber.save_for_backward can only save"):
+    with pytest.raises(TypeError, match="can only save variables.*SavesANumber.save_for_backward"):
         SavesANumber.apply(leaf(X))
     x = leaf(X)
     SavesDerived.apply(x).sum().backward()  # fine without create_graph

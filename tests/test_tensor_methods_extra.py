@@ -191,7 +191,7 @@ def test_detach_in_place():
     np.testing.assert_array_equal(leaf.grad._data, [3.0, 6.0])
     other = Tensor([1.0], requires_grad=True)
     assert other.detach_() is other and not other.requires_grad
-    with pytest.raises(RuntimeError, match="detach_: can't detach a view"):
+    with pytest.raises(RuntimeError, match="Can't detach views in-place.*detach_"):
         (leaf * 1)[0:1].detach_()
     base = tg.zeros(3)
     view = base[1:]

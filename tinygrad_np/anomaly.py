@@ -32,7 +32,8 @@ from tinygrad_np.tensor import Tensor
 
 
 class _Enabled(threading.local):
-    on = False  # per thread, like grad mode
+    on = False  # per thread, like grad mode: the checks run
+    mode = False  # PyTorch's is_anomaly_enabled() (on, unless check_nan=False)
     check_nan = True  # PyTorch's flag: False inside detect_anomaly(check_nan=False)
     hold: Any = None  # this thread's set_detect_anomaly(True): keeps the observers installed
 
@@ -43,8 +44,8 @@ _lock = threading.Lock()
 
 
 def is_anomaly_enabled() -> bool:
-    """True inside `detect_anomaly()` in this thread."""
-    return _enabled.on
+    """True inside `detect_anomaly()` (with check_nan=False too) in this thread."""
+    return _enabled.mode
 
 
 def is_anomaly_check_nan_enabled() -> bool:
@@ -193,9 +194,11 @@ class detect_anomaly(function.no_grad):
         _install()
         self._previous, _enabled.on = _enabled.on, self.check_nan
         self._previous_flag, _enabled.check_nan = _enabled.check_nan, self.check_nan
+        self._previous_mode, _enabled.mode = _enabled.mode, True
 
     def __exit__(self, *exc_info: object) -> None:
         _enabled.on, _enabled.check_nan = self._previous, self._previous_flag
+        _enabled.mode = self._previous_mode
         if not _enabled.on:  # a set_detect_anomaly(True) inside the block ends with it
             _enabled.hold = None
         _uninstall()
@@ -250,6 +253,7 @@ class set_detect_anomaly:
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         self._previous, self._previous_flag = _enabled.on, _enabled.check_nan
+        self._previous_mode, _enabled.mode = _enabled.mode, bool(mode)
         _enabled.check_nan = bool(check_nan)
         _set_mode(bool(mode) and bool(check_nan))
 
@@ -257,5 +261,5 @@ class set_detect_anomaly:
         pass
 
     def __exit__(self, *exc_info: object) -> None:
-        _enabled.check_nan = self._previous_flag
+        _enabled.check_nan, _enabled.mode = self._previous_flag, self._previous_mode
         _set_mode(self._previous)

@@ -423,8 +423,9 @@ def backward(
         grad_tensors = [grad_tensors]
     grad_tensors = list(grad_tensors)
     if len(grad_tensors) != len(tensors):
-        raise TensorError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} "
-                          "tensors: give one per tensor (None for a one-element tensor)")
+        raise TensorError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients "
+                          "(backward: give one grad_tensors entry per tensor, None for a "
+                          "one-element tensor)")
     if not tensors:
         return
     if inputs is None:

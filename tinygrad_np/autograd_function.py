@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import function as engine
+from tinygrad_np import errors, function as engine
 from tinygrad_np.autograd import grad as engine_grad
 from tinygrad_np.tensor import (
     Tensor,
@@ -185,6 +185,9 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                            for a, c in zip(arrays, frame[0]))  # the caller's own Tensor
         else:  # called by the engine's apply directly: every array is a Tensor's
             values = tuple(_wrap(a) for a in arrays)
+        if frame is not None and not any(ctx.needs_input_grad):  # (not recorded: under
+            ctx.needs_input_grad = tuple(  # no_grad PyTorch's still says which require grad)
+                isinstance(arg, Tensor) and arg.requires_grad for arg in frame[0])
         name = ctx._op_name
         with engine.no_grad():
             if type(ctx)._setup_style:
@@ -199,7 +202,7 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
         ctx._constant_positions = tuple(i for i, value in enumerate(values)
                                         if not isinstance(value, (Tensor, np.ndarray)))
         if isinstance(output, (tuple, list)):  # several outputs: one packed array (apply
-            return _pack(ctx, name, output)  # hands back the outputs, views of it)
+            return _pack(ctx, name, output, values)  # hands back the outputs, views of it)
         if not isinstance(output, (Tensor, np.ndarray)):  # None, a number, a string, a dict:
             ctx._returned = (output,)  # apply hands it back as it is, as PyTorch's (the engine
             return np.zeros(0, np.int8)  # records nothing for a result that is not float)
@@ -216,11 +219,18 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
     return forward
 
 
-def _pack(ctx: Function, name: str, outputs: tuple | list) -> np.ndarray:
+def _pack(ctx: Function, name: str, outputs: tuple | list, values: tuple) -> np.ndarray:
     """Several outputs as the engine's one: the differentiable ones (float, not marked
-    non-differentiable) raveled into one array; the others kept on ctx as constants."""
-    if ctx._dirty:
-        raise NotImplementedError(f"{name}: mark_dirty with several outputs is not supported")
+    non-differentiable) raveled into one array; the others kept on ctx as constants. An
+    input marked dirty must be one of them: `_dirty_outputs` maps its output to its position."""
+    ctx._dirty_outputs = {}
+    for tensor in ctx._dirty:
+        at = next((i for i, output in enumerate(outputs) if output is tensor), None)
+        _check_dirty(name, (tensor,), values, None if at is None else outputs[at])
+        position = next((i for i, value in enumerate(values) if value is tensor), None)
+        if at is not None and position is not None:
+            ctx._dirty_outputs[at] = position
+    ctx._dirty = ()
     marks, layout, parts = getattr(ctx, "_non_differentiable", ()), [], []
     for output in outputs:
         if not isinstance(output, (Tensor, np.ndarray)):  # a number, None, ...: handed back
@@ -393,6 +403,7 @@ class Function(engine.Function):
     materialize_grads: bool = True
     _setup_style = False  # forward without ctx, and setup_context (set per subclass)
     _fills_defaults = 0  # apply binds forward's defaults when given fewer arguments
+    generate_vmap_rule = False  # (PyTorch's: True derives a vmap rule from forward)
 
     _op_name = "Function"  # the subclass's own name, also on its nodes (see _backward_cls)
 
@@ -456,13 +467,26 @@ class Function(engine.Function):
                            f"deprecated. Please use new-style autograd function with static "
                            f"forward method: call {self._op_name}.apply(...)")
 
+    @property
+    def saved_tensors(self) -> Any:  # type: ignore[override]
+        """What save_for_backward kept; after backward() freed it, PyTorch's RuntimeError."""
+        saved = self.__dict__.get("saved_tensors", ())
+        if saved is None:
+            raise RuntimeError(errors.FREED_GRAPH.format(op=self.name()))
+        return saved
+
+    @saved_tensors.setter
+    def saved_tensors(self, value: Any) -> None:  # (the engine's: set, freed with None)
+        self.__dict__["saved_tensors"] = value
+
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
         for position, value in enumerate(tensors):
             if not (value is None or isinstance(value, (Tensor, np.ndarray))):
-                raise TypeError(f"{self._op_name}.save_for_backward can only save Tensors "
-                                f"(or None), but argument {position} is "
-                                f"{type(value).__name__}")
+                raise TypeError(f"save_for_backward can only save variables, but argument "
+                                f"{position} is of type {type(value).__name__} ("
+                                f"{self._op_name}.save_for_backward takes Tensors or None; "
+                                "keep other values as ctx attributes)")
         super().save_for_backward(*(t._data if isinstance(t, Tensor) else t for t in tensors))
 
     def save_for_forward(self, *tensors: Any) -> None:
@@ -528,6 +552,9 @@ class Function(engine.Function):
             return returned[0]
         if getattr(ctx, "_outputs", None) is not None:
             outputs = _unpack(ctx, result)
+            for at, position in ctx._dirty_outputs.items():  # an input changed in place and
+                ctx._dirty = (position,)  # returned is that output, as PyTorch's
+                outputs = (*outputs[:at], _rebase(ctx, args, outputs[at]), *outputs[at + 1:])
             if not ctx.materialize_grads:
                 _note_reached(ctx, outputs)
             return outputs
@@ -620,8 +647,9 @@ def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
         if not isinstance(arg, Tensor):
             continue
         if arg.grad_fn is None and arg._requires_grad:
-            raise RuntimeError(f"{ctx._op_name}: a leaf Variable that requires grad is "
-                               "being used in an in-place operation (mark_dirty)")
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                               f"operation ({ctx._op_name}: mark_dirty of a leaf)")
+        arg._bump_version()  # (PyTorch's apply counts a dirty input as changed once more)
         if result.grad_fn is not None and _shares_memory_with_a_live_tensor(arg) and (
                 plan := _write_plan(arg)) is not None:  # a view: its base's graph (and its
             _write_through(arg, plan, result)  # other views) records the write, as any

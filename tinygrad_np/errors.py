@@ -70,8 +70,10 @@ FREED_GRAPH = ("Trying to backward through the graph a second time (or directly 
 INPUT_NOT_REQUIRING_GRAD = ("One of the differentiated Tensors does not require grad (grad: every "
                             "input must be a Tensor that requires grad)")
 UNUSED_INPUT = ("The differentiated Tensor at index {first} appears to not have been used in the "
-                "graph (grad: inputs {unused} were not used to compute the outputs); set "
-                "allow_unused=True to get None for them")
+                "graph. Set allow_unused=True if this is the desired behavior. (One of the "
+                "differentiated Tensors appears to not have been used in the graph: inputs "
+                "{unused} were not used to compute the outputs; allow_unused=True gives None "
+                "for them.)")
 OUTPUT_NOT_REQUIRING_GRAD = ("element {position} of tensors does not require grad and does not "
                              "have a grad_fn (backward: output {position} does not require grad: "
                              "no leaf with requires_grad=True, or made under no_grad())")

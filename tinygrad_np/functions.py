@@ -37,6 +37,7 @@ from tinygrad_np.tensor import (
     _binary,
     _condition,
     _cut,
+    _kept,
     _scalar_for,
     _viewed,
     _wrap_dim,
@@ -76,7 +77,7 @@ def where(condition: Any, input: Any = _UNSET, other: Any = _UNSET) -> Any:  # n
         for value in (input, other):
             if type(value) is float:
                 _scalar_for("where", value, np.dtype(get_default_dtype()))
-    return Where.apply(_condition(condition, where=True), input, other)
+    return _kept(Where.apply(_condition(condition, where=True), input, other))
 
 
 def where_out(condition: Any, input: Any = _UNSET, other: Any = _UNSET, *,  # noqa: A002

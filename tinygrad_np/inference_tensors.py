@@ -9,8 +9,11 @@ writes outside the mode. Inside the mode nothing is recorded, under `enable_grad
 no graph node), and while a marked tensor lives an observer of the recorded ops checks what
 they save. With neither, nothing runs.
 
-What differs from PyTorch: a view taken of an inference tensor outside the mode is an
-ordinary tensor, and one taken inside the mode of an ordinary tensor is an inference tensor.
+A view (or `detach()`) of an inference tensor is one too (not a view: `_base` is None, and
+not in the graph), and a view taken inside the mode of a normal tensor is a normal tensor, as
+PyTorch's. What differs from PyTorch: an op outside the mode on an inference tensor that
+requires grad records the graph (PyTorch's result does not require grad), so an op that
+saves it raises "Inference tensors cannot be saved for backward".
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ def mark(tensor: Tensor) -> None:
     with _lock:
         if not _marked:
             observing.observe(_refuse_saved)
+            tensor_module.inference_view = _view_made
         _marked[key] = weakref.ref(array, lambda _, key=key: _forget(key))
 
 
@@ -74,6 +78,23 @@ def _forget(key: int) -> None:
     with _lock:
         if _marked.pop(key, None) is not None and not _marked:
             observing.unobserve(_refuse_saved)
+            tensor_module.inference_view = None
+
+
+def _view_made(base: Tensor, view: Tensor) -> None:
+    """A view op's result (or a detach()) while inference tensors live, as PyTorch's: of an
+    inference tensor, an inference tensor (not a view, not in the graph); of a normal tensor,
+    a normal one, also when taken inside the mode."""
+    if getattr(base, "_inference", False):
+        view._view_of, view.grad_fn, view._requires_grad = None, None, False
+        mark(view)
+    elif getattr(view, "_inference", False):
+        view._inference = False
+        key = id(view._data)
+        with _lock:
+            reference = _marked.get(key)
+            if reference is not None and reference() is view._data:
+                _forget(key)
 
 
 def _refuse_saved(ctx: Any, arrays: Any, output: Any) -> None:

@@ -999,6 +999,11 @@ def _refuse_custom_view(tensor: Tensor) -> None:
             "You can fix this by cloning the output of the custom Function.")
 
 
+# While inference tensors live, inference_tensors.py's rule for a view (or detach()) of a
+# tensor: (base, view) -> None, making a view of an inference tensor one, as PyTorch's.
+inference_view: Callable[[Tensor, Tensor], None] | None = None
+
+
 def in_inference_mode() -> bool:
     """Inside `inference_mode()` in this thread: inference_tensors.py replaces this."""
     return False
@@ -1015,10 +1020,36 @@ def _refuse_no_grad_view(tensor: Tensor) -> None:
     base = getattr(tensor, "_view_of", None)
     if base is not None and base._requires_grad and tensor.grad_fn is None and (
             is_grad_enabled()):
-        raise RuntimeError(f"a view (shape {tensor.shape}) was created in no_grad mode of a "
-                           f"tensor that requires grad (shape {base.shape}) and is being "
-                           "modified in place with grad mode enabled: write it under `with "
+        raise RuntimeError("A view was created in no_grad mode and is being modified inplace "
+                           f"with grad mode enabled (a view of shape {tensor.shape} of a tensor "
+                           f"that requires grad, shape {base.shape}): write it under `with "
                            "tg.no_grad():` too, or take the view outside no_grad")
+
+
+_SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "bool": "Bool",
+                 "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long"}
+
+
+def _scalar_name(dtype: np.dtype) -> str:
+    """PyTorch's ScalarType name of a dtype ('Float', 'Long'), as its messages spell it."""
+    return _SCALAR_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def _kept(result: Tensor) -> Tensor:
+    """`result` of a user's where/masked_fill, whose PyTorch node saves the mask: its node
+    keeps it (xp.KEPT), so backward() frees it (a composition's Where is left alone)."""
+    if result.grad_fn is not None:
+        result.grad_fn.saved_versions = xp.KEPT
+    return result
+
+
+def _refuse_integer_grad(tensor: Tensor, words: str) -> None:
+    """PyTorch's refusal of requires_grad on a tensor that is not floating point, in its words
+    for the caller (`requires_grad_()` and `requires_grad=`/`.requires_grad =` differ)."""
+    if tensor._data.dtype.kind != "f":
+        raise DtypeError(f"{words} can require gradients (floating-point only here; this one "
+                         f"is {tensor._data.dtype}): convert it first, e.g. "
+                         "tg.tensor(data, dtype=tg.float32)")
 
 
 def _refuse_leaf(op: str, tensor: Tensor) -> None:
@@ -1084,6 +1115,8 @@ def _mark_view(tensor: Tensor, view: Tensor) -> None:
         view._requires_grad = True
     if _is_multi_view(tensor):  # a view of one output of split/chunk/unbind (unfold too)
         _mark_multi_view(view, tensor._multi_view)  # (True or the message)
+    if inference_view is not None:  # (while inference tensors live: inference_tensors.py)
+        inference_view(tensor, view)
 
 
 def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
@@ -1216,21 +1249,27 @@ def _cut_from(source: Tensor, axis: int, bounds: Sequence[int], take: bool, offs
 
 def _multi_output(pieces: tuple, name: str | None = None) -> tuple:
     """The pieces marked as one function's views; their nodes named `name` (PyTorch's)."""
-    for piece in pieces:
-        _mark_multi_view(piece)
+    op = "Split" if name is None else name.removesuffix("Backward0")
+    for index, piece in enumerate(pieces):
+        _mark_multi_view(piece, _multi_view_message(index, op))
         if name is not None:
             pytorch_named(piece, name)
     return pieces
+
+
+def _multi_view_message(index: int, op: str) -> str:
+    """PyTorch's refusal of a recorded in-place write into output `index` of split/unbind."""
+    return (f"Output {index} of {op} is a view and is being modified inplace. This view is the "
+            "output of a function that returns multiple views. Such functions do not allow the "
+            "output views to be modified inplace. You should replace the inplace operation by "
+            "an out-of-place one (or clone() the piece first).")
 
 
 def _refuse_multi_view(tensor: Tensor) -> None:
     if _is_multi_view(tensor):
         if isinstance(tensor._multi_view, str):
             raise RuntimeError(tensor._multi_view)
-        raise RuntimeError(f"a view (shape {tensor.shape}) that is one output of a function "
-                           "returning multiple views (split, chunk, unbind) is being modified "
-                           "inplace with grad mode on; such views cannot be modified inplace: "
-                           "use an out-of-place op, or clone() the piece first")
+        raise RuntimeError(_multi_view_message(0, "Unbind"))
 
 
 def _base_of(tensor: Tensor) -> Tensor:
@@ -1382,9 +1421,9 @@ def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
             raise ValueError
         np.copyto(array, result, casting="unsafe" if integers else "same_kind")
     except TypeError:
-        raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
-                         f"{result.dtype.name} can't be cast to the desired output type "
-                         f"{array.dtype}") from None
+        raise DtypeError(f"result type {_scalar_name(result.dtype)} can't be cast to the "
+                         f"desired output type {_scalar_name(array.dtype)} (in-place operation "
+                         f"on a {array.dtype} tensor)") from None
     except ValueError:
         raise _does_not_fit("in-place operation", shape, result.shape) from None
 
@@ -2251,6 +2290,7 @@ class Tensor:
         self._counter: list[int] | None = None  # the version counter, made on first use
         self._requires_grad = False
         if requires_grad:
+            _refuse_integer_grad(self, "Only Tensors of floating point and complex dtype")
             self.requires_grad_(True)
         if isinstance(data, Tensor) and (requires_grad or self._data.flags.writeable) and (
                 np.may_share_memory(self._data, data._data)):
@@ -2401,7 +2441,13 @@ class Tensor:
                                "detach() for a value outside the graph")
         if type(value) is not bool:  # (PyTorch's error: 1 or np.True_ is not a flag)
             raise RuntimeError("requires_grad must be a bool")
+        if value:
+            _refuse_integer_grad(self, "only Tensors of floating point and complex dtype")
         self.requires_grad_(value)
+
+    @requires_grad.deleter
+    def requires_grad(self) -> None:
+        raise RuntimeError("requires_grad must be a bool (it cannot be deleted)")
 
     @property
     def T(self) -> Tensor:
@@ -2514,12 +2560,8 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
         flag(requires_grad, "requires_grad_", "requires_grad")
-        if requires_grad and self._data.dtype.kind != "f":
-            raise DtypeError(
-                f"only Tensors of floating point dtype can require gradients (floating-point "
-                f"only; this one is {self._data.dtype}): convert it first, e.g. "
-                "Tensor(data, dtype=np.float32)"
-            )
+        if requires_grad:
+            _refuse_integer_grad(self, "only Tensors of floating point dtype")
         if requires_grad and getattr(self, "_inference", False) and (
                 not in_inference_mode()):
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
@@ -2577,7 +2619,10 @@ class Tensor:
         weight). Unlike PyTorch it also shares the version counter, like `detach()`: a write
         through it after a graph saved these values makes that graph's backward() raise
         instead of giving a silently wrong gradient."""
-        return _share_counter(self, Tensor._make(self._data, None))
+        result = _share_counter(self, Tensor._make(self._data, None))
+        if inference_view is not None:  # (while inference tensors live: inference_tensors.py)
+            inference_view(self, result)
+        return result
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -2607,13 +2652,41 @@ class Tensor:
         self._counter = None  # t's counter, not as a view of t (p is no view in PyTorch):
         _share_counter(value, self)._counter[-1] = _SameStorage(self)
 
+    @data.deleter
+    def data(self) -> None:
+        raise RuntimeError("Deleting tensor data is not allowed. Delete tensor instead!")
+
+    @property
+    def _grad_fn(self) -> Any:
+        """PyTorch's other name of `grad_fn` (it may not be deleted)."""
+        return self.grad_fn
+
+    @_grad_fn.deleter
+    def _grad_fn(self) -> None:
+        raise RuntimeError("Deletion of _grad_fn not allowed. Detach tensor instead!")
+
+    @property
+    def _backward_hooks(self) -> dict | None:
+        """The functions register_hook gave this tensor, by number (PyTorch's), or None."""
+        owner = self if self.grad_fn is None else self.grad_fn
+        hooks = [hook.func for hook in getattr(owner, "_hooks" if owner is self else "hooks", ())
+                 if type(hook) is functools.partial]  # (register_hook's entries: hooks.py)
+        return dict(enumerate(hooks)) or None
+
+    @_backward_hooks.deleter
+    def _backward_hooks(self) -> None:
+        raise RuntimeError("Deletion of _backwards_hooks not allowed!")
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
 
         As in PyTorch it shares memory and the version counter with self, so an in-place
         change through either one is seen by graphs that saved the other.
         """
-        return _share_counter(self, Tensor._make(self._data, None))
+        result = _share_counter(self, Tensor._make(self._data, None))
+        if inference_view is not None:  # (while inference tensors live: inference_tensors.py)
+            inference_view(self, result)
+        return result
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -2734,8 +2807,8 @@ class Tensor:
         """Cut self from the graph in place: it becomes a leaf that does not require grad.
         A view (of reshape, indexing, transpose, ...) is refused, as PyTorch does."""
         if _is_view(self):
-            raise RuntimeError(f"detach_: can't detach a view (shape {self.shape}) in-place; "
-                               "use detach() instead")
+            raise RuntimeError(f"Can't detach views in-place. Use detach() instead (detach_ of "
+                               f"a view of shape {self.shape}).")
         if self.retains_grad:
             self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
                                           if reference() is not self)
@@ -2788,8 +2861,8 @@ class Tensor:
     def _rows(self) -> Iterator[Tensor]:
         """The rows, one at a time: as PyTorch's unbind(0), rows a recorded write may not
         change (see _mark_multi_view)."""
-        for row in _cut(self, 0, range(self._data.shape[0] + 1), take=True):
-            _mark_multi_view(row)
+        for index, row in enumerate(_cut(self, 0, range(self._data.shape[0] + 1), take=True)):
+            _mark_multi_view(row, _multi_view_message(index, "Unbind"))
             yield row
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -3166,9 +3239,13 @@ class Tensor:
             try:  # (an integer operand of another dtype wraps too; a float into ints: refused)
                 ufunc(array, other, out=array, casting="unsafe" if wrap else "same_kind")
             except TypeError:  # (PyTorch's words, not NumPy's casting message)
-                raise DtypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: the "
-                                 f"result type can't be cast to the desired output type "
-                                 f"{array.dtype} (as PyTorch)") from None
+                found = np.dtype(other.dtype if isinstance(other, np.ndarray) else np.float32 if
+                                 isinstance(other, float) else np.int64)  # (PyTorch's defaults)
+                if (found.kind == "f") == (array.dtype.kind == "f"):  # (a float wins over ints)
+                    found = np.promote_types(array.dtype, found)
+                raise DtypeError(f"result type {_scalar_name(found)} can't be cast to the desired "
+                                 f"output type {_scalar_name(array.dtype)} (in-place "
+                                 f"{ufunc.__name__} on a {array.dtype} tensor)") from None
             except ValueError:  # PyTorch: a RuntimeError naming both shapes
                 raise _does_not_fit(f"in-place {ufunc.__name__}", self.shape,
                                     np.shape(_data(args[0]))) from None
@@ -3658,6 +3735,12 @@ class Tensor:
                 value = _without_leading_ones(value, self.shape, key)  # as PyTorch drops them
             if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
                     self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
+                if self.grad_fn is None and self._requires_grad and is_grad_enabled() and (
+                        getattr(self, "_view_of", None) is None):  # (PyTorch writes a view)
+                    raise RuntimeError(
+                        "a view of a leaf Variable that requires grad is being used in an "
+                        f"in-place operation (setitem on a leaf of shape {self.shape}); do it "
+                        "under `with tg.no_grad():` (a parameter update) or write out of place")
                 self._in_place(_set_item, key, value, repeats=not self._data.flags.writeable
                                and _writes_once(self._data, key))
                 return
@@ -4846,9 +4929,11 @@ class Tensor:
         key = _index(index, self._data.ndim)
         steps = _torch_layout(key)
         try:
-            if steps is None:
-                return _viewed(self, GetItem.apply(self, key))
-            return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
+            result = GetItem.apply(self, key) if steps is None else GetItem.apply(
+                GetItem.apply(self, steps[0]), steps[1])
+            if result.grad_fn is not None:  # PyTorch's node for x[idx] saves idx: backward()
+                keeps_index(result.grad_fn, key)  # frees it
+            return _viewed(self, result)
         except IndexError as error:  # NumPy's words, PyTorch's "dimension"
             parts = key if isinstance(key, tuple) else (key,)
             if any(isinstance(part, str) for part in parts):  # PyTorch: a TypeError
@@ -5148,7 +5233,7 @@ class Tensor:
             raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
                              f"(shape {self.shape})")
         index = np.asarray(find(self._data, axis), dtype=np.int64)
-        values = self._gather(axis, index)
+        values = _kept(self._gather(axis, index))  # (PyTorch's node saves the indices)
         if not keepdim:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
         return result_type(pytorch_named(values, _SELECT_NODES[op]), Tensor._make(index, None))
@@ -5159,7 +5244,7 @@ class Tensor:
         `sparse_grad=True`, which PyTorch's gather also takes). `index` a tensor, as
         PyTorch's (a list or array: TypeError)."""
         _need_tensor("gather", "index", index)
-        return pytorch_named(self._gather(dim, index), "GatherBackward0")
+        return pytorch_named(_kept(self._gather(dim, index)), "GatherBackward0")
 
     def _gather(self, dim: int, index: Any) -> Tensor:
         """`gather` with any integer index (a NumPy array from the library's own code)."""
@@ -5217,7 +5302,7 @@ class Tensor:
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
         _need_tensor("index_select", "index", index)
-        return pytorch_named(self._index_select(dim, index), "IndexSelectBackward0")
+        return pytorch_named(_kept(self._index_select(dim, index)), "IndexSelectBackward0")
 
     def _index_select(self, dim: int, index: Any) -> Tensor:
         """`index_select` with any integer index (a NumPy array from the library's code)."""
@@ -5317,7 +5402,7 @@ class Tensor:
         if type(other) in (int, float):  # a number self's dtype cannot hold: PyTorch's error
             from tinygrad_np.functions import _int_for_where
             other = _int_for_where(other, self)
-        return Where.apply(_condition(condition, where=True), *_binary(self, other))
+        return _kept(Where.apply(_condition(condition, where=True), *_binary(self, other)))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
@@ -5333,7 +5418,8 @@ class Tensor:
             value = value.to(dtype)
         elif not isinstance(value, Tensor) and dtype.kind != "f":
             value = np.asarray(_data(value)).astype(dtype)
-        return pytorch_named(Where.apply(_condition(mask), value, self), "MaskedFillBackward0")
+        return pytorch_named(_kept(Where.apply(_condition(mask), value, self)),
+                             "MaskedFillBackward0")
 
     @xp.quiet
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -6440,6 +6526,7 @@ from tinygrad_np.ops.shape import (  # noqa: E402
     SetItem,
     Transpose,
     Windows,
+    keeps_index,
 )
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
 from tinygrad_np.ops.special import Erfinv, Lgamma, Polygamma  # noqa: E402

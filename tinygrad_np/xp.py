@@ -368,6 +368,11 @@ def quiet(op: Any) -> Any:
 
 
 _HALF = np.dtype(np.float16)
+# `ctx.saved_versions = xp.KEPT` marks an op's node as keeping an index or a mask for its rule
+# (what PyTorch's node saves as a tensor): backward() frees it like a node that saved tensors,
+# so a second backward() through it needs retain_graph=True, as PyTorch's. (One version entry
+# that no in-place change moves: the engine frees a node that has version entries.)
+KEPT = ((0, [0], 0),)
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:

@@ -111,7 +111,7 @@ class Abs(Function):
     mask_only = True  # (ops/masked.py)
 
     def forward(ctx, x):
-        ctx.sign = sign(x)  # piecewise constant: a constant under create_graph too
+        ctx.sign, ctx.saved_versions = sign(x), xp.KEPT  # (a constant under create_graph)
         return np.abs(x)
 
     def backward(ctx, grad_output):
@@ -225,7 +225,7 @@ class Clip(Function):
             inside &= x >= lo
         if hi is not None:
             inside &= x <= hi
-        ctx.save_for_backward(inside)
+        ctx.inside, ctx.saved_versions = inside, xp.KEPT
         if ctx.needs_input_grad[1]:
             ctx.below = (x < lo) & (True if hi is None else lo < hi)
         if ctx.needs_input_grad[2]:
@@ -234,7 +234,7 @@ class Clip(Function):
         return xp.where(inside, x, y) if y.dtype is x.dtype else y  # (-0.0 stays -0.0)
 
     def backward(ctx, grad_output):
-        (inside,) = ctx.saved_tensors
+        inside = ctx.inside
         grad_lo = xp.masked(ctx.below, grad_output) if ctx.needs_input_grad[1] else None
         grad_hi = xp.masked(ctx.above, grad_output) if ctx.needs_input_grad[2] else None
         return xp.masked(inside, grad_output), grad_lo, grad_hi

@@ -155,7 +155,7 @@ class EmbeddingLookup(Function):
     second derivative, as PyTorch's double backward)."""
 
     def forward(ctx, weight, indices, padding_idx, by_freq=False):
-        ctx.indices, ctx.shape = indices, weight.shape
+        ctx.indices, ctx.shape, ctx.saved_versions = indices, weight.shape, xp.KEPT
         ctx.keep = None if padding_idx is None else (indices != padding_idx)[..., None]
         ctx.unscaled = ctx.keep  # PyTorch's double backward does not divide by the counts
         if by_freq:

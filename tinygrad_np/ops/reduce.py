@@ -91,7 +91,7 @@ class Max(Function):
         # The share of the gradient each element gets: 1/ties where it is the max, else 0.
         with np.errstate(invalid="ignore"):
             ctx.share = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
-        ctx.keepdims_shape = extreme.shape
+        ctx.keepdims_shape, ctx.saved_versions = extreme.shape, xp.KEPT
         return c_ordered(extreme if keepdims else np.squeeze(extreme, axis=axes))
 
     def backward(ctx, grad_output):

@@ -54,6 +54,7 @@ class Maximum(Function):
             half_ties = 0.5 * ties  # each operand's share: 1, less a loss or half a tie
             ctx.share_a = (1 - ctx.compare(b, a) - half_ties).astype(y.dtype)
             ctx.share_b = (1 - ctx.compare(a, b) - half_ties).astype(y.dtype)
+            ctx.saved_versions = xp.KEPT
         return y
 
     def backward(ctx, grad_output):

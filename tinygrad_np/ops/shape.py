@@ -62,6 +62,15 @@ class Expand(Function):
         return grad_output
 
 
+def keeps_index(ctx: Function, index: Any) -> Function:
+    """Mark ctx as keeping an index array (xp.KEPT) when `index` (a key) holds one, as
+    PyTorch's indexing saves its index tensors (slices and ints: nothing)."""
+    if any(type(part) in (np.ndarray, list) for part in (
+            index if type(index) is tuple else (index,))):
+        ctx.saved_versions = xp.KEPT
+    return ctx
+
+
 class GetItem(Function):
     """y = x[index];  dx = zeros like x with g added at index (repeated indices accumulate)."""
 
@@ -131,6 +140,7 @@ class SetItem(Function):
         y = x.copy()
         y[index] = value
         ctx.index = index
+        keeps_index(ctx, index)
         ctx.kept = np.ones(x.shape, dtype=bool)
         ctx.kept[index] = False
         return y
