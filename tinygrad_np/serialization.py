@@ -67,6 +67,7 @@ import numpy as np
 from tinygrad_np import torch_checkpoint, torch_writer
 from tinygrad_np.device import as_device, device
 from tinygrad_np.dtypes import dtype as torch_dtype, dtype_named
+from tinygrad_np.foreign import is_torch_tensor, torch_values
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.torch_checkpoint import map_array, member_offset
@@ -287,10 +288,10 @@ class _Encoder:
         values only), "plain" for values that hold no arrays (an OrderedDict's _metadata)."""
         if value is None or isinstance(value, bool | str):
             return str(value) if isinstance(value, str) else value
-        if isinstance(value, np.generic | np.ndarray | Tensor):
+        if isinstance(value, np.generic | np.ndarray | Tensor) or is_torch_tensor(value):
             if limit:
                 raise self.refused(value, where, limit)
-            return self.array_node(value, where, entry)
+            return self.array_node(as_tensor_of_ours(value), where, entry)
         if isinstance(value, int):
             return int(value)  # an int subclass (IntEnum) is saved as its value
         if isinstance(value, float):
@@ -408,9 +409,17 @@ class _Encoder:
         return {"scalar" if isinstance(value, np.generic) else "array": reference}
 
 
+def as_tensor_of_ours(value: Any) -> Any:
+    """A real PyTorch tensor as a Tensor (a Parameter as a Parameter) with its values (bfloat16
+    widened to float32) and requires_grad; anything else unchanged."""
+    if not is_torch_tensor(value):
+        return value
+    kind = Parameter if type(value).__name__ == "Parameter" else Tensor
+    values = torch_values(value)
+    return kind(values, requires_grad=bool(value.requires_grad) and values.dtype.kind == "f")
+
+
 def _describe(value: Any) -> str:
-    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        return "a PyTorch tensor (save value.detach().cpu().numpy() instead)"
     if isinstance(value, type):
         return f"a class ({value.__name__})"
     if callable(value) and hasattr(value, "__name__") and not hasattr(value, "state_dict"):

@@ -143,7 +143,7 @@ def _make_rebuild(budget: _Budget) -> Any:
                                 strides=tuple(s * item for s in stride))
             if negated or not array.flags.writeable or _overlaps(size, stride):
                 budget.take(count * item, f"a tensor of size {size}")
-                values = np.array(values)
+                values = np.array(values, order="C")
         if negated:
             np.negative(values, out=values)
         tensor = Tensor(values)
@@ -445,6 +445,10 @@ class _Unpickler(pickle._Unpickler):
             if module == "torch" and _OTHER_DTYPE.fullmatch(name):
                 raise ValueError(f"it holds torch.{name[:40]}, a dtype tinygrad_np does not "
                                  "have (NumPy has none)")
+            if module.startswith(("torch.nn.modules.", "torch.optim.")):
+                raise ValueError(f"it holds a whole {module[:60]}.{name[:60]} (a file of "
+                                 "torch.save(model)), which is not read: building it would run "
+                                 "code; torch.save(model.state_dict()) and load that")
             if module.split(".")[0] in ("torch", "collections", "builtins", "__builtin__"):
                 raise ValueError(f"it needs {module[:60]}.{name[:60]}, which is not read "
                                  "(unpickling arbitrary names would run code from the file)")

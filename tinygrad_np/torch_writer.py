@@ -35,6 +35,7 @@ import numpy as np
 
 from tinygrad_np.device import device
 from tinygrad_np.dtypes import dtype as torch_dtype
+from tinygrad_np.foreign import is_torch_tensor
 from tinygrad_np.tensor import Size, Tensor
 
 ALIGNMENT = 64  # where each storage's bytes start, as torch.save places them
@@ -121,6 +122,12 @@ class _Pickler(pickle._Pickler):
             return None
         if isinstance(obj, Tensor):
             return self.tensor(obj)
+        if is_torch_tensor(obj):  # (checked by `save`: a torch tensor, written as torch.save would)
+            from tinygrad_np.serialization import as_tensor_of_ours  # noqa: PLC0415
+            return self.tensor(as_tensor_of_ours(obj))
+        from tinygrad_np.optim.optimizer import Step  # noqa: PLC0415 (optim sits above this)
+        if kind is Step:  # an optimizer's step count: PyTorch's is a 0-d float32 tensor
+            return self.tensor_call(np.array(float(obj), np.float32), False)
         if isinstance(obj, torch_dtype):
             return self.name("torch", obj.name)
         if isinstance(obj, device):
