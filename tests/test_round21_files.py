@@ -597,3 +597,34 @@ def test_from_numpy_and_numpy_share_memory():
     leaf = tg.ones(2, requires_grad=True)
     view = np.asarray(leaf)  # (read-only here, where PyTorch refuses: README)
     assert not view.flags.writeable and view.tolist() == [1.0, 1.0]
+
+
+class OrderedSub(collections.OrderedDict):
+    pass
+
+
+class CounterSub(collections.Counter):
+    pass
+
+
+class DefaultSub(collections.defaultdict):
+    pass
+
+
+def test_subclasses_are_written_as_the_type_they_extend():
+    # (a pickle of the subclass would name a class of the caller's, which no load reads)
+    ordered = OrderedSub(w=tg.ones(1))
+    ordered._metadata = {"": {"version": 1}}
+    saved = {"o": ordered, "c": CounterSub(a=2), "d": DefaultSub(list, a=[1])}
+    loaded = tg.load(io.BytesIO(tg_bytes(saved)))
+    assert type(loaded["o"]) is collections.OrderedDict and loaded["o"]._metadata == {
+        "": {"version": 1}}
+    assert type(loaded["c"]) is collections.Counter and loaded["c"] == {"a": 2}
+    assert type(loaded["d"]) is collections.defaultdict and loaded["d"].default_factory is list
+
+
+def test_a_long_integer_in_the_pickle_is_counted():
+    # LONG4 of 4 MB: one opcode, but unpickling builds a 4 MB int
+    huge = b"\x80\x02\x8b" + (4 << 20).to_bytes(4, "little") + b"\x01" * (4 << 20) + b"."
+    with pytest.raises(ValueError, match="data.pkl"):
+        tg.load(torch_zip(huge), max_bytes=10 << 20)

@@ -534,11 +534,13 @@ def read(archive: zipfile.ZipFile, path: str, max_bytes: int, mapped: str | None
 def _pickle_cost(stream: Any) -> tuple[int, int]:
     """The opcodes of a pickle and what unpickling it may allocate: PICKLE_COST bytes per
     opcode, 4 per byte of a string or bytes argument (a str of 1-byte UTF-8 characters and
-    one 4-byte one takes 4 bytes per character). Read without building anything."""
+    one 4-byte one takes 4 bytes per character), 2 per byte of a long int. Read without
+    building anything."""
     operations = cost = 0
     for _, argument, _ in pickletools.genops(stream):
         operations += 1
-        cost += PICKLE_COST + (4 * len(argument) if isinstance(argument, str | bytes) else 0)
+        cost += PICKLE_COST + (4 * len(argument) if isinstance(argument, str | bytes) else
+                               argument.bit_length() // 4 if isinstance(argument, int) else 0)
     return operations, cost
 
 

@@ -134,8 +134,17 @@ class _Pickler(pickle._Pickler):
             return _Reduce(self.name("torch", "device"), (str(obj),))
         if isinstance(obj, Size):
             return _Reduce(self.name("torch", "Size"), (tuple(int(n) for n in obj),))
-        if isinstance(obj, _KEPT) or isinstance(obj, np.ndarray | np.generic):
+        if isinstance(obj, np.ndarray | np.generic):
             return None
+        if isinstance(obj, collections.defaultdict):  # (subclasses as the type they extend)
+            return collections.defaultdict(obj.default_factory, obj)
+        if isinstance(obj, collections.Counter):
+            return collections.Counter(dict(obj))
+        if isinstance(obj, collections.OrderedDict):
+            plain = collections.OrderedDict(obj)
+            if getattr(obj, "_metadata", None) is not None:
+                plain._metadata = obj._metadata  # type: ignore[attr-defined]
+            return plain
         for plain in _PLAIN:
             if isinstance(obj, plain):
                 return plain(obj.items() if plain is dict else obj)
