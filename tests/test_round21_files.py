@@ -628,3 +628,14 @@ def test_a_long_integer_in_the_pickle_is_counted():
     huge = b"\x80\x02\x8b" + (4 << 20).to_bytes(4, "little") + b"\x01" * (4 << 20) + b"."
     with pytest.raises(ValueError, match="data.pkl"):
         tg.load(torch_zip(huge), max_bytes=10 << 20)
+
+
+@needs_torch
+def test_as_tensor_and_asarray_of_a_torch_tensor_share_its_memory():
+    source = torch.zeros(3)
+    shared, also = tg.as_tensor(source), tg.asarray(source)
+    source[0] = 5.0
+    assert shared[0].item() == 5.0 and also[0].item() == 5.0
+    grads = torch.ones(2, requires_grad=True)  # (read detached, as values)
+    assert tg.as_tensor(grads).tolist() == [1.0, 1.0] and not tg.as_tensor(grads).requires_grad
+    assert tg.asarray(torch.ones(2, dtype=torch.bfloat16)).dtype == tg.float32
