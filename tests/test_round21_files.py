@@ -524,18 +524,60 @@ def test_defaultdict_factory_must_be_a_builtin_type():
 
 
 @needs_torch
-def test_whole_module_and_legacy_files_refused_by_name():
-    with pytest.raises(
-        ValueError,
-        match=r"whole torch.nn.modules.linear.Linear .*"
-        r"torch.save\(model.state_dict\(\)\)",
-    ):
-        to_tg(torch.nn.Linear(2, 2))
+def test_whole_module_files_refused_by_name():
+    for legacy in (False, True):
+        buffer = io.BytesIO()
+        torch.save(torch.nn.Linear(2, 2), buffer, _use_new_zipfile_serialization=not legacy)
+        buffer.seek(0)
+        with pytest.raises(ValueError, match=r"whole torch.nn.modules.linear.Linear .*"
+                                             r"torch.save\(model.state_dict\(\)\)"):
+            tg.load(buffer)
+
+
+def legacy_bytes(obj: Any) -> bytes:
     buffer = io.BytesIO()
-    torch.save({"w": torch.ones(2)}, buffer, _use_new_zipfile_serialization=False)
-    buffer.seek(0)
-    with pytest.raises(ValueError, match="legacy format"):
-        tg.load(buffer)
+    torch.save(obj, buffer, _use_new_zipfile_serialization=False)
+    return buffer.getvalue()
+
+
+@needs_torch
+def test_legacy_files_load_as_torch_load_reads_them(tmp_path):
+    base = torch.arange(6.0).reshape(2, 3)
+    saved = {"sd": torch.nn.Linear(3, 2).state_dict(), "base": base, "row": base[1],
+             "t": base.t(), "half": torch.ones(2, dtype=torch.float16), "int": torch.tensor(3),
+             "param": torch.nn.Parameter(torch.ones(2)), "grad": torch.ones(1, requires_grad=True),
+             "empty": torch.zeros(0, 2), "meta": {"epoch": 1, "size": torch.Size([2])}}
+    data = legacy_bytes(saved)
+    ours, theirs = tg.load(io.BytesIO(data)), torch.load(io.BytesIO(data))
+    for name in ("base", "row", "t", "half", "int", "param", "grad", "empty"):
+        same_tensor(ours[name], theirs[name])
+    for name, value in theirs["sd"].items():
+        same_tensor(ours["sd"][name], value)
+    assert ours["sd"]._metadata == theirs["sd"]._metadata and ours["meta"] == {"epoch": 1,
+                                                                              "size": (2,)}
+    with tg.no_grad():  # views of one storage share memory, as in PyTorch
+        ours["base"][1, 0] = 50.0
+    assert ours["row"][0].item() == 50.0 and ours["t"][0, 1].item() == 50.0
+    bf16 = tg.load(io.BytesIO(legacy_bytes({"b": torch.tensor([1.5], dtype=torch.bfloat16)})))
+    assert bf16["b"].tolist() == [1.5] and bf16["b"].dtype == tg.float32
+    (tmp_path / "old.pt").write_bytes(data)
+    assert tg.load(tmp_path / "old.pt")["base"].tolist() == base.tolist()
+
+
+@needs_torch
+def test_damaged_and_oversized_legacy_files_refused():
+    data = legacy_bytes({"w": torch.ones(1000)})
+    with pytest.raises(ValueError, match="storage .* over the limit of max_bytes"):
+        tg.load(io.BytesIO(data), max_bytes=25_000)
+    for cut in (10, 200, len(data) // 2, len(data) - 3):
+        with pytest.raises(ValueError, match="legacy PyTorch file"):
+            tg.load(io.BytesIO(data[:cut]))
+    # the element count before the storage's bytes disagrees with its tensors'
+    count = (1000).to_bytes(8, "little")
+    bad = data.replace(count, (1001).to_bytes(8, "little"))
+    assert bad != data
+    with pytest.raises(ValueError, match="holds 1001 values, not the 1000"):
+        tg.load(io.BytesIO(bad))
 
 
 @needs_torch

@@ -436,14 +436,18 @@ def _describe(value: Any) -> str:
 def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any = None, *,
          weights_only: bool | None = None, mmap: bool | None = None,
          max_bytes: int = DEFAULT_MAX_BYTES, **pickle_load_args: Any) -> Any:
-    """Read a file written by `save`: the saved object back, as torch.load gives it (a state
-    dict as an OrderedDict in the saved order, with its `_metadata`; Tensors as Tensors with
-    requires_grad as saved, Parameters as Parameters; ndarrays as ndarrays, NumPy scalars as
-    NumPy scalars; every other value as its plain type, see `save`). A format 1 file (a flat
-    state dict from an earlier version) comes back as an OrderedDict name -> Tensor.
+    """Read a file written by `save` or by `torch.save` (its zip format, or the legacy one):
+    the saved object back, as torch.load gives it (a state dict as an OrderedDict in the
+    saved order, with its `_metadata`; Tensors as Tensors with requires_grad, strides and
+    shared storages as saved, Parameters as Parameters; ndarrays as ndarrays, NumPy scalars as
+    NumPy scalars; every other value as its plain type, see `save`). Never runs code from the
+    file (torch_checkpoint.py: a restricted unpickler, its allocations counted against
+    `max_bytes` first). The .npz files of earlier versions load too; a format 1 one (a flat
+    state dict) comes back as an OrderedDict name -> Tensor.
 
-    Every entry's .npy header is read and checked before any array is allocated; when the
-    arrays together would take more than `max_bytes` (default 4 GiB) the file is refused.
+    Of an .npz file, every entry's .npy header is read and checked before any array is
+    allocated; when the arrays together would take more than `max_bytes` (default 4 GiB)
+    the file is refused.
     Raises FileNotFoundError for a missing file and ValueError, naming the file, the entry
     and the reason, for anything else that is not such a file: random or truncated bytes, a
     `.npz` from elsewhere, pickled objects (never unpickled), an entry whose size disagrees
@@ -493,9 +497,14 @@ def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any =
             raise ValueError(f"load: {path} holds a single .npy array, not an .npz archive "
                              "written by tinygrad_np.save")
         if head.startswith(b"\x80") and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-            raise ValueError(f"load: {path} is a PyTorch file in the legacy format "
-                             "(_use_new_zipfile_serialization=False), which is not read; save "
-                             "it again with torch.save's default format")
+            if mmap:  # (as torch.load: only the zip format has storages to map)
+                raise ValueError(f"load: {path} is a PyTorch file in the legacy format "
+                                 "(_use_new_zipfile_serialization=False): mmap=True needs "
+                                 "torch.save's default (zip) format")
+            if not handle.seekable():
+                raise ValueError(f"load: {path} is a PyTorch file in the legacy format, which "
+                                 "is read from a seekable file only")
+            return torch_checkpoint.read_legacy(handle, str(path), int(max_bytes))
         if not head.startswith(_ZIP_MAGICS):
             raise ValueError(f"load: {path} is not a weights file written by tinygrad_np.save: "
                              f"{'it is empty' if not head else 'it is not an .npz (zip) archive'}")

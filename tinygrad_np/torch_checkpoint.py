@@ -19,7 +19,9 @@ of a subclass (`_rebuild_from_type_v2`: `t.note = ...`, `nn.Buffer`) comes back 
 (or Parameter) with those attributes. Tensors view their storage, as in PyTorch: two
 tensors over one storage share memory, with the strides and offsets saved (a view whose
 elements overlap, a negated one, is copied). With `load(mmap=True)` storages are mapped
-privately (copy-on-write) instead of read, and the tensors view the mapping.
+privately (copy-on-write) instead of read, and the tensors view the mapping. Legacy files
+(`_use_new_zipfile_serialization=False`: pickles, then each storage's count and raw bytes)
+are read by `read_legacy`, with the same unpickler and limits.
 """
 
 from __future__ import annotations
@@ -115,14 +117,17 @@ def _ints(values: Any, what: str) -> tuple[int, ...]:
     return values
 
 
-def _make_rebuild(budget: _Budget) -> Any:
+def _make_rebuild(budget: _Budget, dry: bool = False) -> Any:
     def rebuild(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any = False,
                 hooks: Any = None, metadata: Any = None) -> Tensor:
         """A tensor of `size` viewing `storage` from `offset` with `stride` (in elements), as
         in PyTorch (tensors over one storage share memory); a copy when its elements overlap
-        or `metadata` says the values are negated (PyTorch's neg bit, the only one read)."""
+        or `metadata` says the values are negated (PyTorch's neg bit, the only one read).
+        `dry`: a legacy file's first pass, which only learns the storages (an empty tensor)."""
         if not isinstance(storage, _Storage) or type(offset) is not int:
             raise ValueError("a tensor is not built from a storage of the file")
+        if dry:
+            return Tensor(np.zeros(0, storage.array.dtype))
         size, stride = _ints(size, "size"), _ints(stride, "stride")
         array = storage.array
         if len(size) != len(stride) or min(size + stride + (offset,), default=0) < 0:
@@ -364,11 +369,11 @@ def _array_state(array: np.ndarray, state: Any) -> None:
     array.__setstate__(state)
 
 
-def _allowed(budget: _Budget, byteorder: str = "little") -> dict:
+def _allowed(budget: _Budget, byteorder: str = "little", dry: bool = False) -> dict:
     """Every name a pickle may call; each call's allocation is bounded by the pickle's own
     size (counted at PICKLE_COST) or counted against `max_bytes` before it is made."""
     import argparse  # noqa: PLC0415  (only when a PyTorch file is read: not at import)
-    rebuild = _make_rebuild(budget)
+    rebuild = _make_rebuild(budget, dry)
     rebuild_v3 = _make_rebuild_v3(rebuild, byteorder)
     builtins = {"set": _of_items(set), "frozenset": _of_items(frozenset), "complex": complex,
                 "bytearray": _make_bytearray(budget), "bytes": _empty_bytes, "range": range,
@@ -488,6 +493,95 @@ class _Unpickler(pickle._Unpickler):
         if wide:  # bfloat16 is the top half of a float32
             return (raw.astype(np.uint32) << 16).view(np.float32)
         return raw.astype(stored.newbyteorder("="))
+
+
+# The first three pickles of a legacy file: torch's magic number and protocol, then sys_info.
+_LEGACY_MAGIC, _LEGACY_PROTOCOL = 0x1950A86A20F9469CFC6C, 1001
+
+
+class _LegacyUnpickler(_Unpickler):
+    """A legacy file's pickles (`torch.save(_use_new_zipfile_serialization=False)`): the
+    object pickle is read twice, first (`arrays` None) only to learn each storage's type and
+    size, which say how to read the raw storages that follow it; then with them."""
+
+    def __init__(self, stream: Any, budget: _Budget, byteorder: str,
+                 arrays: dict[str, bytes] | None) -> None:
+        super().__init__(stream, None, "", budget, byteorder)  # type: ignore[arg-type]
+        self.arrays, self.kinds = arrays, {}
+        if arrays is None:
+            self.allowed = _allowed(budget, byteorder, dry=True)
+
+    def persistent_load(self, pid: Any) -> _Storage:
+        if type(pid) is tuple and len(pid) == 6 and pid[5] is None:  # (no view metadata)
+            pid = pid[:5]
+        return super().persistent_load(pid)
+
+    def _storage(self, key: str, dtype: Any, count: int) -> np.ndarray:
+        wide = dtype is _BFLOAT16
+        stored = np.dtype(np.uint16 if wide else dtype).newbyteorder(
+            "<" if self.byteorder == "little" else ">")
+        if self.kinds.setdefault(key, (stored, count)) != (stored, count) or count < 0:
+            raise ValueError(f"storage {key} is referred to as two different storages")
+        if self.arrays is None:
+            return np.zeros(0, np.float32 if wide else stored.newbyteorder("="))
+        if key not in self.arrays:
+            raise ValueError(f"storage {key} is missing")
+        raw = np.frombuffer(self.arrays[key], dtype=stored)
+        return (raw.astype(np.uint32) << 16).view(np.float32) if wide else raw.astype(
+            stored.newbyteorder("="))
+
+
+def _counted_load(stream: Any, budget: _Budget, make: Any) -> Any:
+    """Unpickle one pickle of `stream` (by `make(stream)`), its cost counted first."""
+    start = stream.tell()
+    operations, cost = _pickle_cost(stream)
+    budget.take(cost, f"a pickle of {operations:,} opcodes")
+    stream.seek(start)
+    return make(stream).load()
+
+
+def read_legacy(stream: Any, path: str, max_bytes: int) -> Any:
+    """The object a legacy PyTorch file holds (a sequence of pickles, then each storage as
+    its element count and raw bytes), read as `read` reads a zip checkpoint."""
+    try:
+        return _read_legacy(stream, _Budget(max_bytes))
+    except ValueError as error:
+        raise ValueError(f"load: {path} is a legacy PyTorch file that cannot be read: "
+                         f"{str(error)[:300]}") from None
+    except Exception as error:  # a damaged file: pickle, EOF, recursion, memory, ...
+        raise ValueError(f"load: {path} is a damaged legacy PyTorch file "
+                         f"({type(error).__name__}: {str(error)[:200]})") from None
+
+
+def _read_legacy(stream: Any, budget: _Budget) -> Any:
+    header = [_counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, "little", {}))
+              for _ in range(3)]
+    if header[0] != _LEGACY_MAGIC or header[1] != _LEGACY_PROTOCOL or type(header[2]) is not dict:
+        raise ValueError("its header is not torch.save's (magic number, protocol, sys_info)")
+    byteorder = "little" if header[2].get("little_endian", True) else "big"
+    start = stream.tell()
+    first = _LegacyUnpickler(stream, budget, byteorder, None)
+    _counted_load(stream, budget, lambda s: first)
+    keys = _counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, "little", {}))
+    if type(keys) is not list or sorted(map(str, keys)) != sorted(first.kinds):
+        raise ValueError("its list of storages disagrees with the storages its tensors use")
+    arrays: dict[str, bytes] = {}
+    for key in keys:
+        stored, count = first.kinds[key]
+        stated = int.from_bytes(stream.read(8), byteorder, signed=True)
+        if stated != count:
+            raise ValueError(f"storage {key} holds {stated} values, not the {count} its "
+                             "tensors need")
+        budget.take(count * stored.itemsize * 3, f"storage {key}")  # (read, then converted)
+        arrays[key] = stream.read(count * stored.itemsize)
+        if len(arrays[key]) != count * stored.itemsize:
+            raise ValueError(f"the file ends inside storage {key}")
+    end = stream.tell()
+    stream.seek(start)
+    result = _counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, byteorder,
+                                                                       arrays))
+    stream.seek(end)
+    return Tensor(result.array) if isinstance(result, _Storage) else result
 
 
 def member_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
