@@ -681,3 +681,29 @@ def test_as_tensor_and_asarray_of_a_torch_tensor_share_its_memory():
     grads = torch.ones(2, requires_grad=True)  # (read detached, as values)
     assert tg.as_tensor(grads).tolist() == [1.0, 1.0] and not tg.as_tensor(grads).requires_grad
     assert tg.asarray(torch.ones(2, dtype=torch.bfloat16)).dtype == tg.float32
+
+
+@needs_torch
+def test_a_file_object_that_already_holds_bytes_and_one_that_cannot_seek():
+    buffer = io.BytesIO(b"prefix")
+    buffer.seek(6)
+    tg.save({"a": tg.arange(3.0)}, buffer)  # offsets from the archive's start, as torch.save
+    buffer.seek(6)
+    assert torch.load(buffer)["a"].tolist() == [0.0, 1.0, 2.0]
+    buffer.seek(6)
+    assert tg.load(buffer)["a"].tolist() == [0.0, 1.0, 2.0]
+
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, chunk: Any) -> int:
+            self.data += bytes(chunk)
+            return len(chunk)
+
+    pipe = Pipe()
+    tg.save({"a": tg.ones(2), "b": tg.zeros(1)}, pipe)
+    assert torch.load(io.BytesIO(bytes(pipe.data)))["a"].tolist() == [1.0, 1.0]

@@ -229,12 +229,40 @@ def _write_member(archive: zipfile.ZipFile, name: str, data: Any) -> None:
             member.write(view[begin : begin + (1 << 24)])
 
 
+class _Shifted:
+    """A file object seen from `start` on: zipfile records offsets from the archive's start,
+    as torch.save does (a file object already holding bytes before it: torch.load then reads
+    the archive from there)."""
+
+    def __init__(self, handle: IO[bytes], start: int) -> None:
+        self.handle, self.start = handle, start
+
+    def write(self, data: Any) -> int:
+        return self.handle.write(data)
+
+    def tell(self) -> int:
+        return self.handle.tell() - self.start
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = self.start if whence == 0 else 0
+        return self.handle.seek(offset + base, whence) - self.start
+
+    def seekable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
 def write(obj: Any, handle: IO[bytes], protocol: int = 2) -> None:
     """Write `obj` (already checked by `save`) to `handle` in PyTorch's format."""
     buffer = io.BytesIO()
     pickler = _Pickler(buffer, protocol)
     pickler.dump(obj)
-    with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+    seekable = getattr(handle, "seekable", lambda: False)()
+    start = handle.tell() if seekable else 0
+    target: Any = _Shifted(handle, start) if start else handle
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
         _write_member(archive, "data.pkl", buffer.getvalue())
         _write_member(archive, ".format_version", b"1")
         _write_member(archive, ".storage_alignment", str(ALIGNMENT).encode())
