@@ -554,6 +554,10 @@ def read_legacy(stream: Any, path: str, max_bytes: int) -> Any:
 
 
 def _read_legacy(stream: Any, budget: _Budget) -> Any:
+    here = stream.tell()
+    size = stream.seek(0, 2) - here  # (a string in a pickle may be read whole: counted)
+    stream.seek(here)
+    budget.take(size, f"the file ({size:,} bytes)")
     header = [_counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, "little", {}))
               for _ in range(3)]
     if header[0] != _LEGACY_MAGIC or header[1] != _LEGACY_PROTOCOL or type(header[2]) is not dict:
@@ -572,7 +576,7 @@ def _read_legacy(stream: Any, budget: _Budget) -> Any:
         if stated != count:
             raise ValueError(f"storage {key} holds {stated} values, not the {count} its "
                              "tensors need")
-        budget.take(count * stored.itemsize * 3, f"storage {key}")  # (read, then converted)
+        budget.take(count * stored.itemsize * 2, f"storage {key}")  # (converted: 2 copies)
         arrays[key] = stream.read(count * stored.itemsize)
         if len(arrays[key]) != count * stored.itemsize:
             raise ValueError(f"the file ends inside storage {key}")
