@@ -51,6 +51,7 @@ _UNTYPED_DTYPES = ("uint16", "uint32", "uint64")
 # a tuple), as `save` documents: a pickle of the subclass would name a class of the caller's.
 _PLAIN = (str, int, float, tuple, list, set, frozenset, dict)
 _KEPT = (bool, collections.OrderedDict, collections.Counter, collections.defaultdict)
+_ATOMIC = frozenset((type(None), bool, int, float, str, bytes, tuple, list, dict))
 
 
 class _Global:
@@ -110,6 +111,8 @@ class _Pickler(pickle._Pickler):
         return self.globals.setdefault((module, name), _Global(module, name))
 
     def save(self, obj: Any, save_persistent_id: bool = True) -> None:
+        if type(obj) in _ATOMIC:  # (most of a pickle: nothing to replace, no storage)
+            return super().save(obj, save_persistent_id)
         kept = self.replaced.get(id(obj))
         if kept is None:
             kept = self.replaced[id(obj)] = (obj, self.replacement(obj))
