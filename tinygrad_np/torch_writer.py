@@ -182,7 +182,7 @@ class _Pickler(pickle._Pickler):
                   and delta >= 0 and delta % item == 0
                   and all(step >= 0 and step % item == 0 for step in array.strides))
         if not shared:
-            root = array = np.ascontiguousarray(array)
+            root = array = np.ascontiguousarray(array, array.dtype.newbyteorder("="))
             delta = 0
         if id(root) not in self.storages:
             self.storages[id(root)] = self.new_storage(root)
