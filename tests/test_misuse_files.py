@@ -32,10 +32,10 @@ from hypothesis import given, strategies as st
 import tinygrad_np as tg
 import tinygrad_np.nn as nn
 import tinygrad_np.viz
-from tinygrad_np import Tensor
+from tinygrad_np import Tensor, torch_writer
 from tinygrad_np.datasets import load_mnist
 from tinygrad_np.function import Function
-from tinygrad_np.serialization import FORMAT_KEY, load, save
+from tinygrad_np.serialization import FORMAT_KEY, load, save, save_npz
 
 # ====================================================================== helpers: archives
 
@@ -199,8 +199,9 @@ def test_member_whose_stream_is_shorter_than_the_directory_says(tmp_path):
 
 
 def test_limit_argument_checked_and_exact(tmp_path):
-    path = tmp_path / "w.npz"
-    tiny_weights(path)  # 48 + 8 bytes of arrays, the 8-byte format marker, and the manifest
+    path = tmp_path / "w.npz"  # (the .npz format of earlier versions)
+    save_npz(OrderedDict([("w", np.arange(6.0).reshape(2, 3)), ("b", np.ones(2, np.float32))]),
+             path)  # 48 + 8 bytes of arrays, the 8-byte format marker, and the manifest
     with np.load(path) as archive:  # counted 32 times (what parsing its JSON may allocate)
         exact = 64 + 32 * archive["__tinygrad_np_manifest__"].size
     assert list(load(path, max_bytes=exact)) == ["w", "b"]
@@ -317,7 +318,7 @@ def test_damaged_directory_record_that_hides_entries_refused(tmp_path):
     # A flipped byte in the first directory record's comment length made zipfile read that
     # comment over the records that follow: load returned an empty dict, no error.
     path = tmp_path / "w.npz"
-    save({"w": np.arange(12.0), "b": np.ones(3, np.float32)}, path)
+    save_npz({"w": np.arange(12.0), "b": np.ones(3, np.float32)}, path)
     data = bytearray(path.read_bytes())
     start = data.index(b"PK\x01\x02")  # the first central directory record
     data[start + 33] = 1  # the high byte of its comment length: 256 bytes
@@ -371,10 +372,15 @@ def test_big_endian_float16_loads_in_native_order_and_accumulates_in_float32(tmp
     # accumulation was skipped and the mean of 70,000 ones was inf instead of 1.
     values = np.ones((2, 35_000), dtype=">f2")
     path = tmp_path / "be.npz"
-    save({"w": np.asfortranarray(values) if fortran else values}, path)
-    with zipfile.ZipFile(path) as archive:  # save keeps the byte order: check the file
+    save_npz({"w": np.asfortranarray(values) if fortran else values}, path)
+    with zipfile.ZipFile(path) as archive:  # save_npz keeps the byte order: check the file
         header = archive.read("w.npy")[:128]
     assert b"'>f2'" in header
+    save({"w": np.asfortranarray(values) if fortran else values}, tmp_path / "be.pt")
+    w_pt = load(tmp_path / "be.pt")["w"]  # (pickled by NumPy, in its byte order)
+    assert w_pt.dtype == tg.float16 and w_pt.dtype.isnative
+    assert w_pt.flags.f_contiguous == fortran
+    np.testing.assert_array_equal(w_pt, values)
     w = load(path)["w"]  # an ndarray, as saved
     assert w.dtype == tg.float16 and w.dtype.isnative
     assert w.flags.f_contiguous == fortran
@@ -404,11 +410,15 @@ def test_plain_zipfile_rewrite_of_a_saved_file_still_loads(tmp_path):
 @pytest.mark.parametrize("name", [3.0, ("a", "b"), "a\0b", "layer/weight", "..\\evil", "x" * 1025,
                                   "\ud800", FORMAT_KEY, "__tinygrad_np_manifest__", "file"])
 def test_names_that_cannot_name_an_entry_use_numbered_entries(tmp_path, name):
-    # As torch.save: any such key is kept; the arrays go into entries 0.npy, 1.npy, ...
+    # As torch.save: any such key is kept (in the pickle; save_npz, the earlier format, puts
+    # the arrays into entries 0.npy, 1.npy, ...)
     path = tmp_path / "w.npz"
-    save({"ok": np.ones(1), name: np.arange(2)}, path)
+    save_npz({"ok": np.ones(1), name: np.arange(2)}, path)
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist())[:2] == ["0.npy", "1.npy"]
+    loaded = load(path)
+    assert list(loaded) == ["ok", name]
+    save({"ok": np.ones(1), name: np.arange(2)}, path)
     loaded = load(path)
     assert list(loaded) == ["ok", name]
     np.testing.assert_array_equal(loaded[name], [0, 1])
@@ -527,18 +537,18 @@ def test_writer_dying_midway_keeps_the_old_file(tmp_path, monkeypatch):
     tiny_weights(path)
     os.chmod(path, 0o600)
     before = path.read_bytes()
-    real_write_array = np.lib.format.write_array
+    real_write_member = torch_writer._write_member
     calls = []
 
     def write_two_then_die(*args: Any, **kwargs: Any) -> None:
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt("killed")
-        real_write_array(*args, **kwargs)
+        real_write_member(*args, **kwargs)
 
-    monkeypatch.setattr(np.lib.format, "write_array", write_two_then_die)
+    monkeypatch.setattr(torch_writer, "_write_member", write_two_then_die)
     with pytest.raises(KeyboardInterrupt):
-        save({f"layer{i}": np.ones(1000) for i in range(5)}, path)
+        save({f"layer{i}": tg.ones(1000) for i in range(5)}, path)
     monkeypatch.undo()
     assert len(calls) == 3  # it did die midway through the entries
     assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]

@@ -68,9 +68,9 @@ def test_dtypes_saved_as_values_load():
     saved = [torch.float32, torch.int64, torch.bool, torch.float16, torch.uint8, torch.uint16,
              torch.uint64, torch.complex64, torch.bfloat16]
     loaded = _round_trip({"dtypes": saved})["dtypes"]
-    # bfloat16 is float32 here (NumPy has none; its storages load as float32 too)
+    # as PyTorch's dtype objects, bfloat16 too (a bfloat16 tensor loads widened to float32)
     assert loaded == [tg.float32, tg.int64, tg.bool, tg.float16, tg.uint8, tg.uint16,
-                      tg.uint64, tg.complex64, tg.float32]
+                      tg.uint64, tg.complex64, tg.bfloat16]
     assert all(isinstance(dtype, tg.dtype) for dtype in loaded)
 
 
@@ -80,11 +80,16 @@ def test_dtypes_saved_as_values_load():
     (lambda: {"c": torch.ones(2, dtype=torch.complex128)}, "complex128 tensor"),
     (lambda: {"f8": torch.ones(2).to(torch.float8_e4m3fn)},
      "torch.float8_e4m3fn, a dtype tinygrad_np does not have"),
-    (lambda: {"dtype": torch.float8_e5m2}, "torch.float8_e5m2, a dtype"),
 ])
 def test_tensors_of_dtypes_without_a_numpy_type_are_refused_by_name(make, match):
     with pytest.raises(ValueError, match=match):
         _round_trip(make())
+
+
+@needs_torch
+def test_dtype_values_without_a_numpy_type_load_as_dtype_objects():
+    # (a dtype as a value is only a name: PyTorch's object loads; tensors of it are refused)
+    assert _round_trip({"dtype": torch.float8_e5m2})["dtype"] is tg.float8_e5m2
 
 
 class _Net(torch.nn.Module if torch is not None else object):

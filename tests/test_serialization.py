@@ -15,8 +15,8 @@ import pytest
 
 import tinygrad_np as tg
 import tinygrad_np.nn as nn
-from tinygrad_np import Tensor
-from tinygrad_np.serialization import FORMAT_KEY, load, save
+from tinygrad_np import Tensor, torch_writer
+from tinygrad_np.serialization import FORMAT_KEY, load, save, save_npz
 
 
 def sample_state() -> OrderedDict:
@@ -80,8 +80,8 @@ def test_model_round_trip(tmp_path):
 
 
 def test_file_is_plain_npz_readable_without_pickle(tmp_path):
-    path = tmp_path / "w.npz"
-    save(sample_state(), path)
+    path = tmp_path / "w.npz"  # (the format of earlier versions, still read)
+    save_npz(sample_state(), path)
     with np.load(path, allow_pickle=False) as archive:
         assert FORMAT_KEY in archive.files
         np.testing.assert_array_equal(archive["0.weight"], sample_state()["0.weight"])
@@ -125,7 +125,7 @@ def test_truncated_file_rejected(tmp_path, keep):
 
 def test_damaged_member_rejected(tmp_path):
     path = tmp_path / "w.npz"
-    save({"weight": np.arange(100.0)}, path)
+    save_npz({"weight": np.arange(100.0)}, path)
     data = bytearray(path.read_bytes())
     start = data.index(b"\x93NUMPY", data.index(b"weight.npy"))
     data[start + 200] ^= 0xFF  # flip bits inside the array's bytes: the CRC check fails
@@ -199,14 +199,14 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
     path = tmp_path / "w.npz"
     original = sample_state()
     save(original, path)
-    real_savez = np.savez
+    real_write = torch_writer.write
 
-    def savez_then_crash(file, *args, **kwds):
-        real_savez(file, *args, **kwds)  # a complete-looking archive in the temporary file
+    def write_then_crash(obj, file, *args, **kwds):
+        real_write(obj, file, *args, **kwds)  # a complete-looking archive in the temporary file
         file.write(b"partial")
         raise KeyboardInterrupt("interrupted while saving")
 
-    monkeypatch.setattr(np, "savez", savez_then_crash)
+    monkeypatch.setattr(torch_writer, "write", write_then_crash)
     with pytest.raises(KeyboardInterrupt):
         save({"other": np.zeros(2)}, path)
     monkeypatch.undo()
@@ -215,11 +215,11 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
 
 
 def test_interrupted_first_save_leaves_nothing(tmp_path, monkeypatch):
-    def crash(file, *args, **kwds):
+    def crash(obj, file, *args, **kwds):
         file.write(b"PK\x03\x04 half an archive")
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", crash)
+    monkeypatch.setattr(torch_writer, "write", crash)
     with pytest.raises(OSError, match="disk full"):
         save({"w": np.ones(2)}, tmp_path / "w.npz")
     assert files_in(tmp_path) == []
@@ -230,7 +230,12 @@ def test_saved_file_is_a_valid_zip_with_dotted_names(tmp_path):
     save({"encoder.fc1.weight": np.ones(2)}, path)
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
+        assert "archive/data.pkl" in archive.namelist()
+    save_npz({"encoder.fc1.weight": np.ones(2)}, path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
         assert "encoder.fc1.weight.npy" in archive.namelist()
+    assert list(load(path)) == ["encoder.fc1.weight"]
 
 
 # ----------------------------------------------------------------- checkpoints (format 2)
@@ -339,19 +344,19 @@ def test_any_supported_value_may_be_the_root(tmp_path, value):
 
 
 def test_flat_state_dict_has_an_entry_per_name(tmp_path):
-    save({"w": Tensor(np.ones(2)), "b": np.zeros(1)}, tmp_path / "flat.npz")
+    save_npz({"w": Tensor(np.ones(2)), "b": np.zeros(1)}, tmp_path / "flat.npz")
     with zipfile.ZipFile(tmp_path / "flat.npz") as archive:
         assert archive.namelist() == [f"{FORMAT_KEY}.npy", "__tinygrad_np_manifest__.npy",
                                       "w.npy", "b.npy"]
     loaded = load(tmp_path / "flat.npz")  # as torch.load: a dict, a Tensor, an ndarray
     assert type(loaded) is dict and type(loaded["w"]) is Tensor
     assert type(loaded["b"]) is np.ndarray
-    save({"w": np.ones(2), "epoch": 1}, tmp_path / "nested.npz")  # a Python int: format 2
+    save_npz({"w": np.ones(2), "epoch": 1}, tmp_path / "nested.npz")  # an int: format 2
     assert load(tmp_path / "nested.npz") == {"w": pytest.approx(np.ones(2)), "epoch": 1}
 
 
 def test_checkpoint_file_is_a_plain_npz(tmp_path):
-    save({"opt": {0: Tensor(np.ones(2))}, "epoch": 5}, tmp_path / "c.npz")
+    save_npz({"opt": {0: Tensor(np.ones(2))}, "epoch": 5}, tmp_path / "c.npz")
     with np.load(tmp_path / "c.npz", allow_pickle=False) as archive:
         assert sorted(archive.files) == ["0", FORMAT_KEY, "__tinygrad_np_manifest__"]
         manifest = archive["__tinygrad_np_manifest__"].tobytes().decode()
@@ -474,8 +479,8 @@ def test_loaded_checkpoint_matches_torch_load(tmp_path):
                 "loss": twin_loss.item()}, tmp_path / "theirs.pt")
     ours, theirs = load(tmp_path / "ours.pt"), torch.load(tmp_path / "theirs.pt")
 
-    # Known differences (README): the state's "step" is a float, not a 0-d tensor.
-    differences = {(f"obj['opt']['state'][{i}]['step']", "float", "tensor") for i in range(4)}
+    # (the state's "step" is written as PyTorch's 0-d float32 tensor: no differences)
+    differences: set = set()
     assert {(w, a, b) for (w, a), (_, b) in zip(structure(ours), structure(theirs))
             if a != b} == differences
     assert len(list(structure(ours))) == len(list(structure(theirs)))
@@ -504,10 +509,10 @@ def test_save_and_load_through_file_objects_as_torch_does(tmp_path):
         tg.load(3)
 
 
-def test_saving_a_pytorch_state_dict_names_the_pytorch_tensor(tmp_path):
+def test_saving_a_pytorch_state_dict_writes_its_tensors(tmp_path):
     torch = pytest.importorskip("torch")
     state = torch.nn.Linear(2, 1).state_dict()
-    with pytest.raises(TypeError, match=r"obj\['weight'\] is a PyTorch tensor .*\.numpy\(\)"):
-        tg.save(state, tmp_path / "w.pt")
+    tg.save(state, tmp_path / "w.pt")  # (the file is torch.save's format: its tensors are kept)
+    assert torch.equal(torch.load(tmp_path / "w.pt")["weight"], state["weight"])
     tg.save({name: value.numpy() for name, value in state.items()}, tmp_path / "w.pt")
     assert tg.equal(tg.load(tmp_path / "w.pt")["bias"], tg.tensor(state["bias"].numpy()))

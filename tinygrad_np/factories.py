@@ -21,6 +21,7 @@ from tinygrad_np import rng
 from tinygrad_np.device import check_placement, laid_out, overlapping, preserve_format
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
+from tinygrad_np.foreign import is_torch_tensor, torch_values
 from tinygrad_np.rng import fused_multiply_add, numpy_generator
 from tinygrad_np.settings import get_num_threads
 from tinygrad_np.tensor import (
@@ -98,9 +99,10 @@ def tensor(data: Any, *args: Any, dtype: Any = None, requires_grad: bool = False
         warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                       "unexpected behavior.\nConsider using tensor.detach() first.",
                       UserWarning, stacklevel=2)  # (PyTorch's: the value is read, no graph)
-    if isinstance(data, Tensor):
-        copy_construct_warning("torch.tensor")
-    source = data._data if isinstance(data, Tensor) else data
+    if isinstance(data, Tensor) or is_torch_tensor(data):
+        copy_construct_warning("torch.tensor")  # (a real torch tensor: its values, detached)
+    source = data._data if isinstance(data, Tensor) else (
+        torch_values(data) if is_torch_tensor(data) else data)
     # (an array first: `Tensor` reads a list or an int in PyTorch's legacy way)
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else _to_array(
         source, dtype)

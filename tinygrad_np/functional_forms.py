@@ -25,6 +25,7 @@ from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.errors import DataError
 from tinygrad_np.factories import refuse_negative_strides
+from tinygrad_np.foreign import is_torch_tensor, torch_values
 from tinygrad_np.function import is_grad_enabled, no_grad
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.linear import LinearFunction
@@ -494,6 +495,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """`data` as a Tensor, sharing memory when it already is one (or an ndarray) of `dtype`."""
     as_device(device, "as_tensor")
+    if is_torch_tensor(data):  # a real torch tensor: its values, sharing its memory
+        data = torch_values(data)
     if isinstance(data, Tensor):
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
     return to_tensor(data, dtype)

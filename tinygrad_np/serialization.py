@@ -1,7 +1,12 @@
 """Saving and loading weights and checkpoints: `save(model.state_dict(), path)`, then
 `model.load_state_dict(load(path))`; or `save({"model": ..., "opt": ..., "epoch": 5}, path)`.
 
-The file is a plain NumPy `.npz` archive plus a format marker entry, so that `load` can tell
+`save` writes PyTorch's own format (torch_writer.py), so `torch.load` reads the file, and
+`load` reads PyTorch's files (torch_checkpoint.py: a restricted unpickler that builds only
+tensors, storages and plain values, never runs code from the file). `load` also reads the
+.npz files earlier versions of this library wrote (and `save_npz` still writes them):
+
+The .npz file is a plain NumPy archive plus a format marker entry, so that `load` can tell
 its own files from any other `.npz`. Arrays are `.npy` entries; a JSON manifest (UTF-8 bytes
 in one more `.npy` entry) describes the structure around them, its leaves pointing at those
 entries. `load` gives the same structure back, as torch.load does: Tensors as Tensors with
@@ -23,7 +28,7 @@ str, bytes, bytearray, int, float, complex, bool, None, slice, range, NumPy dtyp
 - format 1 (written by earlier versions for flat state dicts): one entry per name and no
   manifest; still read, as an OrderedDict name -> Tensor.
 
-Nothing is pickled: `load` reads the zip members itself, builds only numeric arrays from
+Nothing in them is pickled: `load` reads the zip members itself, builds only numeric arrays from
 their bytes and only plain values from the JSON (checked strictly: known node kinds, keys
 and set items only of hashable kinds, dtypes only from a list of numeric dtype names,
 references to existing entries, at most 64 levels deep, a manifest of at most 16 MiB), so a
@@ -49,6 +54,7 @@ import contextlib
 import json
 import math
 import os
+import pickle
 import secrets
 import stat
 import zipfile
@@ -58,9 +64,10 @@ from typing import IO, Any
 
 import numpy as np
 
-from tinygrad_np import torch_checkpoint
+from tinygrad_np import torch_checkpoint, torch_writer
 from tinygrad_np.device import as_device, device
 from tinygrad_np.dtypes import dtype as torch_dtype, dtype_named
+from tinygrad_np.foreign import is_torch_tensor, torch_values
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.torch_checkpoint import map_array, member_offset
@@ -160,32 +167,36 @@ def _target_of(path: str) -> tuple[str, int | None, bool]:
 def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_protocol: int = 2,
          _use_new_zipfile_serialization: bool = True,
          _disable_byteorder_record: bool = False) -> None:
-    """Write `obj` to `f` as an .npz archive, atomically; `load(f)` gives it back.
+    """Write `obj` to `f` in PyTorch's own checkpoint format (torch.save's zip), atomically:
+    `torch.load(f)` (weights_only=True, its default) and `load(f)` give it back.
 
     `obj` is a state dict (name -> Tensor, ndarray or NumPy scalar), or plain data such as
     `{"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5}`: dicts (keys str,
     int, float, bool, None, bytes, complex, devices or tuples of those), lists, tuples, sets,
-    frozensets, str, bytes, bytearray, int, float, complex, bool, None, slices, ranges, NumPy
-    dtypes (`tg.float32`), devices (`tg.device("cpu")`), `tg.Size`, Tensors, ndarrays and
-    NumPy scalars. An OrderedDict's `_metadata` (set by `Module.state_dict()`) is saved with
-    it. Anything else (a function, a class, a Module, any other object) is a TypeError naming
-    where it sits in `obj`, raised before anything is written: nothing is pickled. Subclasses
-    come back as their plain type (a namedtuple as a tuple), except `tg.Size`, OrderedDict,
-    Counter and defaultdict (its default_factory None or a builtin type: list, dict, set, int,
-    float, ...; another callable is a TypeError, as it could only be pickled).
+    frozensets, str, bytes, bytearray, int, float, complex, bool, None, slices, ranges,
+    dtypes (`tg.float32`, written as `torch.float32`), devices (`tg.device("cpu")`),
+    `tg.Size`, Tensors, ndarrays and NumPy scalars. An OrderedDict's `_metadata` (set by
+    `Module.state_dict()`) is saved with it. Anything else (a function, a class, a Module,
+    any other object) is a TypeError naming where it sits in `obj`, raised before anything is
+    written. Subclasses are written as their plain type (a namedtuple as a tuple, an IntEnum
+    as an int), except `tg.Size`, OrderedDict, Counter and defaultdict (its default_factory
+    None or a builtin type: list, dict, set, int, float, ...; another callable is a
+    TypeError).
 
-    The file is written exactly at `f` (no extension is added). Names, dtypes, shapes and
-    values round-trip exactly through `load`. A flat state dict's arrays are entries named
-    after its keys (`np.load(f)["fc.weight"]`; a tensor under two names is stored once, under
-    the first); a name that cannot be one (holding NUL, '/' or '\\', over 1024 characters)
-    makes the file use numbered entries instead.
+    Tensors are written as torch.save writes them: dtype, shape, strides, storage offset,
+    requires_grad and Parameter-ness; tensors that view one buffer (`x`, `x[1:]`, `x.T`) are
+    views of one storage, written once. What torch.load(weights_only=True) refuses when
+    torch.save wrote it (an ndarray, a NumPy scalar or dtype, a frozenset, range, slice or
+    defaultdict: pickled as Python and NumPy pickle them) it refuses here too; `load` reads
+    all of it. The file is written exactly at `f` (no extension is added).
 
     `f` may also be a binary file object (`io.BytesIO`, `open(path, "wb")`), written
     from its current position; only a path gets the atomic replace.
 
-    PyTorch's `pickle_module`, `pickle_protocol`, `_use_new_zipfile_serialization` and
-    `_disable_byteorder_record` are accepted and ignored: nothing is pickled, and the file is
-    always this .npz format (which torch.load cannot read, in either of its formats).
+    `pickle_protocol` (2, torch's default, to 5) is the pickle's protocol. `pickle_module`,
+    `_use_new_zipfile_serialization=False` (the legacy format: the zip format is written
+    anyway, which torch.load reads too) and `_disable_byteorder_record` are accepted and
+    ignored. `save_npz` writes the .npz format of earlier versions (still read by `load`).
 
     Replacing a file keeps its permission bits (a read-only file is refused with
     PermissionError) and writes through a symbolic link. An error or interruption while
@@ -194,22 +205,23 @@ def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_pr
     hard links is written in place, as torch.save does (every link sees the new content; an
     interrupted save then leaves it half-written).
     """
-    entries = _Encoder(named=_flat_state_dict(obj)).entries(obj)
+    _Encoder(named=_flat_state_dict(obj)).node(obj, "obj", 0)  # refuses what cannot be saved
+    protocol = _protocol(pickle_protocol)
     if hasattr(f, "write"):  # a file object, as torch.save accepts (io.BytesIO, open(.., "wb"))
-        np.savez(f, **entries)
+        torch_writer.write(obj, f, protocol)
         return
     path = _as_path(f, "save")
     target, mode, in_place = _target_of(path)
     if in_place:  # the node or the shared inode gets the bytes; nothing is renamed over it
         with open(target, "wb") as handle:
-            np.savez(handle, **entries)
+            torch_writer.write(obj, handle, protocol)
         return
     directory, base = os.path.split(target)
     # Same directory as the target, so os.replace is a rename within one file system.
     temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
     try:
         with open(temporary, "xb") as handle:
-            np.savez(handle, **entries)
+            torch_writer.write(obj, handle, protocol)
             handle.flush()
             os.fsync(handle.fileno())  # the data is on disk before the name points at it
         if mode is not None:
@@ -219,6 +231,25 @@ def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_pr
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def save_npz(obj: Any, f: PathLike | IO[bytes]) -> None:
+    """Write `obj` in the .npz format of earlier tinygrad_np versions (formats 2 and 3, which
+    `load` reads): for files NumPy alone reads back; torch.load does not read them."""
+    entries = _Encoder(named=_flat_state_dict(obj)).entries(obj)
+    with (contextlib.nullcontext(f) if hasattr(f, "write")
+          else open(_as_path(f, "save_npz"), "wb")) as handle:  # (np.savez would add .npz)
+        np.savez(handle, **entries)
+
+
+def _protocol(protocol: Any) -> int:
+    """torch.save's `pickle_protocol`: 2 (its default) to pickle.HIGHEST_PROTOCOL."""
+    if isinstance(protocol, bool) or not isinstance(protocol, int | np.integer):
+        raise TypeError(f"save: pickle_protocol must be an int, got {type(protocol).__name__}")
+    if not 2 <= protocol <= pickle.HIGHEST_PROTOCOL:
+        raise ValueError(f"save: pickle_protocol must be 2 to {pickle.HIGHEST_PROTOCOL}, got "
+                         f"{protocol}")
+    return int(protocol)
 
 
 def _as_path(path: Any, caller: str) -> str:
@@ -257,10 +288,10 @@ class _Encoder:
         values only), "plain" for values that hold no arrays (an OrderedDict's _metadata)."""
         if value is None or isinstance(value, bool | str):
             return str(value) if isinstance(value, str) else value
-        if isinstance(value, np.generic | np.ndarray | Tensor):
+        if isinstance(value, np.generic | np.ndarray | Tensor) or is_torch_tensor(value):
             if limit:
                 raise self.refused(value, where, limit)
-            return self.array_node(value, where, entry)
+            return self.array_node(as_tensor_of_ours(value), where, entry)
         if isinstance(value, int):
             return int(value)  # an int subclass (IntEnum) is saved as its value
         if isinstance(value, float):
@@ -378,9 +409,17 @@ class _Encoder:
         return {"scalar" if isinstance(value, np.generic) else "array": reference}
 
 
+def as_tensor_of_ours(value: Any) -> Any:
+    """A real PyTorch tensor as a Tensor (a Parameter as a Parameter) with its values (bfloat16
+    widened to float32) and requires_grad; anything else unchanged."""
+    if not is_torch_tensor(value):
+        return value
+    kind = Parameter if type(value).__name__ == "Parameter" else Tensor
+    values = torch_values(value)
+    return kind(values, requires_grad=bool(value.requires_grad) and values.dtype.kind == "f")
+
+
 def _describe(value: Any) -> str:
-    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        return "a PyTorch tensor (save value.detach().cpu().numpy() instead)"
     if isinstance(value, type):
         return f"a class ({value.__name__})"
     if callable(value) and hasattr(value, "__name__") and not hasattr(value, "state_dict"):
@@ -397,14 +436,18 @@ def _describe(value: Any) -> str:
 def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any = None, *,
          weights_only: bool | None = None, mmap: bool | None = None,
          max_bytes: int = DEFAULT_MAX_BYTES, **pickle_load_args: Any) -> Any:
-    """Read a file written by `save`: the saved object back, as torch.load gives it (a state
-    dict as an OrderedDict in the saved order, with its `_metadata`; Tensors as Tensors with
-    requires_grad as saved, Parameters as Parameters; ndarrays as ndarrays, NumPy scalars as
-    NumPy scalars; every other value as its plain type, see `save`). A format 1 file (a flat
-    state dict from an earlier version) comes back as an OrderedDict name -> Tensor.
+    """Read a file written by `save` or by `torch.save` (its zip format, or the legacy one):
+    the saved object back, as torch.load gives it (a state dict as an OrderedDict in the
+    saved order, with its `_metadata`; Tensors as Tensors with requires_grad, strides and
+    shared storages as saved, Parameters as Parameters; ndarrays as ndarrays, NumPy scalars as
+    NumPy scalars; every other value as its plain type, see `save`). Never runs code from the
+    file (torch_checkpoint.py: a restricted unpickler, its allocations counted against
+    `max_bytes` first). The .npz files of earlier versions load too; a format 1 one (a flat
+    state dict) comes back as an OrderedDict name -> Tensor.
 
-    Every entry's .npy header is read and checked before any array is allocated; when the
-    arrays together would take more than `max_bytes` (default 4 GiB) the file is refused.
+    Of an .npz file, every entry's .npy header is read and checked before any array is
+    allocated; when the arrays together would take more than `max_bytes` (default 4 GiB)
+    the file is refused.
     Raises FileNotFoundError for a missing file and ValueError, naming the file, the entry
     and the reason, for anything else that is not such a file: random or truncated bytes, a
     `.npz` from elsewhere, pickled objects (never unpickled), an entry whose size disagrees
@@ -454,9 +497,14 @@ def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any =
             raise ValueError(f"load: {path} holds a single .npy array, not an .npz archive "
                              "written by tinygrad_np.save")
         if head.startswith(b"\x80") and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-            raise ValueError(f"load: {path} is a PyTorch file in the legacy format "
-                             "(_use_new_zipfile_serialization=False), which is not read; save "
-                             "it again with torch.save's default format")
+            if mmap:  # (as torch.load: only the zip format has storages to map)
+                raise ValueError(f"load: {path} is a PyTorch file in the legacy format "
+                                 "(_use_new_zipfile_serialization=False): mmap=True needs "
+                                 "torch.save's default (zip) format")
+            if not handle.seekable():
+                raise ValueError(f"load: {path} is a PyTorch file in the legacy format, which "
+                                 "is read from a seekable file only")
+            return torch_checkpoint.read_legacy(handle, str(path), int(max_bytes))
         if not head.startswith(_ZIP_MAGICS):
             raise ValueError(f"load: {path} is not a weights file written by tinygrad_np.save: "
                              f"{'it is empty' if not head else 'it is not an .npz (zip) archive'}")

@@ -8,17 +8,20 @@ scalars and `argparse.Namespace`, checked before they are built), so a file cann
 storages reach the rebuild functions only as `_Storage` objects made here (a file cannot
 hand them anything else), and a pickle's BUILD step (setting state) is refused on everything
 but ordered dicts, Namespaces (names only) and NumPy dtypes and arrays (numeric, checked).
-Before anything is allocated its bytes are counted against `max_bytes`: the pickle (at
-PICKLE_COST bytes per byte, what unpickling it can allocate), each storage (its size checked
-against the archive), each tensor (a view copied out of its storage, checked to lie inside
-it) and each `bytearray(n)`. Anything wrong is a ValueError naming the file. Tensors of
-dtypes without a legacy storage type (uint16, uint32, uint64: `_rebuild_tensor_v3` over an
-untyped storage) view the storage's bytes as that dtype; a tensor with Python attributes or
+Before anything is allocated its bytes are counted against `max_bytes`: the pickle (read
+once without building anything: PICKLE_COST bytes per opcode and 4 per byte of its strings,
+what unpickling it can allocate), each storage (its size checked against the archive),
+each tensor copied out of its storage (each view is checked to lie inside it) and each
+`bytearray(n)`. Anything wrong is a ValueError naming the file. Tensors of dtypes without
+a legacy storage type (uint16, uint32, uint64: `_rebuild_tensor_v3` over an untyped storage)
+view the storage's bytes as that dtype; a tensor with Python attributes or
 of a subclass (`_rebuild_from_type_v2`: `t.note = ...`, `nn.Buffer`) comes back as a Tensor
-(or Parameter) with those attributes. Views come back as copies: tensors that shared a
-storage in PyTorch do not share memory here. With `load(mmap=True)` storages are mapped
-privately (copy-on-write) instead of read, and a tensor that is one contiguous run of its
-storage views the mapping (tensors over one storage then share memory, as in PyTorch).
+(or Parameter) with those attributes. Tensors view their storage, as in PyTorch: two
+tensors over one storage share memory, with the strides and offsets saved (a view whose
+elements overlap, a negated one, is copied). With `load(mmap=True)` storages are mapped
+privately (copy-on-write) instead of read, and the tensors view the mapping. Legacy files
+(`_use_new_zipfile_serialization=False`: pickles, then each storage's count and raw bytes)
+are read by `read_legacy`, with the same unpickler and limits.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import collections
 import math
 import operator
 import pickle
+import pickletools
 import re
 import struct
 import zipfile
@@ -38,8 +42,9 @@ from tinygrad_np import dtypes
 from tinygrad_np.device import device
 from tinygrad_np.tensor import Size, Tensor
 
-# Bytes the pure-Python unpickler may allocate per byte of pickle (its stack, memo and the
-# objects the opcodes make): measured at most 224 (protocol 4's one-byte empty sets).
+# Bytes the pure-Python unpickler may allocate per opcode (its stack, memo and the objects
+# the opcodes make): measured at most 224 (protocol 4's one-byte empty sets); strings count
+# 4 bytes per byte besides.
 PICKLE_COST = 256
 _BFLOAT16 = "bfloat16"  # NumPy has no bfloat16: such storages are widened to float32
 _UNTYPED = "UntypedStorage"  # raw bytes: `_rebuild_tensor_v3` says which dtype views them
@@ -52,15 +57,18 @@ _REFUSED_STORAGES = {"ComplexFloatStorage": "complex64", "ComplexDoubleStorage":
                      "ComplexHalfStorage": "complex32", "QInt8Storage": "qint8",
                      "QUInt8Storage": "quint8", "QInt32Storage": "qint32",
                      "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4"}
-# torch dtypes as values are PyTorch's dtype objects; torch.bfloat16 is float32, as its storages
-# load (NumPy has no bfloat16); complex ones are named (a tensor of them is refused); other
-# torch dtypes are refused.
+# torch dtypes as values are PyTorch's dtype objects (bfloat16, complex and float8 ones too,
+# though a tensor of them is refused or, bfloat16, widened to float32); others are refused.
 _DTYPES = {name: dtypes.dtype_named(name) for name in (
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
     "uint32", "uint64", "complex64", "complex128")} | {
     "half": dtypes.float16, "double": dtypes.float64, "short": dtypes.int16, "long": dtypes.int64,
-    "float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_, "bfloat16": dtypes.float32,
-    "cfloat": dtypes.dtype_named("complex64"), "cdouble": dtypes.dtype_named("complex128")}
+    "float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_,
+    "cfloat": dtypes.dtype_named("complex64"), "cdouble": dtypes.dtype_named("complex128")} | {
+    name: dtypes.dtype_named(name) for name in ("bfloat16", "complex32", "float8_e4m3fn",
+                                                "float8_e5m2")}
+_MISSING_NAMES = ("bfloat16", "complex32", "float8_e4m3fn", "float8_e5m2", "complex64",
+                  "complex128")
 # Any other name of torch's that reads as a dtype (float8_e4m3fn, complex32, qint8, uint4, ...).
 _OTHER_DTYPE = re.compile(r"(b?float|complex|c?half|q?u?int|bits)\w*")
 
@@ -109,13 +117,17 @@ def _ints(values: Any, what: str) -> tuple[int, ...]:
     return values
 
 
-def _make_rebuild(budget: _Budget, share: bool = False) -> Any:
+def _make_rebuild(budget: _Budget, dry: bool = False) -> Any:
     def rebuild(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any = False,
                 hooks: Any = None, metadata: Any = None) -> Tensor:
-        """A tensor of `size` viewing `storage` from `offset` with `stride` (in elements),
-        copied; `metadata` may only say the values are negated (PyTorch's neg bit)."""
+        """A tensor of `size` viewing `storage` from `offset` with `stride` (in elements), as
+        in PyTorch (tensors over one storage share memory); a copy when its elements overlap
+        or `metadata` says the values are negated (PyTorch's neg bit, the only one read).
+        `dry`: a legacy file's first pass, which only learns the storages (an empty tensor)."""
         if not isinstance(storage, _Storage) or type(offset) is not int:
             raise ValueError("a tensor is not built from a storage of the file")
+        if dry:
+            return Tensor(np.zeros(0, storage.array.dtype))
         size, stride = _ints(size, "size"), _ints(stride, "stride")
         array = storage.array
         if len(size) != len(stride) or min(size + stride + (offset,), default=0) < 0:
@@ -125,15 +137,18 @@ def _make_rebuild(budget: _Budget, share: bool = False) -> Any:
         if count and last >= len(array) or offset > len(array):
             raise ValueError(f"a tensor of size {size} reaches past its storage of "
                              f"{len(array)} elements")
-        budget.take(count * array.dtype.itemsize, f"a tensor of size {size}")
-        view = np.lib.stride_tricks.as_strided(
-            array[offset:], size, tuple(s * array.dtype.itemsize for s in stride),
-            writeable=False) if count else np.empty(size, array.dtype)
         if isinstance(metadata, dict) and metadata and set(metadata) != {"neg"}:
             raise ValueError(f"a tensor carries metadata {sorted(metadata)[:4]} that is not read")
         negated = isinstance(metadata, dict) and bool(metadata.get("neg"))
-        values = _contiguous_run(array, offset, size, stride) if share and not negated else None
-        values = np.array(view) if values is None else values
+        if not count:
+            values = np.empty(size, array.dtype)
+        else:
+            item = array.dtype.itemsize
+            values = np.ndarray(size, array.dtype, buffer=array, offset=offset * item,
+                                strides=tuple(s * item for s in stride))
+            if negated or not array.flags.writeable or _overlaps(size, stride):
+                budget.take(count * item, f"a tensor of size {size}")
+                values = np.array(values, order="C")
         if negated:
             np.negative(values, out=values)
         tensor = Tensor(values)
@@ -150,8 +165,11 @@ def _make_rebuild_v3(rebuild: Any, byteorder: str) -> Any:
         storage type: uint16, uint32, uint64)."""
         if not isinstance(storage, _Storage) or not storage.untyped:
             raise ValueError("a tensor is not built from an untyped storage of the file")
-        if isinstance(dtype, dtypes.dtype) and dtype.kind in "biuf":
-            dtype = dtype.dtype  # (NumPy's, as the arrays')
+        name = dtype.name if isinstance(dtype, dtypes.dtype) else None
+        if name in _MISSING_NAMES:  # (bfloat16, float8, complex: no NumPy type to view as)
+            raise ValueError(f"it holds a tensor of torch.{name}, a dtype tinygrad_np does not "
+                             "have (NumPy has none)")
+        dtype = dtype.dtype if name is not None else dtype  # (NumPy's, as the arrays')
         if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
             raise ValueError(f"a tensor has dtype {dtype!r}, which a Tensor here cannot hold")
         if dtype not in storage.views:
@@ -203,15 +221,15 @@ def _layout(name: Any) -> Any:
     return known[name]
 
 
-def _contiguous_run(array: np.ndarray, offset: int, size: tuple[int, ...],
-                    stride: tuple[int, ...]) -> np.ndarray | None:
-    """`array[offset:]` viewed as `size`, when `stride` is C-contiguous for it (else None)."""
-    expected = 1
-    for n, s in zip(size[::-1], stride[::-1]):
-        if n != 1 and s != expected:
-            return None
-        expected *= n
-    return array[offset : offset + expected].reshape(size)
+def _overlaps(size: tuple[int, ...], stride: tuple[int, ...]) -> bool:
+    """Whether two elements of a view of `size` and `stride` may share memory (a broadcast
+    stride 0): such a view is copied, as writing one element would change others."""
+    reach = 0  # the furthest element the smaller strides reach
+    for step, count in sorted((s, n) for n, s in zip(size, stride) if n > 1):
+        if step <= reach:
+            return True
+        reach += step * (count - 1)
+    return False
 
 
 def _rebuild_parameter(data: Any, requires_grad: Any, *_: Any) -> Any:
@@ -228,8 +246,47 @@ def _make_bytearray(budget: _Budget) -> Any:
         if hasattr(type(source), "__index__"):
             size = operator.index(source)
             budget.take(max(size, 0), f"bytearray({size})")
+        elif type(source) not in (str, bytes):  # (an iterable could be range(10**12))
+            raise ValueError(f"bytearray is built from a {type(source).__name__}")
         return bytearray(source, *args)
+    make_bytearray.kind = bytearray  # type: ignore[attr-defined]
     return make_bytearray
+
+
+class _Factory:
+    """A builtin type named in a pickle (`builtins.list`): only a defaultdict's factory, never
+    called (`list(range(10**12))` would allocate past `max_bytes`)."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+
+
+_FACTORY_TYPES = (list, dict, tuple, int, float, str, bool)
+
+
+def _of_items(kind: type) -> Any:
+    def make(items: Any = ()) -> Any:
+        """`set(list)`, `frozenset(list)`, `Counter(dict)`, as pickles call them: only of
+        items the pickle holds (a `range(10**12)` would allocate past `max_bytes`)."""
+        allowed = (dict,) if kind is collections.Counter else (list, tuple, set, frozenset)
+        if type(items) not in allowed:
+            raise ValueError(f"{kind.__name__} is built from a {type(items).__name__}")
+        return kind(items)
+    make.kind = kind  # type: ignore[attr-defined]  (what a defaultdict factory names)
+    return make
+
+
+def _defaultdict(factory: Any = None, *rest: Any) -> collections.defaultdict:
+    """`defaultdict(factory)`, its factory None, one of the builtin types above, set,
+    frozenset, OrderedDict, Counter or complex."""
+    kind = getattr(factory, "kind", factory)
+    if rest or not (kind is None or kind in (*_FACTORY_TYPES, set, frozenset, complex, bytes,
+                                                  bytearray, collections.OrderedDict,
+                                                  collections.Counter)):
+        raise ValueError("a defaultdict's default_factory is not a builtin type")
+    return collections.defaultdict(kind)
 
 
 def _size(sizes: Any) -> Size:
@@ -253,6 +310,9 @@ def _empty_bytes(*args: Any) -> bytes:
     if args:
         raise ValueError("bytes(...) is called with arguments")
     return b""
+
+
+_empty_bytes.kind = bytes  # type: ignore[attr-defined]  (as a defaultdict's factory)
 
 
 def _numpy_dtype(name: Any, align: Any = False, copy: Any = True) -> np.dtype:
@@ -303,19 +363,25 @@ def _array_state(array: np.ndarray, state: Any) -> None:
     shape = _ints(state[1], "NumPy shape")
     if min(shape, default=0) < 0 or math.prod(shape) * state[2].itemsize != len(state[4]):
         raise ValueError(f"a NumPy array of shape {shape} does not match its bytes")
+    if not state[2].isnative:  # ('>f2' from another machine: the same values, native order)
+        swapped = np.frombuffer(state[4], state[2]).byteswap().tobytes()
+        state = (*state[:2], state[2].newbyteorder("="), state[3], swapped)
     array.__setstate__(state)
 
 
-def _allowed(budget: _Budget, share: bool = False, byteorder: str = "little") -> dict:
+def _allowed(budget: _Budget, byteorder: str = "little", dry: bool = False) -> dict:
     """Every name a pickle may call; each call's allocation is bounded by the pickle's own
     size (counted at PICKLE_COST) or counted against `max_bytes` before it is made."""
     import argparse  # noqa: PLC0415  (only when a PyTorch file is read: not at import)
-    rebuild = _make_rebuild(budget, share)
+    rebuild = _make_rebuild(budget, dry)
     rebuild_v3 = _make_rebuild_v3(rebuild, byteorder)
-    builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget),
-                "bytes": _empty_bytes}
+    builtins = {"set": _of_items(set), "frozenset": _of_items(frozenset), "complex": complex,
+                "bytearray": _make_bytearray(budget), "bytes": _empty_bytes, "range": range,
+                "xrange": range,
+                "slice": slice, **{kind.__name__: _Factory(kind) for kind in _FACTORY_TYPES}}
     return {("collections", "OrderedDict"): collections.OrderedDict,
-            ("collections", "Counter"): collections.Counter,
+            ("collections", "Counter"): _of_items(collections.Counter),
+            ("collections", "defaultdict"): _defaultdict,
             ("torch._utils", "_rebuild_tensor_v2"): rebuild,
             ("torch._utils", "_rebuild_tensor"): rebuild,
             ("torch._utils", "_rebuild_tensor_v3"): rebuild_v3,
@@ -350,7 +416,7 @@ class _Unpickler(pickle._Unpickler):
         super().__init__(stream)
         self.archive, self.prefix, self.budget, self.byteorder = archive, prefix, budget, byteorder
         self.mapped = mapped  # the file's path when its storages are mapped (mmap=True)
-        self.allowed, self.storages = _allowed(budget, mapped is not None, byteorder), {}
+        self.allowed, self.storages = _allowed(budget, byteorder), {}
         self.dispatch = dict(self.dispatch)
         self.dispatch[pickle.BUILD[0]] = _Unpickler._build
 
@@ -384,6 +450,10 @@ class _Unpickler(pickle._Unpickler):
             if module == "torch" and _OTHER_DTYPE.fullmatch(name):
                 raise ValueError(f"it holds torch.{name[:40]}, a dtype tinygrad_np does not "
                                  "have (NumPy has none)")
+            if module.startswith(("torch.nn.modules.", "torch.optim.")):
+                raise ValueError(f"it holds a whole {module[:60]}.{name[:60]} (a file of "
+                                 "torch.save(model)), which is not read: building it would run "
+                                 "code; torch.save(model.state_dict()) and load that")
             if module.split(".")[0] in ("torch", "collections", "builtins", "__builtin__"):
                 raise ValueError(f"it needs {module[:60]}.{name[:60]}, which is not read "
                                  "(unpickling arbitrary names would run code from the file)")
@@ -423,6 +493,99 @@ class _Unpickler(pickle._Unpickler):
         if wide:  # bfloat16 is the top half of a float32
             return (raw.astype(np.uint32) << 16).view(np.float32)
         return raw.astype(stored.newbyteorder("="))
+
+
+# The first three pickles of a legacy file: torch's magic number and protocol, then sys_info.
+_LEGACY_MAGIC, _LEGACY_PROTOCOL = 0x1950A86A20F9469CFC6C, 1001
+
+
+class _LegacyUnpickler(_Unpickler):
+    """A legacy file's pickles (`torch.save(_use_new_zipfile_serialization=False)`): the
+    object pickle is read twice, first (`arrays` None) only to learn each storage's type and
+    size, which say how to read the raw storages that follow it; then with them."""
+
+    def __init__(self, stream: Any, budget: _Budget, byteorder: str,
+                 arrays: dict[str, bytes] | None) -> None:
+        super().__init__(stream, None, "", budget, byteorder)  # type: ignore[arg-type]
+        self.arrays, self.kinds = arrays, {}
+        if arrays is None:
+            self.allowed = _allowed(budget, byteorder, dry=True)
+
+    def persistent_load(self, pid: Any) -> _Storage:
+        if type(pid) is tuple and len(pid) == 6 and pid[5] is None:  # (no view metadata)
+            pid = pid[:5]
+        return super().persistent_load(pid)
+
+    def _storage(self, key: str, dtype: Any, count: int) -> np.ndarray:
+        wide = dtype is _BFLOAT16
+        stored = np.dtype(np.uint16 if wide else dtype).newbyteorder(
+            "<" if self.byteorder == "little" else ">")
+        if self.kinds.setdefault(key, (stored, count)) != (stored, count) or count < 0:
+            raise ValueError(f"storage {key} is referred to as two different storages")
+        if self.arrays is None:
+            return np.zeros(0, np.float32 if wide else stored.newbyteorder("="))
+        if key not in self.arrays:
+            raise ValueError(f"storage {key} is missing")
+        raw = np.frombuffer(self.arrays[key], dtype=stored)
+        return (raw.astype(np.uint32) << 16).view(np.float32) if wide else raw.astype(
+            stored.newbyteorder("="))
+
+
+def _counted_load(stream: Any, budget: _Budget, make: Any) -> Any:
+    """Unpickle one pickle of `stream` (by `make(stream)`), its cost counted first."""
+    start = stream.tell()
+    operations, cost = _pickle_cost(stream)
+    budget.take(cost, f"a pickle of {operations:,} opcodes")
+    stream.seek(start)
+    return make(stream).load()
+
+
+def read_legacy(stream: Any, path: str, max_bytes: int) -> Any:
+    """The object a legacy PyTorch file holds (a sequence of pickles, then each storage as
+    its element count and raw bytes), read as `read` reads a zip checkpoint."""
+    try:
+        return _read_legacy(stream, _Budget(max_bytes))
+    except ValueError as error:
+        raise ValueError(f"load: {path} is a legacy PyTorch file that cannot be read: "
+                         f"{str(error)[:300]}") from None
+    except Exception as error:  # a damaged file: pickle, EOF, recursion, memory, ...
+        raise ValueError(f"load: {path} is a damaged legacy PyTorch file "
+                         f"({type(error).__name__}: {str(error)[:200]})") from None
+
+
+def _read_legacy(stream: Any, budget: _Budget) -> Any:
+    here = stream.tell()
+    size = stream.seek(0, 2) - here  # (a string in a pickle may be read whole: counted)
+    stream.seek(here)
+    budget.take(size, f"the file ({size:,} bytes)")
+    header = [_counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, "little", {}))
+              for _ in range(3)]
+    if header[0] != _LEGACY_MAGIC or header[1] != _LEGACY_PROTOCOL or type(header[2]) is not dict:
+        raise ValueError("its header is not torch.save's (magic number, protocol, sys_info)")
+    byteorder = "little" if header[2].get("little_endian", True) else "big"
+    start = stream.tell()
+    first = _LegacyUnpickler(stream, budget, byteorder, None)
+    _counted_load(stream, budget, lambda s: first)
+    keys = _counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, "little", {}))
+    if type(keys) is not list or sorted(map(str, keys)) != sorted(first.kinds):
+        raise ValueError("its list of storages disagrees with the storages its tensors use")
+    arrays: dict[str, bytes] = {}
+    for key in keys:
+        stored, count = first.kinds[key]
+        stated = int.from_bytes(stream.read(8), byteorder, signed=True)
+        if stated != count:
+            raise ValueError(f"storage {key} holds {stated} values, not the {count} its "
+                             "tensors need")
+        budget.take(count * stored.itemsize * 2, f"storage {key}")  # (converted: 2 copies)
+        arrays[key] = stream.read(count * stored.itemsize)
+        if len(arrays[key]) != count * stored.itemsize:
+            raise ValueError(f"the file ends inside storage {key}")
+    end = stream.tell()
+    stream.seek(start)
+    result = _counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, byteorder,
+                                                                       arrays))
+    stream.seek(end)
+    return Tensor(result.array) if isinstance(result, _Storage) else result
 
 
 def member_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
@@ -466,6 +629,19 @@ def read(archive: zipfile.ZipFile, path: str, max_bytes: int, mapped: str | None
                          f"({type(error).__name__}: {str(error)[:200]})") from None
 
 
+def _pickle_cost(stream: Any) -> tuple[int, int]:
+    """The opcodes of a pickle and what unpickling it may allocate: PICKLE_COST bytes per
+    opcode, 4 per byte of a string or bytes argument (a str of 1-byte UTF-8 characters and
+    one 4-byte one takes 4 bytes per character), 2 per byte of a long int. Read without
+    building anything."""
+    operations = cost = 0
+    for _, argument, _ in pickletools.genops(stream):
+        operations += 1
+        cost += PICKLE_COST + (4 * len(argument) if isinstance(argument, str | bytes) else
+                               argument.bit_length() // 4 if isinstance(argument, int) else 0)
+    return operations, cost
+
+
 def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
     pickles = [info for info in archive.infolist()
                if info.filename == "data.pkl" or info.filename.endswith("/data.pkl")]
@@ -476,8 +652,12 @@ def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
     if len(names) != len(set(names)):
         raise ValueError("the archive holds two entries of the same name")
     budget = _Budget(max_bytes)
-    budget.take(pickles[0].file_size * PICKLE_COST, f"data.pkl ({pickles[0].file_size:,} "
-                f"bytes, counted {PICKLE_COST} times for the objects unpickling makes)")
+    size = pickles[0].file_size
+    budget.take(size, f"data.pkl ({size:,} bytes)")
+    with archive.open(pickles[0]) as stream:
+        operations, cost = _pickle_cost(stream)
+    budget.take(cost, f"data.pkl ({size:,} bytes, {operations:,} opcodes, counted {PICKLE_COST} "
+                "bytes each and 4 per byte of their strings for the objects unpickling makes)")
     byteorder = archive.read(prefix + "byteorder") if prefix + "byteorder" in names else b"little"
     if byteorder not in (b"little", b"big"):
         raise ValueError(f"unknown byte order {byteorder[:20]!r}")

@@ -44,6 +44,7 @@ from tinygrad_np.device import (
     preserve_format,
 )
 from tinygrad_np.errors import TensorError
+from tinygrad_np.foreign import is_torch_tensor, torch_values
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import backward_hooks
 from tinygrad_np.nn.parameter import Buffer, Parameter, is_lazy
@@ -1467,8 +1468,8 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
         array = value._data
     elif isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
-    elif type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        array = value.detach().cpu().numpy()  # a PyTorch state dict loads unchanged
+    elif is_torch_tensor(value):
+        array = torch_values(value)  # a PyTorch state dict loads unchanged (bfloat16 too)
     else:
         return (f'While copying the parameter named "{name}", expected torch.Tensor or '
                 f"Tensor-like object from checkpoint but received {type(value)}")
