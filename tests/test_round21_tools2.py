@@ -89,3 +89,53 @@ def test_custom_function_saved_tensors_under_create_graph():
     np.testing.assert_allclose(g.detach().numpy(), [2.0, 4.0])  # d(x^2)/dx = 2x
     (gg,) = tg.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(gg.numpy(), [2.0, 2.0])
+
+
+def _checkpoint_hook_calls(lib, reentrant, backward_inside):
+    calls = []
+
+    def pack(t):
+        calls.append("pack")
+        return t
+
+    def unpack(t):
+        calls.append("unpack")
+        return t
+
+    w = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    hooks = lib.autograd.graph.saved_tensors_hooks(pack, unpack)
+    with hooks:
+        out = lib.utils.checkpoint.checkpoint(lambda a: (a.sin() * a).sum(0), w,
+                                              use_reentrant=reentrant)
+        forward = list(calls)
+        calls.clear()
+        if backward_inside:
+            out.sum().backward()
+    if not backward_inside:
+        out.sum().backward()
+    return forward, calls, w.grad.numpy().round(5).tolist()
+
+
+@needs_torch
+@pytest.mark.parametrize("reentrant", [False, True])
+@pytest.mark.parametrize("backward_inside", [False, True])
+def test_checkpoint_under_saved_tensors_hooks_packs_as_pytorch(reentrant, backward_inside):
+    ours = _checkpoint_hook_calls(tg, reentrant, backward_inside)
+    theirs = _checkpoint_hook_calls(torch, reentrant, backward_inside)
+    assert ours == theirs
+
+
+@needs_torch
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_checkpoint_second_backward_needs_retain_graph_as_pytorch(reentrant):
+    for lib in (tg, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        out = lib.utils.checkpoint.checkpoint(lambda a: (a.sin() * a).sum(), w,
+                                              use_reentrant=reentrant)
+        out.backward(retain_graph=True)
+        out.backward()
+        np.testing.assert_allclose(
+            w.grad.detach().numpy(), 2 * (np.sin([1.0, 2.0]) + np.array([1.0, 2.0]) * np.cos(
+                [1.0, 2.0])), rtol=1e-5)
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            out.backward()
