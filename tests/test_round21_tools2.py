@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tinygrad_np.autograd.gradcheck import GradcheckError
 
 import tinygrad_np as tg
 
@@ -139,3 +140,133 @@ def test_checkpoint_second_backward_needs_retain_graph_as_pytorch(reentrant):
                 [1.0, 2.0])), rtol=1e-5)
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             out.backward()
+
+
+def _gradcheck_functions(lib):
+    class Unguarded(lib.autograd.Function):  # backward multiplies a None
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class Guarded(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return None if g is None else g * 2
+
+    class NonZero(lib.autograd.Function):  # a gradient out of nothing
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return lib.ones(3, dtype=lib.float64) if g is None else g * 2
+
+    class Raising(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            if g is None:
+                raise RuntimeError("no gradient")
+            return g * 2
+
+    return Unguarded, Guarded, NonZero, Raising
+
+
+def _gradcheck_outcome(lib, position, keywords):
+    x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    cls = _gradcheck_functions(lib)[position]
+    try:
+        with pytest.warns(UserWarning) if position >= 2 and keywords.get(
+                "check_undefined_grad", True) else _nothing():
+            return lib.autograd.gradcheck(cls.apply, (x,), **keywords)
+    except Exception as error:  # noqa: BLE001 (the outcome compared with PyTorch's)
+        return type(error).__name__, str(error).split(" Please")[0].split(": ")[-1]
+
+
+class _nothing:  # noqa: N801
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+@needs_torch
+@pytest.mark.parametrize("position", range(4))
+@pytest.mark.parametrize("keywords", [{}, {"check_undefined_grad": False},
+                                      {"check_grad_dtypes": True},
+                                      {"check_batched_grad": True}])
+def test_gradcheck_undefined_grad_check_as_pytorch(position, keywords):
+    ours = _gradcheck_outcome(tg, position, keywords)
+    theirs = _gradcheck_outcome(torch, position, keywords)
+    assert ours == theirs
+
+
+def test_gradcheck_undefined_grad_names_the_function():
+    x = tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64, requires_grad=True)
+    non_zero = _gradcheck_functions(tg)[2]
+    with pytest.warns(UserWarning, match="check_undefined_grad=False"), \
+            pytest.raises(GradcheckError, match="backward of NonZero"):
+        tg.autograd.gradcheck(lambda t: non_zero.apply(t.sin()).exp(), (x,))
+    assert tg.autograd.gradcheck(lambda t: non_zero.apply(t), (x,), check_undefined_grad=False)
+    with pytest.warns(UserWarning, match="check_undefined_grad=False"):
+        assert tg.autograd.gradcheck(non_zero.apply, (x,), raise_exception=False,
+                                     check_undefined_grad=True) is False
+
+
+def test_gradcheck_batched_grad_catches_a_stateful_backward():
+    class Drifting(tg.autograd.Function):  # right until its state moves past `steady` calls
+        calls, steady = 0, 10**9
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            Drifting.calls += 1
+            return g * (2 if Drifting.calls <= Drifting.steady + 2 else 3)
+
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t: (t * t).sin(), (x,), check_batched_grad=True)
+    assert tg.autograd.gradcheck(Drifting.apply, (x,))
+    Drifting.steady, Drifting.calls = Drifting.calls, 0  # the calls before the batched check
+    with pytest.raises(GradcheckError, match="batched gradient computation: for input 0"):
+        tg.autograd.gradcheck(Drifting.apply, (x,), check_batched_grad=True)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["sin", "tanh_pair", "matmul", "float32_cast"])
+def test_gradcheck_grad_dtypes_and_batched_as_pytorch(name):
+    functions = {
+        "sin": lambda L, t: t.sin(),
+        "tanh_pair": lambda L, t: (t.tanh(), (t * 2).exp()),
+        "matmul": lambda L, t: t.reshape(3, 1) @ t.reshape(1, 3),
+        "float32_cast": lambda L, t: t.float().double() * 2,
+    }
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        try:
+            results.append(lib.autograd.gradcheck(
+                lambda t, lib=lib: functions[name](lib, t), (x,), check_grad_dtypes=True,
+                check_batched_grad=True, atol=1e-4, rtol=1e-3))
+        except Exception as error:  # noqa: BLE001
+            results.append(type(error).__name__)
+    assert results[0] == results[1]
