@@ -270,3 +270,66 @@ def test_gradcheck_grad_dtypes_and_batched_as_pytorch(name):
         except Exception as error:  # noqa: BLE001
             results.append(type(error).__name__)
     assert results[0] == results[1]
+
+
+def _several_outputs(lib):
+    rng = np.random.default_rng(5)
+    a = lib.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    sym = a.T @ a
+
+    class Two(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + g2 * 3
+
+    return {
+        "svd": lambda: tuple(lib.linalg.svd(a, full_matrices=False)),
+        "eigh": lambda: tuple(lib.linalg.eigh(sym)),
+        "qr": lambda: tuple(lib.linalg.qr(a)),
+        "split": lambda: a.split(2, 0),
+        "split_sizes": lambda: lib.split(a, [1, 3], 0),
+        "chunk": lambda: a.chunk(3, 1),
+        "unbind": lambda: a.unbind(1),
+        "custom": lambda: Two.apply(a),
+    }
+
+
+def _edges_summary(lib, case):
+    edge = lib.autograd.graph.get_gradient_edge
+    outputs = _several_outputs(lib)[case]()
+    total = sum((o * (i + 1)).sum() for i, o in enumerate(outputs))
+    grads = lib.autograd.grad(total, [edge(o) for o in outputs], retain_graph=True)
+    consumers = [o.sum().grad_fn.next_functions[0] for o in outputs]
+    return {
+        "names": [o.grad_fn.name() for o in outputs],
+        "output_nr": [o.output_nr for o in outputs],
+        "edge output_nr": [edge(o).output_nr for o in outputs],
+        "one edge node": len({id(edge(o).node) for o in outputs}) == 1,
+        "next_functions": [(node.name(), number) for node, number in consumers],
+        "same node in next_functions": len({id(node) for node, _ in consumers}) == 1,
+        "grads": [np.round(g.detach().numpy(), 6).tolist() for g in grads],
+    }
+
+
+@needs_torch
+@pytest.mark.parametrize("case", ["svd", "eigh", "qr", "split", "split_sizes", "chunk", "unbind",
+                                  "custom"])
+def test_several_outputs_edges_and_output_nr_as_pytorch(case):
+    ours, theirs = _edges_summary(tg, case), _edges_summary(torch, case)
+    if case in ("svd", "eigh", "qr"):  # (signs of singular/eigen vectors may differ)
+        ours.pop("grads"), theirs.pop("grads")
+    assert ours == theirs
+
+
+def test_edge_of_a_missing_output_is_refused():
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    first, _ = a.unbind(0)
+    node = tg.autograd.graph.get_gradient_edge(first).node
+    with pytest.raises(RuntimeError, match="output 5"):
+        tg.autograd.grad(first.sum(), tg.autograd.graph.GradientEdge(node, 5))
+    (g,) = tg.autograd.grad(first.sum() * 3, tg.autograd.graph.GradientEdge(node, 0))
+    np.testing.assert_allclose(g.numpy(), [3.0, 3.0])

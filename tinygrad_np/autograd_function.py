@@ -61,6 +61,7 @@ import numpy as np
 
 from tinygrad_np import errors, function as engine
 from tinygrad_np.autograd import grad as engine_grad
+from tinygrad_np.node_api import several_outputs
 from tinygrad_np.tensor import (
     Tensor,
     _shares_memory_with_a_live_tensor,
@@ -559,7 +560,7 @@ class Function(engine.Function):
         if returned is not None:
             return returned[0]
         if getattr(ctx, "_outputs", None) is not None:
-            outputs = _unpack(ctx, result)
+            outputs = several_outputs(_unpack(ctx, result), f"{cls._op_name}Backward", ctx)
             if not ctx.materialize_grads:
                 _note_reached(ctx, outputs)
             return outputs

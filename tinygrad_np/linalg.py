@@ -20,6 +20,7 @@ import numpy as np
 
 from tinygrad_np import return_types, xp
 from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.node_api import several_outputs
 from tinygrad_np.ops.linalg import (
     QR,
     SVD,
@@ -524,7 +525,8 @@ def eigh(input: Tensor, UPLO: str = "L") -> EighResult:  # noqa: A002, N803
     """(eigenvalues ascending, eigenvectors as columns) of symmetric A, from its lower
     triangle (UPLO='U': the upper one)."""
     packed = _eigh("eigh", input, UPLO)
-    return EighResult(packed[..., 0, :], packed[..., 1:, :])
+    return EighResult(*several_outputs((packed[..., 0, :], packed[..., 1:, :]),
+                                       "LinalgEighBackward0"))
 
 
 def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: A002, N803
@@ -556,7 +558,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
     PyTorch's. `driver` is CUDA's: None only, as PyTorch on the CPU."""
     _no_driver(driver)
     a = _svd_input("svd", _float("svd", _matrix("svd", A)))
-    return SVDResult(*_svd_parts(a, full_matrices))
+    return SVDResult(*several_outputs(_svd_parts(a, full_matrices), "LinalgSvdBackward0"))
 
 
 def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:  # noqa: N803
@@ -577,7 +579,7 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
     q, r = _qr_unpack(QR.apply(a, mode), m, k, n)
     if mode == "r":
         return QRResult(Tensor(np.empty(0, dtype=a.dtype)), r[..., : min(m, n), :])
-    return QRResult(q, r)
+    return QRResult(*several_outputs((q, r), "LinalgQrBackward0"))
 
 
 def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *,  # noqa: A002
