@@ -18,6 +18,8 @@ except ImportError:  # pragma: no cover
     torch = None
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+# (PyTorch's forward mode imports its decompositions through torch.jit.script, deprecated)
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
 
 
 def _saving_function(lib):
@@ -333,3 +335,72 @@ def test_edge_of_a_missing_output_is_refused():
         tg.autograd.grad(first.sum(), tg.autograd.graph.GradientEdge(node, 5))
     (g,) = tg.autograd.grad(first.sum() * 3, tg.autograd.graph.GradientEdge(node, 0))
     np.testing.assert_allclose(g.numpy(), [3.0, 3.0])
+
+
+def _shape_of(value):
+    """The container structure of a result: list/tuple nesting down to 'T'."""
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__, [_shape_of(v) for v in value]
+    return "T"
+
+
+@needs_torch
+@pytest.mark.parametrize("case", ["one-one", "tuple-one", "one-tuple", "tuple-tuple"])
+@pytest.mark.parametrize("mode", [("reverse-mode", False), ("reverse-mode", True),
+                                  ("forward-mode", True)])
+def test_functional_jacobian_containers_and_values_as_pytorch(case, mode):
+    def run(lib):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64)
+        y = lib.tensor([1.5, 0.25], dtype=lib.float64)
+        func, inputs = {
+            "one-one": (lambda a: a.sin() * a, x),
+            "tuple-one": (lambda a, b: a.sum() * b.exp(), (x, y)),
+            "one-tuple": (lambda a: (a * 2, a.prod()), x),
+            "tuple-tuple": (lambda a, b: (a[:2] * b, b.cos()), (x, y)),
+        }[case]
+        found = lib.autograd.functional.jacobian(func, inputs, strategy=mode[0],
+                                                 vectorize=mode[1])
+        flat = []
+
+        def collect(value):
+            if isinstance(value, (list, tuple)):
+                for item in value:
+                    collect(item)
+            else:
+                flat.append(value.detach().numpy())
+
+        collect(found)
+        return _shape_of(found), flat
+
+    ours, theirs = run(tg), run(torch)
+    assert ours[0] == theirs[0]
+    for a, b in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+@needs_torch
+def test_functional_hessian_forward_outer_strategy_lists_as_pytorch():
+    def run(lib):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64)
+        y = lib.tensor([1.5, 0.25], dtype=lib.float64)
+        found = lib.autograd.functional.hessian(lambda a, b: (a.sin().sum() * b ** 2).sum(),
+                                                (x, y), vectorize=True,
+                                                outer_jacobian_strategy="forward-mode")
+        return _shape_of(found), [[h.detach().numpy() for h in row] for row in found]
+
+    ours, theirs = run(tg), run(torch)
+    assert ours[0] == theirs[0] == ("list", [("list", ["T", "T"])] * 2)
+    for row_a, row_b in zip(ours[1], theirs[1]):
+        for a, b in zip(row_a, row_b):
+            np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+@needs_torch
+def test_vmap_refuses_item_as_pytorch():
+    for lib in (tg, torch):
+        batch = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        with pytest.raises(RuntimeError, match=r"calling \.item\(\) on a Tensor"):
+            lib.func.vmap(lambda row: row.sum().item())(batch)
+        assert batch.sum().item() == 10.0  # (outside vmap: as ever)
+        doubled = lib.func.vmap(lambda row: row * 2)(batch)
+        np.testing.assert_allclose(doubled.numpy(), [[2.0, 4.0], [6.0, 8.0]])
