@@ -404,3 +404,23 @@ def test_vmap_refuses_item_as_pytorch():
         assert batch.sum().item() == 10.0  # (outside vmap: as ever)
         doubled = lib.func.vmap(lambda row: row * 2)(batch)
         np.testing.assert_allclose(doubled.numpy(), [[2.0, 4.0], [6.0, 8.0]])
+
+
+def _tangents_in_inference_mode(lib):
+    forward_ad = lib.autograd.forward_ad
+    x = lib.tensor([1.0, 2.0], dtype=lib.float64)
+    with forward_ad.dual_level():
+        dual = forward_ad.make_dual(x, lib.tensor([1.0, 0.5], dtype=lib.float64))
+        y = dual.exp()
+        with lib.inference_mode():
+            inside = [forward_ad.unpack_dual(t).tangent for t in (dual, y)]
+        outside = forward_ad.unpack_dual(y).tangent
+    return inside, outside.numpy().round(6).tolist()
+
+
+@needs_torch
+def test_unpack_dual_inside_inference_mode_has_no_tangent_as_pytorch():
+    ours, theirs = _tangents_in_inference_mode(tg), _tangents_in_inference_mode(torch)
+    assert ours == theirs
+    assert ours[0] == [None, None]
+    np.testing.assert_allclose(ours[1], np.exp([1.0, 2.0]) * [1.0, 0.5], rtol=1e-6)
