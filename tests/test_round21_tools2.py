@@ -424,3 +424,37 @@ def test_unpack_dual_inside_inference_mode_has_no_tangent_as_pytorch():
     assert ours == theirs
     assert ours[0] == [None, None]
     np.testing.assert_allclose(ours[1], np.exp([1.0, 2.0]) * [1.0, 0.5], rtol=1e-6)
+
+
+def _saved_tensors_misuse(lib):
+    class Keep(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            ctx.read_in_forward = len(ctx.saved_tensors)  # (nothing yet, as PyTorch's)
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 2
+
+    x = lib.ones(3, requires_grad=True)
+    h = x * 1
+    y = Keep.apply(h)
+    found = {"in forward": y.grad_fn.read_in_forward}
+    with pytest.warns(DeprecationWarning, match="saved_variables"):
+        found["saved_variables"] = y.grad_fn.saved_variables[0] is h
+    with lib.no_grad():
+        h.add_(1)
+    for what, action in (("read", lambda: y.grad_fn.saved_tensors),
+                         ("backward", lambda: y.sum().backward())):
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as error:
+            action()
+        found[what] = type(error.value).__name__
+    return found
+
+
+@needs_torch
+def test_custom_saved_tensors_misuse_as_pytorch():
+    assert _saved_tensors_misuse(tg) == _saved_tensors_misuse(torch)

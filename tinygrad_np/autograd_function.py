@@ -464,6 +464,13 @@ class Function(engine.Function):
     def saved_tensors(self, value: tuple | None) -> None:
         self.__dict__["_saved_values"] = value
 
+    @property
+    def saved_variables(self) -> tuple:
+        """PyTorch's deprecated name of saved_tensors (with its DeprecationWarning)."""
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'",
+                      DeprecationWarning, stacklevel=2)
+        return _saved_as_tensors(self, self.__dict__.get("_saved_values", ()))
+
     # PyTorch's custom nodes have none of a built-in node's `_saved_*` attributes
     _saved_self, _saved_other, _saved_result, _saved_exponent = (_absent(name) for name in (
         "_saved_self", "_saved_other", "_saved_result", "_saved_exponent"))
@@ -581,6 +588,11 @@ def _saved_as_tensors(ctx: Function, saved: tuple | None) -> tuple:
     backward has freed them)."""
     if saved is None:
         raise RuntimeError(errors.FREED_GRAPH.format(op=ctx.name()))
+    if "parents" not in vars(ctx):  # (in forward, or not recorded: nothing saved yet, as
+        return ()  # PyTorch's, which saves them when forward returns)
+    for index, counter, version in ctx.saved_versions:  # changed in place since: PyTorch's
+        if counter[0] != version:  # error, as backward would give
+            raise ctx.stale_error(index, counter[0], version)
     slots, parts = ctx.saved_slots, getattr(ctx, "_saved_parts", {})
     callers, parents = vars(ctx).get("_callers", ()), getattr(ctx, "parents", ())
     found = []
