@@ -458,3 +458,37 @@ def _saved_tensors_misuse(lib):
 @needs_torch
 def test_custom_saved_tensors_misuse_as_pytorch():
     assert _saved_tensors_misuse(tg) == _saved_tensors_misuse(torch)
+
+
+@needs_torch
+def test_gradgradcheck_needs_one_of_its_checks_as_pytorch():
+    for lib in (tg, torch):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        with pytest.raises(AssertionError, match="check_fwd_over_rev or check_rev_over_rev"):
+            lib.autograd.gradgradcheck(lambda a: a.sin() * a, (x,), check_rev_over_rev=False)
+        with pytest.raises(AssertionError, match="check_undefined_grad=True requires"):
+            lib.autograd.gradgradcheck(lambda a: a.sin() * a, (x,), check_fwd_over_rev=True,
+                                       check_rev_over_rev=False)
+        assert lib.autograd.gradgradcheck(lambda a: a.sin() * a, (x,), check_fwd_over_rev=True,
+                                          check_rev_over_rev=False, check_undefined_grad=False)
+        assert lib.autograd.gradgradcheck(lambda a: a.sin() * a, (x,), check_batched_grad=True,
+                                          check_grad_dtypes=True)
+
+
+def test_gradgradcheck_passes_check_undefined_grad_on():
+    class Unguarded(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.set_materialize_grads(False)
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 2 * a
+
+    x = tg.tensor([0.5, -1.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradgradcheck(Unguarded.apply, (x,), check_undefined_grad=False)
+    with pytest.raises(TypeError):  # (the check calls backward with None: g * 2 fails)
+        tg.autograd.gradcheck(Unguarded.apply, (x,))

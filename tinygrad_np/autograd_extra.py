@@ -327,10 +327,16 @@ def gradgradcheck(
     taken with `create_graph=True` against `grad_outputs` (seeded random normal values
     needing grad when not given), are gradchecked as a function of the inputs and the
     grad_outputs: a backward that is right but does not differentiate correctly fails here.
+    The check_* keywords go to that gradcheck; `check_fwd_over_rev` checks the same second
+    derivatives (forward mode here is reverse mode twice).
     """
     inputs = _as_tensors(inputs, "inputs", "gradgradcheck")
-    if not check_rev_over_rev:
-        return True
+    if not (check_rev_over_rev or check_fwd_over_rev):
+        raise AssertionError("Expected at least one of check_fwd_over_rev or "
+                             "check_rev_over_rev to be True")
+    if check_undefined_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev "
+                             "to be True")
     _some_require_grad(inputs, "gradcheck")  # (PyTorch names its inner gradcheck)
     outputs = _outputs(func(*inputs), "gradgradcheck")
     differentiable = [k for k, output in enumerate(outputs) if output.requires_grad]
@@ -363,7 +369,9 @@ def gradgradcheck(
     try:
         return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps=eps, atol=atol,
                          rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode,
-                         nondet_tol=nondet_tol)
+                         nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad,
+                         check_grad_dtypes=check_grad_dtypes,
+                         check_batched_grad=check_batched_grad)
     except GradcheckError as error:
         theirs = "input 0 is" if count == 1 else f"inputs 0-{count - 1} are"
         error = _reraise(error, f"gradgradcheck: the first derivatives of func (create_graph="
