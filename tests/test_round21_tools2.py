@@ -492,3 +492,21 @@ def test_gradgradcheck_passes_check_undefined_grad_on():
     assert tg.autograd.gradgradcheck(Unguarded.apply, (x,), check_undefined_grad=False)
     with pytest.raises(TypeError):  # (the check calls backward with None: g * 2 fails)
         tg.autograd.gradcheck(Unguarded.apply, (x,))
+
+
+def _multi_grad_hook_calls(lib):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    b = lib.tensor([3.0], requires_grad=True)
+    seen = []
+    lib.autograd.graph.register_multi_grad_hook(
+        (a, b), lambda grads: seen.append((type(grads).__name__, [
+            None if g is None else g.numpy().tolist() for g in grads])))
+    (a.sum() * b).sum().backward()
+    (a.sum() * 2).backward()
+    return seen
+
+
+@needs_torch
+def test_register_multi_grad_hook_passes_a_list_as_pytorch():
+    assert _multi_grad_hook_calls(tg) == _multi_grad_hook_calls(torch) == [
+        ("list", [[3.0, 3.0], [3.0]]), ("list", [[2.0, 2.0], None])]

@@ -53,14 +53,14 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., None],
                              mode: str = "all") -> _MultiHandle:
     """A hook on several tensors at once, once per backward pass.
 
-    mode "all": `fn(grads)` (one entry per tensor, None for one whose gradient the pass did not
-    compute) once the pass has computed all it computes of them; here at the pass's end (after
-    the leaves' hooks), where PyTorch calls it as soon as the last one is known. mode "any":
-    `fn(grad)` with the first of their gradients the pass computes. fn must not change the
-    gradients, and what it returns is ignored, as PyTorch's. The engine computes the gradient
-    of every tensor behind the outputs, so one PyTorch's pass skips (behind grad()'s inputs,
-    a leaf outside backward's inputs=) is passed too. A backward pass that raises midway may
-    leave "all" to be called at the end of the next pass in the thread.
+    mode "all": `fn(grads)` (a list: one entry per tensor, None for one whose gradient the pass
+    did not compute) once the pass has computed all it computes of them; here at the pass's end
+    (after the leaves' hooks), where PyTorch calls it as soon as the last one is known. mode
+    "any": `fn(grad)` with the first of their gradients the pass computes. fn must not change
+    the gradients, and what it returns is ignored, as PyTorch's. The engine computes the
+    gradient of every tensor behind the outputs, so one PyTorch's pass skips (behind grad()'s
+    inputs, a leaf outside backward's inputs=) is passed too. A backward pass that raises midway
+    may leave "all" to be called at the end of the next pass in the thread.
     """
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
@@ -69,7 +69,7 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., None],
 
     def flush() -> None:
         grads, state.grads = state.grads, None
-        fn(tuple(grads))
+        fn(list(grads))  # (a list, as PyTorch passes it)
 
     def done() -> None:
         state.fired = False
