@@ -510,3 +510,17 @@ def _multi_grad_hook_calls(lib):
 def test_register_multi_grad_hook_passes_a_list_as_pytorch():
     assert _multi_grad_hook_calls(tg) == _multi_grad_hook_calls(torch) == [
         ("list", [[3.0, 3.0], [3.0]]), ("list", [[2.0, 2.0], None])]
+
+
+@needs_torch
+def test_gradient_edges_as_outputs_of_grad_and_backward_as_pytorch():
+    found = []
+    for lib in (tg, torch):
+        edge = lib.autograd.graph.get_gradient_edge
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = a * 3
+        (g,) = lib.autograd.grad(edge(h), a, lib.tensor([1.0, -2.0]), retain_graph=True)
+        lib.autograd.backward(edge(h), lib.ones(2))
+        found.append((g.numpy().tolist(), a.grad.numpy().tolist()))
+    assert found[0] == found[1]
+    assert found[0] == ([3.0, -6.0], [3.0, 3.0])

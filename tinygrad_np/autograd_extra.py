@@ -476,8 +476,8 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
           create_graph: bool, only_inputs: bool, allow_unused: bool | None,
           is_grads_batched: bool, materialize_grads: bool) -> tuple[Tensor | None, ...]:
     """grad() after its count in this thread is raised (for `in_grad_call`)."""
-    inputs = edges_as_tensors(inputs)
-    if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
+    inputs, outputs = edges_as_tensors(inputs), edges_as_tensors(outputs)  # (PyTorch takes
+    if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):  # edges for both)
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     given_inputs([inputs] if isinstance(inputs, Tensor) else inputs)
     if materialize_grads and allow_unused is False:
@@ -525,6 +525,7 @@ def backward(
     """PyTorch's `torch.autograd.backward`: the gradients of all `tensors` (each weighted by
     its `grad_tensors` entry; None for a one-element tensor) summed in one backward pass into
     the `.grad` of every leaf behind them (or only of `inputs`)."""
+    tensors = edges_as_tensors(tensors)  # (a GradientEdge: the output of its node)
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     grad_tensors = grad_variables if grad_tensors is None else grad_tensors  # the old name
     given_gradients(grad_tensors)
