@@ -313,6 +313,9 @@ def _edges_summary(lib, case):
         "one edge node": len({id(edge(o).node) for o in outputs}) == 1,
         "next_functions": [(node.name(), number) for node, number in consumers],
         "same node in next_functions": len({id(node) for node, _ in consumers}) == 1,
+        "own next_functions": [[(None if n is None else n.name(), k) for n, k in
+                                o.grad_fn.next_functions] for o in outputs],
+        "edge node name": edge(outputs[-1]).node.name(),
         "grads": [np.round(g.detach().numpy(), 6).tolist() for g in grads],
     }
 

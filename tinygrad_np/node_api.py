@@ -62,13 +62,16 @@ def several_outputs(outputs: Any, name: str | None = None, node: Any = None) -> 
     """`outputs` (returned) shown as PyTorch's one node of several outputs, though each has
     its own node here: output k's `output_nr`, `get_gradient_edge` and the `next_functions`
     entries pointing at it read `(node, k)`, with `node` the op's own (a custom Function's
-    ctx) or output 0's node, and each node is named `name`. Display only (and the edges'
+    ctx, svd's packed node) or output 0's node, each node is named `name`, and each output's
+    node lists `node`'s next_functions (the op's inputs). Display only (and the edges'
     way back to output k's node for grad)."""
     nodes = [getattr(t, "grad_fn", None) for t in outputs]
     group = node if node is not None else nodes[0] if nodes else None
     if group is None or len(nodes) < 2:
         return outputs
     group._pieces = tuple(None if n is None else weakref.ref(n) for n in nodes)
+    if name is not None and node is not None:
+        group._pytorch_name = name
     for k, piece in enumerate(nodes):
         if piece is not None:
             piece._output_nr = k
@@ -154,6 +157,9 @@ class NodeInfo:
         (`2 * x`, `x * ones`, where's branches) lists its constant operand as PyTorch does;
         other ops list arguments up to the last one in the graph (a node here does not know
         which constants were tensors, so the settings after it are left off)."""
+        group = self.__dict__.get("_group")
+        if group is not None:  # one output of several: the inputs of their op (PyTorch's node)
+            return group.next_functions
         parents, name = list(self.parents), type(self).__name__
         if name in _LISTS_CONSTANTS:
             parents = parents[_LEADING_CONSTANTS.get(name, 0):]
