@@ -80,9 +80,14 @@ def gradcheck(
     projection per input. As PyTorch's, backward runs twice on the same graph and the two
     gradients must agree to `nondet_tol` (else "Backward is not reentrant"), and backward
     with zero grad_outputs must give zeros. `check_forward_ad=True` compares forward_ad's
-    tangents with central differences too (checking custom Functions' `jvp`). The keywords
-    about batched gradients, undefined gradients, dtypes and masks are accepted and change
-    nothing here; `check_backward_ad=False` skips the backward check, as in PyTorch.
+    tangents with central differences too (checking custom Functions' `jvp`).
+    `check_grad_dtypes=True`: each gradient has its input's dtype. `check_batched_grad=True`:
+    `grad(..., is_grads_batched=True)` with a batch of random grad_outputs equals one backward
+    per seed (a loop here: PyTorch's vmap). `check_undefined_grad` (on by default, as
+    PyTorch's): every custom Function node that called `set_materialize_grads(False)` gets
+    None in backward and must give None or zero gradients. `masked` and
+    the batched forward check are accepted and change nothing; `check_backward_ad=False`
+    skips the backward check, as in PyTorch.
     """
     inputs = _as_tensors(inputs, "inputs", "gradcheck")
     if not (check_backward_ad or check_forward_ad):
@@ -113,10 +118,108 @@ def gradcheck(
                           UserWarning, stacklevel=2)
     if not _gradcheck(func, inputs, **options):
         return False
+    if check_grad_dtypes and not _grad_dtypes_agree(func, inputs, raise_exception):
+        return False
+    if check_batched_grad and not _batched_grads_agree(func, inputs, atol, rtol,
+                                                       raise_exception):
+        return False
     if check_forward_ad and not _forward_ad_agrees(func, inputs, eps, atol, rtol,
                                                    raise_exception):
         return False
-    return _scaled_by_grad_output(func, inputs, raise_exception)
+    if not _scaled_by_grad_output(func, inputs, raise_exception):
+        return False
+    return not check_undefined_grad or _undefined_grads_handled(func, inputs, raise_exception)
+
+
+def _differentiated(func: Callable[..., Any], inputs: tuple) -> tuple[list, list[int]]:
+    """func's outputs that require grad, and the positions of the inputs that do."""
+    outputs = [o for o in _outputs(func(*inputs), "gradcheck") if o.requires_grad]
+    return outputs, [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+
+
+def _grad_dtypes_agree(func: Callable[..., Any], inputs: tuple, raise_exception: bool) -> bool:
+    """check_grad_dtypes: each input's gradient has the input's dtype."""
+    outputs, checked = _differentiated(func, inputs)
+    if not outputs:
+        return True
+    found = engine_grad(outputs, [inputs[p] for p in checked],
+                        [Tensor(np.ones(o.shape, o.dtype)) for o in outputs], allow_unused=True)
+    for position, value in zip(checked, found):
+        if value is not None and value.dtype != inputs[position].dtype:
+            return _refuse(f"Gradient has dtype mismatch: the gradient of input {position} is "
+                           f"{value.dtype}, the input {inputs[position].dtype}", raise_exception)
+    return True
+
+
+def _batched_grads_agree(func: Callable[..., Any], inputs: tuple, atol: float, rtol: float,
+                         raise_exception: bool) -> bool:
+    """check_batched_grad: grad with is_grads_batched=True (two random seeds per output)
+    against one grad call per seed."""
+    outputs, checked = _differentiated(func, inputs)
+    if not outputs:
+        return True
+    rng = np.random.default_rng(0)
+    seeds = [Tensor(rng.standard_normal((2, *o.shape)).astype(o.dtype)) for o in outputs]
+    wanted = [inputs[p] for p in checked]
+    batched = grad(outputs, wanted, seeds, retain_graph=True, allow_unused=True,
+                   is_grads_batched=True)
+    for row in range(2):
+        single = engine_grad(outputs, wanted, [s[row] for s in seeds], retain_graph=True,
+                             allow_unused=True)
+        for position, many, one in zip(checked, batched, single):
+            if (many is None) != (one is None) or one is not None and not np.allclose(
+                    many._data[row], one._data, rtol, atol, equal_nan=True):
+                return _refuse(
+                    "gradcheck or gradgradcheck failed while testing batched gradient "
+                    f"computation: for input {position}, seed {row} of the batch gives another "
+                    "gradient batched (is_grads_batched=True) than alone", raise_exception)
+    return True
+
+
+def _undefined_grads_handled(func: Callable[..., Any], inputs: tuple,
+                             raise_exception: bool) -> bool:
+    """check_undefined_grad, as PyTorch's: every custom Function node of func's graph gets
+    undefined output gradients (None after `ctx.set_materialize_grads(False)`, else zeros)
+    and must give None or zero gradients; a RuntimeError in its backward fails the check
+    (another error, as `None * 2`'s TypeError, propagates, as in PyTorch). Nodes that get
+    zeros are covered by _scaled_by_grad_output's check."""
+    from tinygrad_np.autograd_function import Function as CustomFunction
+
+    outputs, _ = _differentiated(func, inputs)
+    stack, seen = [o.grad_fn for o in outputs], set()
+    while stack:
+        node = stack.pop()
+        if node is None or isinstance(node, Tensor) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(node.parents)
+        if not isinstance(node, CustomFunction) or node.materialize_grads:
+            continue  # (zeros for it: _scaled_by_grad_output's check covers those)
+        several = getattr(node, "_outputs", None) is not None
+        if several:
+            node._reached = set()  # (so that each output's gradient is None)
+        undefined = np.zeros(node.output_shape, node.output_dtype) if several else None
+        problem = None
+        try:
+            with function.no_grad():
+                found = type(node).backward(node, undefined)
+        except RuntimeError:
+            problem = "Expected backward function to handle undefined output grads."
+        else:
+            found = found if isinstance(found, tuple) else (found,)
+            if any(g is not None and np.any(np.asarray(g) != 0) for g in found):
+                problem = ("Expected all input grads to be undefined or zero when all output "
+                           "grads are undefined or zero.")
+        if problem is not None:
+            warnings.warn("Backwards compatibility: New undefined gradient support checking "
+                          "feature is enabled by default, but it may break existing callers "
+                          "of this function. If this is true for you, you can call this "
+                          'function with "check_undefined_grad=False" to disable the feature',
+                          UserWarning, stacklevel=3)
+            return _refuse(f'{problem} Please look at "Notes about undefined output gradients" '
+                           f'in "tools/autograd/derivatives.yaml" (the backward of '
+                           f"{node._op_name})", raise_exception)
+    return True
 
 
 def _forward_ad_agrees(func: Callable[..., Any], inputs: tuple, eps: float, atol: float,
@@ -224,10 +327,16 @@ def gradgradcheck(
     taken with `create_graph=True` against `grad_outputs` (seeded random normal values
     needing grad when not given), are gradchecked as a function of the inputs and the
     grad_outputs: a backward that is right but does not differentiate correctly fails here.
+    The check_* keywords go to that gradcheck; `check_fwd_over_rev` checks the same second
+    derivatives (forward mode here is reverse mode twice).
     """
     inputs = _as_tensors(inputs, "inputs", "gradgradcheck")
-    if not check_rev_over_rev:
-        return True
+    if not (check_rev_over_rev or check_fwd_over_rev):
+        raise AssertionError("Expected at least one of check_fwd_over_rev or "
+                             "check_rev_over_rev to be True")
+    if check_undefined_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev "
+                             "to be True")
     _some_require_grad(inputs, "gradcheck")  # (PyTorch names its inner gradcheck)
     outputs = _outputs(func(*inputs), "gradgradcheck")
     differentiable = [k for k, output in enumerate(outputs) if output.requires_grad]
@@ -260,7 +369,9 @@ def gradgradcheck(
     try:
         return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps=eps, atol=atol,
                          rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode,
-                         nondet_tol=nondet_tol)
+                         nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad,
+                         check_grad_dtypes=check_grad_dtypes,
+                         check_batched_grad=check_batched_grad)
     except GradcheckError as error:
         theirs = "input 0 is" if count == 1 else f"inputs 0-{count - 1} are"
         error = _reraise(error, f"gradgradcheck: the first derivatives of func (create_graph="
@@ -365,8 +476,8 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
           create_graph: bool, only_inputs: bool, allow_unused: bool | None,
           is_grads_batched: bool, materialize_grads: bool) -> tuple[Tensor | None, ...]:
     """grad() after its count in this thread is raised (for `in_grad_call`)."""
-    inputs = edges_as_tensors(inputs)
-    if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
+    inputs, outputs = edges_as_tensors(inputs), edges_as_tensors(outputs)  # (PyTorch takes
+    if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):  # edges for both)
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     given_inputs([inputs] if isinstance(inputs, Tensor) else inputs)
     if materialize_grads and allow_unused is False:
@@ -414,6 +525,7 @@ def backward(
     """PyTorch's `torch.autograd.backward`: the gradients of all `tensors` (each weighted by
     its `grad_tensors` entry; None for a one-element tensor) summed in one backward pass into
     the `.grad` of every leaf behind them (or only of `inputs`)."""
+    tensors = edges_as_tensors(tensors)  # (a GradientEdge: the output of its node)
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     grad_tensors = grad_variables if grad_tensors is None else grad_tensors  # the old name
     given_gradients(grad_tensors)

@@ -53,6 +53,7 @@ import inspect
 import sys
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -60,6 +61,7 @@ import numpy as np
 
 from tinygrad_np import errors, function as engine
 from tinygrad_np.autograd import grad as engine_grad
+from tinygrad_np.node_api import several_outputs
 from tinygrad_np.tensor import (
     Tensor,
     _shares_memory_with_a_live_tensor,
@@ -393,6 +395,14 @@ def _unwrap(grad: Any, held: set[int]) -> Any:
     return grad._data.copy() if id(grad._data) in held else grad._data
 
 
+def _absent(attribute: str) -> property:
+    """A built-in node's attribute that PyTorch's custom nodes do not have (AttributeError)."""
+    def absent(ctx: Any) -> Any:
+        raise AttributeError(f"'{ctx._op_name}Backward' object has no attribute '{attribute}'")
+
+    return property(absent)
+
+
 class Function(engine.Function):
     """PyTorch's `torch.autograd.Function`: subclass it with static `forward(ctx, *args)` (or
     `forward(*args)` and `setup_context(ctx, inputs, output)`) and `backward(ctx, grad)` on
@@ -451,6 +461,33 @@ class Function(engine.Function):
         raise NotImplementedError("To use autograd.Function with vmap, you must either "
                                   "override the vmap staticmethod or set generate_vmap_rule=True.")
 
+    @property
+    def saved_tensors(self) -> tuple | None:
+        """What save_for_backward kept. The library reads the engine's arrays; your code reads
+        Tensors, as PyTorch's (from outside backward too: `y.grad_fn.saved_tensors`), an input
+        as the caller's own Tensor, the output with this node as its grad_fn."""
+        saved = self.__dict__.get("_saved_values", ())
+        if sys._getframe(1).f_globals.get("__name__", "").partition(".")[0] == "tinygrad_np":
+            return saved
+        return _saved_as_tensors(self, saved)
+
+    @saved_tensors.setter
+    def saved_tensors(self, value: tuple | None) -> None:
+        self.__dict__["_saved_values"] = value
+
+    @property
+    def saved_variables(self) -> tuple:
+        """PyTorch's deprecated name of saved_tensors (with its DeprecationWarning)."""
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'",
+                      DeprecationWarning, stacklevel=2)
+        return _saved_as_tensors(self, self.__dict__.get("_saved_values", ()))
+
+    # PyTorch's custom nodes have none of a built-in node's `_saved_*` attributes
+    _saved_self, _saved_other, _saved_result, _saved_exponent = (_absent(name) for name in (
+        "_saved_self", "_saved_other", "_saved_result", "_saved_exponent"))
+    _raw_saved_self, _raw_saved_other, _raw_saved_result = (_absent(name) for name in (
+        "_raw_saved_self", "_raw_saved_other", "_raw_saved_result"))
+
     def name(self) -> str:
         """`<YourOp>Backward`, as PyTorch names a custom function's node."""
         return f"{self._op_name}Backward"
@@ -466,18 +503,6 @@ class Function(engine.Function):
         raise RuntimeError(f"Legacy autograd function with non-static forward method is "
                            f"deprecated. Please use new-style autograd function with static "
                            f"forward method: call {self._op_name}.apply(...)")
-
-    @property
-    def saved_tensors(self) -> Any:  # type: ignore[override]
-        """What save_for_backward kept; after backward() freed it, PyTorch's RuntimeError."""
-        saved = self.__dict__.get("saved_tensors", ())
-        if saved is None:
-            raise RuntimeError(errors.FREED_GRAPH.format(op=self.name()))
-        return saved
-
-    @saved_tensors.setter
-    def saved_tensors(self, value: Any) -> None:  # (the engine's: set, freed with None)
-        self.__dict__["saved_tensors"] = value
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
@@ -545,6 +570,9 @@ class Function(engine.Function):
         ctx = frame[1]
         if ctx is None:
             return result
+        if ctx.saved_tensors and "parents" in vars(ctx):  # (saved_tensors read outside gives
+            ctx._callers = tuple(weakref.ref(arg) if isinstance(arg, Tensor) else None  # the
+                                 for arg in args)  # caller's Tensors back, while they live)
         if getattr(_forward_ad, "depth", 0) and "parents" in vars(ctx):
             _note_forward_mode(cls, ctx, args)
         returned = getattr(ctx, "_returned", None)
@@ -555,6 +583,7 @@ class Function(engine.Function):
             for at, position in ctx._dirty_outputs.items():  # an input changed in place and
                 ctx._dirty = (position,)  # returned is that output, as PyTorch's
                 outputs = (*outputs[:at], _rebase(ctx, args, outputs[at]), *outputs[at + 1:])
+            outputs = several_outputs(outputs, f"{cls._op_name}Backward", ctx)
             if not ctx.materialize_grads:
                 _note_reached(ctx, outputs)
             return outputs
@@ -568,6 +597,41 @@ class Function(engine.Function):
                 for arg in args):  # as-is): an in-place write into it is refused, as PyTorch's
             result._custom_view_of = cls._op_name
         return result
+
+
+def _saved_as_tensors(ctx: Function, saved: tuple | None) -> tuple:
+    """`ctx.saved_tensors` as user code sees it: Tensors, as PyTorch's (PyTorch's error once
+    backward has freed them)."""
+    if saved is None:
+        raise RuntimeError(errors.FREED_GRAPH.format(op=ctx.name()))
+    if "parents" not in vars(ctx):  # (in forward, or not recorded: nothing saved yet, as
+        return ()  # PyTorch's, which saves them when forward returns)
+    for index, counter, version in ctx.saved_versions:  # changed in place since: PyTorch's
+        if counter[0] != version:  # error, as backward would give
+            raise ctx.stale_error(index, counter[0], version)
+    slots, parts = ctx.saved_slots, getattr(ctx, "_saved_parts", {})
+    callers, parents = vars(ctx).get("_callers", ()), getattr(ctx, "parents", ())
+    found = []
+    for index, value in enumerate(saved):
+        slot = slots[index] if index < len(slots) else None
+        if value is None or isinstance(value, Tensor):
+            found.append(value)
+        elif index in parts:  # an output of several (packed): its part
+            found.append(Tensor._make(_part(ctx, value, parts[index]), None))
+        elif slot == -1:
+            found.append(Tensor._make(value, ctx))
+        elif slot is not None and slot < len(parents):
+            caller = callers[slot]() if slot < len(callers) and callers[slot] else None
+            parent = parents[slot]
+            if caller is not None and caller._data is value:
+                found.append(caller)
+            elif isinstance(parent, Tensor):
+                found.append(parent)
+            else:
+                found.append(Tensor._make(value, parent))
+        else:  # a value forward derived (saved as it is)
+            found.append(Tensor._make(value, None) if isinstance(value, np.ndarray) else value)
+    return tuple(found)
 
 
 def _defaults_from(forward: Callable[..., Any]) -> int:

@@ -206,7 +206,8 @@ def jacobian(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...],
              strategy: str = "reverse-mode") -> Any:
     """The Jacobian of func at `inputs`: entry [i][j] (only [i] or [j], or neither, where
     func's result or `inputs` is a single Tensor) has shape outputs[i].shape +
-    inputs[j].shape. Computed in reverse mode, one backward pass per output element, whatever
+    inputs[j].shape (lists in place of tuples for several inputs with strategy='forward-mode',
+    as PyTorch's). Computed in reverse mode, one backward pass per output element, whatever
     `vectorize` and `strategy` say (the values are the same)."""
     if strategy not in _STRATEGIES:
         raise AssertionTensorError(f"jacobian: strategy must be 'reverse-mode' or "
@@ -229,6 +230,9 @@ def jacobian(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...],
         rows = tuple(_jacobian_of(i, out, inputs, create_graph, strict)
                      for i, out in enumerate(outputs))
     rows = tuple(_unpack(_finish(row, create_graph), inputs_tuple) for row in rows)
+    if strategy == "forward-mode" and inputs_tuple:  # PyTorch's forward mode gives lists
+        rows = tuple(list(row) for row in rows)
+        return [*rows] if outputs_tuple else rows[0]
     return _unpack(rows, outputs_tuple)
 
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_np import hooks, observing
-from tinygrad_np.node_api import AccumulateGrad, NodeInfo, _accumulator
+from tinygrad_np.node_api import AccumulateGrad, NodeInfo, _accumulator, edge_of, output_node
 from tinygrad_np.tensor import Tensor
 
 
@@ -53,14 +53,14 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., None],
                              mode: str = "all") -> _MultiHandle:
     """A hook on several tensors at once, once per backward pass.
 
-    mode "all": `fn(grads)` (one entry per tensor, None for one whose gradient the pass did not
-    compute) once the pass has computed all it computes of them; here at the pass's end (after
-    the leaves' hooks), where PyTorch calls it as soon as the last one is known. mode "any":
-    `fn(grad)` with the first of their gradients the pass computes. fn must not change the
-    gradients, and what it returns is ignored, as PyTorch's. The engine computes the gradient
-    of every tensor behind the outputs, so one PyTorch's pass skips (behind grad()'s inputs,
-    a leaf outside backward's inputs=) is passed too. A backward pass that raises midway may
-    leave "all" to be called at the end of the next pass in the thread.
+    mode "all": `fn(grads)` (a list: one entry per tensor, None for one whose gradient the pass
+    did not compute) once the pass has computed all it computes of them; here at the pass's end
+    (after the leaves' hooks), where PyTorch calls it as soon as the last one is known. mode
+    "any": `fn(grad)` with the first of their gradients the pass computes. fn must not change
+    the gradients, and what it returns is ignored, as PyTorch's. The engine computes the
+    gradient of every tensor behind the outputs, so one PyTorch's pass skips (behind grad()'s
+    inputs, a leaf outside backward's inputs=) is passed too. A backward pass that raises midway
+    may leave "all" to be called at the end of the next pass in the thread.
     """
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
@@ -69,7 +69,7 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., None],
 
     def flush() -> None:
         grads, state.grads = state.grads, None
-        fn(tuple(grads))
+        fn(list(grads))  # (a list, as PyTorch passes it)
 
     def done() -> None:
         state.fired = False
@@ -102,14 +102,16 @@ class GradientEdge(NamedTuple):
 
 
 def get_gradient_edge(tensor: Tensor) -> GradientEdge:
-    """The edge of `tensor` as it is now: its grad_fn (a leaf's AccumulateGrad) and output 0
-    (each output of a several-output op here has its own node, so output_nr is always 0)."""
+    """The edge of `tensor` as it is now: its grad_fn (a leaf's AccumulateGrad) and which of
+    its outputs `tensor` is (split's pieces, svd's U, S, Vh: 0, 1, 2, as PyTorch's)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"get_gradient_edge: expected a Tensor, got {type(tensor).__name__}")
     if not tensor.requires_grad:
         raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
                            "not require gradients")
-    return GradientEdge(tensor.grad_fn or _accumulator(tensor), 0)
+    if tensor.grad_fn is None:
+        return GradientEdge(_accumulator(tensor), 0)
+    return GradientEdge(*edge_of(tensor.grad_fn))
 
 
 def edges_as_tensors(inputs: Any) -> Any:
@@ -125,12 +127,14 @@ def edges_as_tensors(inputs: Any) -> Any:
 
 def _edge_tensor(edge: GradientEdge) -> Tensor:
     node = edge.node
-    if isinstance(node, AccumulateGrad):
+    if isinstance(node, AccumulateGrad) and edge.output_nr == 0:
         return node.variable
-    if not isinstance(node, NodeInfo) or edge.output_nr != 0:
-        raise RuntimeError(f"GradientEdge: expected the edge of a graph node and output 0 (as "
-                           f"get_gradient_edge gives), got {type(node).__name__} and output "
-                           f"{edge.output_nr}")
+    found = output_node(node, edge.output_nr) if isinstance(node, NodeInfo) else None
+    if found is None:
+        raise RuntimeError(f"GradientEdge: expected the edge of a graph node and one of its "
+                           f"outputs (as get_gradient_edge gives), got {type(node).__name__} "
+                           f"and output {edge.output_nr}")
+    node = found
     shape, dtype = node.output_shape, node.output_dtype  # (its values are never read)
     return Tensor._make(np.broadcast_to(np.zeros((), dtype), shape), node)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from tinygrad_np import autograd_function
+from tinygrad_np import autograd_function, inference_tensors
 from tinygrad_np.autograd import grad
 from tinygrad_np.function import enable_grad, is_grad_enabled
 from tinygrad_np.tensor import Tensor
@@ -88,9 +88,10 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
 
 def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
     """(primal, tangent) of `tensor`: its forward derivative along the duals' tangents, None
-    outside a level or when it does not depend on any dual."""
-    if not _levels or not isinstance(tensor, Tensor):
-        return UnpackedDualTensor(tensor, None)
+    outside a level, inside `inference_mode()` (as PyTorch's), or when it does not depend on
+    any dual."""
+    if not _levels or not isinstance(tensor, Tensor) or inference_tensors.active():
+        return UnpackedDualTensor(tensor, None)  # (inference mode: no tangents, as PyTorch's)
     pairs = _levels[-1]
     for dual, tangent in pairs:
         if dual is tensor:

@@ -429,7 +429,8 @@ def _refuse_unmapped_writes(kept: list, name: str) -> None:
 
 _writes = threading.local()  # .logs: per running vmap (outermost first), the tensors
 _plain_bump = Tensor._bump_version  # written in place: {id: (tensor, slice index)}
-_open_vmaps = [0]  # in all threads (swapping Tensor._bump_version while any runs)
+_plain_item = Tensor.item
+_open_vmaps = [0]  # in all threads (swapping Tensor._bump_version and item while any runs)
 _swap_lock = threading.Lock()
 
 
@@ -450,6 +451,16 @@ def _noting_bump(tensor: Tensor) -> None:
                 "input")
 
 
+def _refusing_item(tensor: Tensor) -> Any:
+    """Tensor.item while a vmap runs: refused in the thread running it, as PyTorch's (a
+    batched tensor has no one value; here each slice would give its own silently)."""
+    if getattr(_writes, "logs", ()):
+        raise RuntimeError("vmap: It looks like you're calling .item() on a Tensor. We don't "
+                           "support vmap over calling .item() on a Tensor, please try to "
+                           "rewrite what you're doing with other operations.")
+    return _plain_item(tensor)
+
+
 @contextlib.contextmanager
 def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
     """The context vmap runs its slices in: a tensor other than the inputs written in two
@@ -461,6 +472,7 @@ def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
     with _swap_lock:
         _open_vmaps[0] += 1
         Tensor._bump_version = _noting_bump  # type: ignore[method-assign]
+        Tensor.item = _refusing_item  # type: ignore[method-assign]
     try:
         yield log
     finally:
@@ -469,6 +481,7 @@ def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
             _open_vmaps[0] -= 1
             if not _open_vmaps[0]:
                 Tensor._bump_version = _plain_bump  # type: ignore[method-assign]
+                Tensor.item = _plain_item  # type: ignore[method-assign]
 
 
 class VmapInfo(NamedTuple):

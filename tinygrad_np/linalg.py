@@ -20,6 +20,7 @@ import numpy as np
 
 from tinygrad_np import return_types, xp
 from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.node_api import several_outputs
 from tinygrad_np.ops.linalg import (
     QR,
     SVD,
@@ -524,7 +525,8 @@ def eigh(input: Tensor, UPLO: str = "L") -> EighResult:  # noqa: A002, N803
     """(eigenvalues ascending, eigenvectors as columns) of symmetric A, from its lower
     triangle (UPLO='U': the upper one)."""
     packed = _eigh("eigh", input, UPLO)
-    return EighResult(packed[..., 0, :], packed[..., 1:, :])
+    return EighResult(*several_outputs((packed[..., 0, :], packed[..., 1:, :]),
+                                       "LinalgEighBackward0", packed.grad_fn))
 
 
 def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: A002, N803
@@ -533,10 +535,14 @@ def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: A002, N803
 
 
 def _svd_parts(a: Tensor, full_matrices: bool) -> tuple:
+    return _svd_unpacked(a, full_matrices, SVD.apply(a, full_matrices))
+
+
+def _svd_unpacked(a: Tensor, full_matrices: bool, packed: Tensor) -> tuple:
+    """(U, S, Vh): views of SVD's packed output."""
     m, n = a.shape[-2:]
     k = min(m, n)
     cu, rv = (m, n) if full_matrices else (k, k)
-    packed = SVD.apply(a, full_matrices)
     batch = a.shape[:-2]
     u = packed[..., : m * cu].reshape(batch + (m, cu))
     s = packed[..., m * cu : m * cu + k]
@@ -556,7 +562,9 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
     PyTorch's. `driver` is CUDA's: None only, as PyTorch on the CPU."""
     _no_driver(driver)
     a = _svd_input("svd", _float("svd", _matrix("svd", A)))
-    return SVDResult(*_svd_parts(a, full_matrices))
+    packed = SVD.apply(a, full_matrices)
+    return SVDResult(*several_outputs(_svd_unpacked(a, full_matrices, packed),
+                                      "LinalgSvdBackward0", packed.grad_fn))
 
 
 def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:  # noqa: N803
@@ -574,10 +582,11 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
                            "'reduced' (default), 'r', or 'complete'")
     m, n = a.shape[-2:]
     k = m if mode != "reduced" else min(m, n)
-    q, r = _qr_unpack(QR.apply(a, mode), m, k, n)
+    packed = QR.apply(a, mode)
+    q, r = _qr_unpack(packed, m, k, n)
     if mode == "r":
         return QRResult(Tensor(np.empty(0, dtype=a.dtype)), r[..., : min(m, n), :])
-    return QRResult(q, r)
+    return QRResult(*several_outputs((q, r), "LinalgQrBackward0", packed.grad_fn))
 
 
 def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *,  # noqa: A002

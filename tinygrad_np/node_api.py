@@ -58,6 +58,46 @@ def pytorch_named(tensor: Any, name: str) -> Any:
     return tensor
 
 
+def several_outputs(outputs: Any, name: str | None = None, node: Any = None) -> Any:
+    """`outputs` (returned) shown as PyTorch's one node of several outputs, though each has
+    its own node here: output k's `output_nr`, `get_gradient_edge` and the `next_functions`
+    entries pointing at it read `(node, k)`, with `node` the op's own (a custom Function's
+    ctx, svd's packed node) or output 0's node, each node is named `name`, and each output's
+    node lists `node`'s next_functions (the op's inputs). Display only (and the edges'
+    way back to output k's node for grad)."""
+    nodes = [getattr(t, "grad_fn", None) for t in outputs]
+    group = node if node is not None else nodes[0] if nodes else None
+    if group is None or len(nodes) < 2:
+        return outputs
+    group._pieces = tuple(None if n is None else weakref.ref(n) for n in nodes)
+    if name is not None and node is not None:
+        group._pytorch_name = name
+    for k, piece in enumerate(nodes):
+        if piece is not None:
+            piece._output_nr = k
+            if piece is not group:  # (no reference to itself: the graph frees by refcount)
+                piece._group = group
+            if name is not None:
+                piece._pytorch_name = name
+    return outputs
+
+
+def edge_of(node: Any) -> tuple[Any, int]:
+    """(node, output number) as PyTorch's graph shows `node`'s output (see several_outputs)."""
+    found = getattr(node, "__dict__", {})
+    return found.get("_group", node), found.get("_output_nr", 0)
+
+
+def output_node(node: Any, output_nr: int) -> Any:
+    """The node here of output `output_nr` of `node` (itself for output 0 of one-output ops);
+    None if there is no such output, or it is gone."""
+    pieces = getattr(node, "__dict__", {}).get("_pieces")
+    if pieces is None:
+        return node if output_nr == 0 else None
+    reference = pieces[output_nr] if 0 <= output_nr < len(pieces) else None
+    return None if reference is None else reference()
+
+
 class AccumulateGrad:
     """The end of a path in `next_functions`: the leaf whose `.grad` receives the gradient
     (one object per leaf, as in PyTorch)."""
@@ -117,13 +157,16 @@ class NodeInfo:
         (`2 * x`, `x * ones`, where's branches) lists its constant operand as PyTorch does;
         other ops list arguments up to the last one in the graph (a node here does not know
         which constants were tensors, so the settings after it are left off)."""
+        group = self.__dict__.get("_group")
+        if group is not None:  # one output of several: the inputs of their op (PyTorch's node)
+            return group.next_functions
         parents, name = list(self.parents), type(self).__name__
         if name in _LISTS_CONSTANTS:
             parents = parents[_LEADING_CONSTANTS.get(name, 0):]
         while name not in _LISTS_CONSTANTS and parents and parents[-1] is None:
             parents.pop()
-        return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
-                     for p in parents)
+        return tuple((_accumulator(p), 0) if p is not None and not isinstance(p, NodeInfo) else
+                     edge_of(p) for p in parents)
 
     def _input_positions(self) -> range:
         """The positions of the forward arguments PyTorch's node has as inputs: up to the last

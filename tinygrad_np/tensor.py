@@ -1248,13 +1248,12 @@ def _cut_from(source: Tensor, axis: int, bounds: Sequence[int], take: bool, offs
 
 
 def _multi_output(pieces: tuple, name: str | None = None) -> tuple:
-    """The pieces marked as one function's views; their nodes named `name` (PyTorch's)."""
+    """The pieces marked as one function's views; their nodes shown as PyTorch's one node
+    named `name` (output k: `output_nr` k)."""
     op = "Split" if name is None else name.removesuffix("Backward0")
     for index, piece in enumerate(pieces):
         _mark_multi_view(piece, _multi_view_message(index, op))
-        if name is not None:
-            pytorch_named(piece, name)
-    return pieces
+    return several_outputs(pieces, name)
 
 
 def _multi_view_message(index: int, op: str) -> str:
@@ -4955,7 +4954,12 @@ class Tensor:
     is_sparse = is_quantized = is_meta = False  # dense NumPy arrays on the CPU, always
     is_mps = is_xla = is_xpu = is_ipu = is_mtia = is_maia = is_vulkan = is_mkldnn = False
     is_nested = is_sparse_csr = False
-    output_nr = 0  # (the index among its op's outputs: one output per op here)
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its op this tensor is (split's pieces 0, 1, ...; see
+        node_api.several_outputs), as PyTorch's."""
+        return getattr(self.grad_fn, "__dict__", {}).get("_output_nr", 0)
 
     def is_shared(self) -> bool:
         """True after `share_memory_()` (nothing is moved: there is one process)."""
@@ -6432,7 +6436,7 @@ from tinygrad_np.hooks import (  # noqa: E402
     register_hook as _register_hook,  # noqa: E402
     register_post_accumulate_grad_hook as _register_post_accumulate_grad_hook,
 )
-from tinygrad_np.node_api import pytorch_named  # noqa: E402
+from tinygrad_np.node_api import pytorch_named, several_outputs  # noqa: E402
 from tinygrad_np.ops import opmath, power  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,

@@ -32,6 +32,7 @@ import numpy as np
 from tinygrad_np import rng
 from tinygrad_np.autograd import grad as engine_grad
 from tinygrad_np.autograd_function import Function
+from tinygrad_np.autograd_graph import _saved_hooks
 from tinygrad_np.func import _leaves, _rebuilt  # (the pytree helpers torch.func uses)
 from tinygrad_np.function import Function as EngineFunction, enable_grad, is_grad_enabled
 from tinygrad_np.tensor import Tensor
@@ -91,6 +92,22 @@ class _Bridge(EngineFunction):
         return None if ctx.stop else grad_output
 
 
+@contextlib.contextmanager
+def _own_saves(active: bool = True) -> Iterator[None]:
+    """use_reentrant=False: what fn's ops save is the checkpoint's own business, as in
+    PyTorch (whose checkpoint has its own hooks): the user's saved_tensors_hooks' pack (and
+    unpack) are not called for fn's ops, neither in forward nor while recomputing."""
+    state = _saved_hooks
+    if not (active and state.stack):
+        yield
+        return
+    state.stack = (*state.stack, (None, None))  # (an inner pack of None: nothing is packed)
+    try:
+        yield
+    finally:
+        state.stack = state.stack[:-1]
+
+
 def _outside_leaves(outputs: list, private: set[int]) -> list[Tensor]:
     """The leaves requiring grad that `outputs` were computed from, other than `private`."""
     found: dict[int, Tensor] = {}
@@ -136,7 +153,7 @@ class _Run:
         if self.rng_state is not None:
             rng.set_rng_state(self.rng_state)
         try:
-            with enable_grad(), self.recompute_context:
+            with enable_grad(), self.recompute_context, _own_saves(not self.reentrant):
                 return self.call(swap)
         finally:
             if state is not None:
@@ -154,11 +171,7 @@ class _Run:
                 "`inputs` argument.")
         for position, (tensor, version) in enumerate(zip(self.tensors, self.versions)):
             if tensor._changes() != version:  # fn would run again on the new values
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified "
-                    f"by an inplace operation: checkpoint's input {position} (shape "
-                    f"{tuple(tensor.shape)}) is at version {tensor._changes()}; expected version "
-                    f"{version} instead. Change it after backward(), or checkpoint a clone.")
+                raise _changed(position, tensor, tensor._changes(), version)
         create_graph = is_grad_enabled()
         inputs: dict[int, Tensor] = {}
 
@@ -208,8 +221,9 @@ class _Checkpoint(Function):
 
     @staticmethod
     def forward(ctx: Any, run: _Run, *tensors: Tensor) -> Any:
-        ctx.run = run
-        if run.output is None:
+        ctx.run = run  # fn's arguments saved as PyTorch's checkpoint saves them (through
+        ctx.save_for_backward(*tensors[:len(run.tensors)])  # saved_tensors_hooks; freed by
+        if run.output is None:  # backward, so a second backward needs retain_graph=True)
             run.output = run.call(lambda t: t)
         outputs = _leaves(run.output)
         run.shapes = [tuple(o.shape) if isinstance(o, Tensor) else None for o in outputs]
@@ -221,6 +235,18 @@ class _Checkpoint(Function):
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
         return ctx.run.backward(grads)
+
+    def stale_error(self, index: int, now: int, saved: int) -> RuntimeError:
+        """The engine's error for a saved argument changed in place, in checkpoint's words."""
+        return _changed(index, self.run.tensors[index], now, saved)
+
+
+def _changed(position: int, tensor: Tensor, now: int, version: int) -> RuntimeError:
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: checkpoint's input {position} (shape {tuple(tensor.shape)}) is at version "
+        f"{now}; expected version {version} instead. Change it after backward(), or "
+        "checkpoint a clone.")
 
 
 def _reentrant(use_reentrant: bool | None, caller: str) -> bool:
@@ -267,7 +293,8 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
         if not is_grad_enabled():
             return run.call(lambda t: t)
         copies = {id(t): detach_variable((t,))[0] for t in run.tensors}
-        run.output = run.call(lambda t: copies[id(t)])
+        with _own_saves():  # (a graph dropped at once: nothing of it goes to pack hooks)
+            run.output = run.call(lambda t: copies[id(t)])
     leaves = _leaves(run.output)
     run.outside = _outside_leaves(leaves, {id(c) for c in copies.values()})
     if not any(isinstance(o, Tensor) and o.requires_grad for o in leaves):

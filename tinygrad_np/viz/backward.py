@@ -39,8 +39,8 @@ class GraphFreed(RuntimeError):
 # ----------------------------------------------------------------------------- the walk
 def _saved_for_replay(node: Function) -> tuple | None:
     """The node's saved values: still held, or kept by the drawing observer; None if gone."""
-    saved = vars(node).get("saved_tensors", ())  # (a custom Function's property raises once
-    if saved is not None:  # freed)
+    saved = node.saved_tensors
+    if saved is not None:
         for _, counter, version in node.saved_versions:
             if counter[0] != version:
                 raise RuntimeError(
@@ -59,7 +59,7 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
             f"the graph was freed by backward(): {type(node).__name__}'s saved arrays are gone. "
             "Trace before backward() (or call backward(retain_graph=True)); tiny graphs are "
             "kept and can be traced after backward() too.")
-    held = vars(node).get("saved_tensors", ())
+    held = node.saved_tensors
     node.saved_tensors = saved
     try:
         with no_grad(), np.errstate(all="ignore"):
@@ -460,9 +460,9 @@ def graph_stats(tensor: Tensor) -> GraphStats:
                 uses[parent] += 1
             if isinstance(parent, Tensor):
                 leaves[id(parent)] = parent
-        for value in vars(node).get("saved_tensors") or ():
+        for value in node.saved_tensors or ():
             hold(value)
-        for slot, value in zip(node.saved_slots, vars(node).get("saved_tensors") or ()):
+        for slot, value in zip(node.saved_slots, node.saved_tensors or ()):
             if slot is not None and slot >= 0 and (slot >= len(node.parents)
                                                    or node.parents[slot] is None):
                 if isinstance(value, np.ndarray):

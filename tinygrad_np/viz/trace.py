@@ -186,7 +186,7 @@ write_observers.append(_keep_values_written_over)
 
 def _held_values(function: Function) -> dict[int, Any]:
     """What is still known of a node's operands (by position) and output (-1)."""
-    saved = vars(function).get("saved_tensors") or ()  # (freed: None, not a custom one's error)
+    saved = function.saved_tensors or ()
     held = {slot: value for slot, value in zip(function.saved_slots, saved) if slot is not None}
     small = getattr(function, "small", None)
     if small is not None:
