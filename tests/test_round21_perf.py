@@ -1,0 +1,186 @@
+"""Session 27, slow paths round 3: the ops made faster keep PyTorch's values and gradients.
+
+The LSTM layer (one LSTMLayer op per layer and direction over the whole sequence) is checked
+against PyTorch (outputs, final states, every gradient), against the step-by-step composition
+it replaced (forward bit for bit), against float64 central differences, and under
+create_graph against PyTorch's double backward.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np.nn import rnn
+from tinygrad_np.ops.recurrent import LSTMLayer
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - the comparisons with PyTorch are skipped
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+RNG = np.random.default_rng(2027)
+DTYPES = {np.float32: "float32", np.float64: "float64"}
+
+
+def _central_differences(fn, arrays, which, eps=1e-6):
+    """d fn(arrays) / d arrays[which] (fn returns a float), float64 central differences."""
+    base = [a.astype(np.float64) for a in arrays]
+    grad = np.zeros_like(base[which])
+    for position in np.ndindex(grad.shape):
+        values = []
+        for step in (eps, -eps):
+            moved = [a.copy() for a in base]
+            moved[which][position] += step
+            values.append(fn(*moved))
+        grad[position] = (values[0] - values[1]) / (2 * eps)
+    return grad
+
+
+# ------------------------------------------------------------------------------------ LSTM
+def _lstm_run(lib, config, x, state, composed=False):
+    """Output, final states and the gradients (input, parameters, start state) of a weighted
+    loss over all three, for an LSTM with `config` made by `lib` (tinygrad_np's parameters
+    copied into PyTorch's)."""
+    hidden, layers, bidirectional, bias, batch_first, dtype = config
+    tg.manual_seed(0)
+    ours = tg.nn.LSTM(x.shape[-1], hidden, layers, bias, batch_first, 0.0, bidirectional,
+                      dtype=getattr(tg, DTYPES[dtype]))
+    layer = ours
+    if lib is torch:
+        layer = torch.nn.LSTM(x.shape[-1], hidden, layers, bias, batch_first, 0.0,
+                              bidirectional, dtype=getattr(torch, DTYPES[dtype]))
+        layer.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    leaf = lib.tensor(x.copy(), requires_grad=True)
+    starts = None if state is None else tuple(lib.tensor(a.copy(), requires_grad=True)
+                                              for a in state)
+    saved = rnn._FUSED_DTYPES
+    if composed:
+        rnn._FUSED_DTYPES = ()
+    try:
+        out, (h, c) = layer(leaf) if starts is None else layer(leaf, starts)
+    finally:
+        rnn._FUSED_DTYPES = saved
+    weights = np.cos(np.arange(out.numel())).reshape(tuple(out.shape)).astype(dtype)
+    ((out * lib.tensor(weights)).sum() + (h * h).sum() + 0.5 * c.sum()).backward()
+    grads = [leaf.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]
+    grads += [] if starts is None else [a.grad.numpy() for a in starts]
+    return [out.detach().numpy(), h.detach().numpy(), c.detach().numpy()], grads
+
+
+LSTM_CONFIGS = list(itertools.product([3, 7], [1, 2], [False, True], [True, False],
+                                      [False, True], [np.float32, np.float64]))
+
+
+def _lstm_inputs(config, index, length=6):
+    hidden, layers, bidirectional, _, batch_first, dtype = config
+    x = RNG.standard_normal((3, length, 4) if batch_first else (length, 3, 4)).astype(dtype)
+    count = layers * (2 if bidirectional else 1)
+    state = None if index % 2 else tuple(
+        RNG.standard_normal((count, 3, hidden)).astype(dtype) for _ in range(2))
+    return x, state
+
+
+@needs_torch
+@pytest.mark.parametrize("index", range(len(LSTM_CONFIGS)))
+def test_lstm_matches_pytorch_values_and_gradients(index):
+    config = LSTM_CONFIGS[index]
+    x, state = _lstm_inputs(config, index)
+    ours, theirs = _lstm_run(tg, config, x, state), _lstm_run(torch, config, x, state)
+    tolerance = dict(rtol=1e-4, atol=1e-5) if config[-1] == np.float32 else dict(
+        rtol=1e-10, atol=1e-12)
+    for mine, reference in zip(ours[0] + ours[1], theirs[0] + theirs[1]):
+        np.testing.assert_allclose(mine, reference, **tolerance)
+
+
+@pytest.mark.parametrize("index", range(0, len(LSTM_CONFIGS), 3))
+def test_lstm_forward_is_the_compositions_bit_for_bit(index):
+    config = LSTM_CONFIGS[index]
+    x, state = _lstm_inputs(config, index, length=20)  # (past one 16-step block)
+    fused, composed = _lstm_run(tg, config, x, state), _lstm_run(tg, config, x, state, True)
+    for mine, reference in zip(fused[0], composed[0]):
+        assert np.array_equal(mine, reference)
+    tolerance = 1e-5 if config[-1] == np.float32 else 1e-12
+    for mine, reference in zip(fused[1], composed[1]):
+        np.testing.assert_allclose(mine, reference, rtol=tolerance, atol=tolerance)
+
+
+def _layer_loss(gx, h0, c0, w_hh, b_hh, weights):
+    out = LSTMLayer.apply(*(tg.tensor(a) if a is not None else None
+                            for a in (gx, h0, c0, w_hh, b_hh)))
+    return float((out * tg.tensor(weights)).sum().item())
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_lstm_layer_gradients_against_central_differences(with_bias):
+    length, batch, hidden = 4, 2, 3
+    arrays = [RNG.standard_normal(shape) for shape in
+              ((length, batch, 4 * hidden), (batch, hidden), (batch, hidden),
+               (4 * hidden, hidden), (4 * hidden,))]
+    if not with_bias:
+        arrays[-1] = None
+    weights = RNG.standard_normal((2, length, batch, hidden))
+    leaves = [None if a is None else tg.tensor(a, requires_grad=True) for a in arrays]
+    (LSTMLayer.apply(*leaves) * tg.tensor(weights)).sum().backward()
+    for which, leaf in enumerate(leaves):
+        if leaf is None:
+            continue
+        def loss(*moved):
+            full = list(moved) + ([None] if not with_bias else [])
+            return _layer_loss(*full, weights)
+        given = [a for a in arrays if a is not None]
+        expected = _central_differences(loss, given, which)
+        np.testing.assert_allclose(leaf.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
+
+
+@needs_torch
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_double_backward_matches_pytorch(bidirectional):
+    config = (3, 1, bidirectional, True, True, np.float64)
+    x, _ = _lstm_inputs(config, 1, length=4)
+    results = []
+    for lib in (tg, torch):
+        tg.manual_seed(0)
+        ours = tg.nn.LSTM(4, 3, batch_first=True, bidirectional=bidirectional, dtype=tg.float64)
+        layer = ours
+        if lib is torch:
+            layer = torch.nn.LSTM(4, 3, batch_first=True, bidirectional=bidirectional,
+                                  dtype=torch.float64)
+            layer.load_state_dict({k: torch.tensor(v.numpy())
+                                   for k, v in ours.state_dict().items()})
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        out, _ = layer(leaf)
+        (grad,) = lib.autograd.grad((out * out).sum(), leaf, create_graph=True)
+        (grad * grad).sum().backward()
+        results.append([grad.detach().numpy(), leaf.grad.numpy()]
+                       + [p.grad.numpy() for p in layer.parameters()])
+    for mine, reference in zip(*results):
+        np.testing.assert_allclose(mine, reference, rtol=1e-9, atol=1e-11)
+
+
+def test_lstm_in_place_write_to_the_output_is_caught():
+    layer = tg.nn.LSTM(4, 3)
+    out, (h, _) = layer(tg.tensor(RNG.standard_normal((5, 2, 4)).astype(np.float32)))
+    out.add_(1.0)  # (out is a view of the op's saved output, as PyTorch saves its own)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        (out.sum() + h.sum()).backward()
+
+
+def test_lstm_mixed_weight_dtype_takes_the_composed_path():
+    layer = tg.nn.LSTM(4, 3)
+    layer.weight_hh_l0.data = layer.weight_hh_l0.data.double()
+    x = tg.tensor(RNG.standard_normal((5, 2, 4)).astype(np.float32))
+    fused = layer(x)[0]
+    saved, rnn._FUSED_DTYPES = rnn._FUSED_DTYPES, ()
+    try:
+        composed = layer(x)[0]
+    finally:
+        rnn._FUSED_DTYPES = saved
+    assert fused.dtype == composed.dtype
+    assert np.array_equal(fused.detach().numpy(), composed.detach().numpy())
