@@ -184,3 +184,52 @@ def test_lstm_mixed_weight_dtype_takes_the_composed_path():
         rnn._FUSED_DTYPES = saved
     assert fused.dtype == composed.dtype
     assert np.array_equal(fused.detach().numpy(), composed.detach().numpy())
+
+
+# ------------------------------------------------------------------- softmax's row maximum
+def _old_softmax(x, axis, log):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    total = np.sum(np.exp(shifted), axis=axis, keepdims=True)
+    return shifted - np.log(total) if log else np.exp(shifted) / total
+
+
+@pytest.mark.parametrize("size", [2, 3, 7, 16, 63, 64, 65, 130, 199, 256])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_is_nps_max_with_nan_and_inf(size, dtype):
+    from tinygrad_np.ops.softmax import row_max
+
+    x = RNG.standard_normal((65536 // size + 3, size)).astype(dtype)
+    for value, share in ((np.nan, 0.01), (np.inf, 0.01), (-np.inf, 0.02), (0.0, 0.01)):
+        x[RNG.random(x.shape) < share] = value
+    expected = np.max(x, axis=-1, keepdims=True)
+    got = row_max(x, -1)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert np.array_equal(got, expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("size", [3, 64, 100])
+def test_softmax_over_short_last_axis_unchanged_bit_for_bit(log, size):
+    x = RNG.standard_normal((70000 // size, size)).astype(np.float32) * 5
+    x[::7, 0], x[::7, 1] = 0.0, -0.0  # rows whose maximum could be either zero
+    x[::7, 2:] = -1.0
+    x[::11, 0] = -np.inf
+    op = tg.tensor(x).log_softmax(-1) if log else tg.tensor(x).softmax(-1)
+    expected = _old_softmax(x, -1, log)
+    assert np.array_equal(op.numpy(), expected, equal_nan=True)
+    assert np.array_equal(np.signbit(op.numpy()), np.signbit(expected))
+
+
+@needs_torch
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_short_last_axis_against_pytorch(log):
+    x = RNG.standard_normal((64, 8, 16, 64)).astype(np.float32)
+    weights = RNG.standard_normal(x.shape).astype(np.float32)
+    results = []
+    for lib in (tg, torch):
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        out = leaf.log_softmax(-1) if log else leaf.softmax(-1)
+        (out * lib.tensor(weights)).sum().backward()
+        results.append((out.detach().numpy(), leaf.grad.numpy()))
+    for mine, reference in zip(*results):
+        np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-6)
