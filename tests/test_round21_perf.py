@@ -233,3 +233,54 @@ def test_softmax_short_last_axis_against_pytorch(log):
         results.append((out.detach().numpy(), leaf.grad.numpy()))
     for mine, reference in zip(*results):
         np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------- DataLoader workers over tensors
+def _epoch(lib, workers, data, **options):
+    x, y = lib.tensor(data[0]), lib.tensor(data[1])
+    loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(x, y), batch_size=16,
+                                       shuffle=True, num_workers=workers,
+                                       generator=lib.Generator().manual_seed(5), **options)
+    return [(xb.numpy(), yb.numpy()) for xb, yb in loader]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_tensor_dataset_workers_give_the_same_batches_and_leave_the_streams(workers):
+    import random
+
+    data = (RNG.standard_normal((70, 3)).astype(np.float32), np.arange(70))
+    tg.manual_seed(11)
+    random.seed(12)
+    np.random.seed(13)
+    without = _epoch(tg, 0, data)
+    draws_after = (tg.rand(2).numpy(), random.random(), np.random.random())
+    tg.manual_seed(11)
+    random.seed(12)
+    np.random.seed(13)
+    with_workers = _epoch(tg, workers, data)
+    assert (tg.rand(2).numpy().tolist(), random.random(), np.random.random()) == (
+        draws_after[0].tolist(), draws_after[1], draws_after[2])
+    assert len(without) == len(with_workers) == 5
+    for (xa, ya), (xb, yb) in zip(without, with_workers):
+        assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+
+
+@needs_torch
+def test_tensor_dataset_workers_batches_as_pytorch():
+    data = (RNG.standard_normal((40, 2)).astype(np.float32), np.arange(40))
+    ours = _epoch(tg, 2, data)
+    theirs = _epoch(torch, 2, data)
+    assert [b[1].tolist() for b in ours] == [b[1].tolist() for b in theirs]
+
+
+def test_worker_init_fn_and_worker_info_still_run_in_each_worker():
+    seen = []
+
+    def init(worker_id):
+        info = tg.utils.data.get_worker_info()
+        seen.append((worker_id, info.id, info.num_workers, tg.initial_seed() == info.seed))
+
+    data = (RNG.standard_normal((32, 2)).astype(np.float32), np.arange(32))
+    batches = _epoch(tg, 2, data, worker_init_fn=init)
+    assert sorted(seen) == [(0, 0, 2, True), (1, 1, 2, True)]
+    assert sorted(np.concatenate([b[1] for b in batches]).tolist()) == list(range(32))
