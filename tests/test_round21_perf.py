@@ -284,3 +284,113 @@ def test_worker_init_fn_and_worker_info_still_run_in_each_worker():
     batches = _epoch(tg, 2, data, worker_init_fn=init)
     assert sorted(seen) == [(0, 0, 2, True), (1, 1, 2, True)]
     assert sorted(np.concatenate([b[1] for b in batches]).tolist()) == list(range(32))
+
+
+# ------------------------------------------------------------ scatter_reduce amax / amin
+def _scatter_case(trial, dtype, ties=True):
+    shape = (4, 5, 3)
+    dim = trial % 3
+    index_shape = tuple(s if d != dim else 7 for d, s in enumerate(shape))
+    x = RNG.standard_normal(shape).round(1).astype(dtype)  # (rounded: ties)
+    if not ties:  # self below every src value: no tie between self and src
+        x -= 10
+    src = RNG.standard_normal(index_shape).round(1).astype(dtype)
+    index = RNG.integers(0, shape[dim], index_shape)
+    return x, src, index, dim
+
+
+def _scatter_run(lib, x, src, index, dim, reduce, include_self):
+    a = lib.tensor(x.copy(), requires_grad=True)
+    b = lib.tensor(src.copy(), requires_grad=True)
+    y = a.scatter_reduce(dim, lib.tensor(index), b, reduce, include_self=include_self)
+    weights = np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(x.dtype)
+    (y * lib.tensor(weights)).sum().backward()
+    return y.detach().numpy(), a.grad.numpy(), b.grad.numpy()
+
+
+@needs_torch
+@pytest.mark.parametrize("trial", range(12))
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_extremes_match_pytorch_with_ties(trial, reduce, include_self):
+    dtype = np.float64 if trial % 2 else np.float32
+    # (without self, PyTorch still counts self's equal value among a place's ties and gives
+    # it nothing; here the src ties share all of g: tests/test_ops_stats.py. Not compared.)
+    x, src, index, dim = _scatter_case(trial, dtype, ties=include_self)
+    if reduce == "amin" and not include_self:
+        x += 20
+    ours = _scatter_run(tg, x, src, index, dim, reduce, include_self)
+    theirs = _scatter_run(torch, x, src, index, dim, reduce, include_self)
+    for mine, reference in zip(ours, theirs):
+        assert mine.dtype == reference.dtype
+        np.testing.assert_allclose(mine, reference, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_extremes_central_differences(reduce, include_self):
+    x = RNG.standard_normal((3, 4))
+    src = RNG.standard_normal((3, 6))  # (distinct values: no ties, differentiable)
+    index = RNG.integers(0, 4, (3, 6))
+    weights = RNG.standard_normal((3, 4))
+    a, b = tg.tensor(x, requires_grad=True), tg.tensor(src, requires_grad=True)
+    (a.scatter_reduce(1, tg.tensor(index), b, reduce, include_self=include_self)
+     * tg.tensor(weights)).sum().backward()
+
+    def loss(x_moved, src_moved):
+        y = tg.tensor(x_moved).scatter_reduce(1, tg.tensor(index), tg.tensor(src_moved), reduce,
+                                             include_self=include_self)
+        return float((y * tg.tensor(weights)).sum().item())
+
+    np.testing.assert_allclose(a.grad.numpy(), _central_differences(loss, [x, src], 0),
+                               atol=1e-8)
+    np.testing.assert_allclose(b.grad.numpy(), _central_differences(loss, [x, src], 1),
+                               atol=1e-8)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_scatter_reduce_extremes_double_backward_matches_pytorch(reduce):
+    x, src = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 6))
+    index = RNG.integers(0, 4, (3, 6))
+    results = []
+    for lib in (tg, torch):
+        a, b = lib.tensor(x.copy(), requires_grad=True), lib.tensor(src.copy(), requires_grad=True)
+        y = a.scatter_reduce(1, lib.tensor(index), b, reduce, include_self=False)
+        grads = lib.autograd.grad((y * y * y).sum(), (a, b), create_graph=True)
+        (grads[0].sum() + (grads[1] * grads[1]).sum()).backward()
+        results.append([a.grad.numpy(), b.grad.numpy()])
+    for mine, reference in zip(*results):
+        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
+
+
+def test_scatter_reduce_extremes_unchanged_bit_for_bit_with_nan_and_signed_zeros():
+    """The one-op path (ufunc.at) against SegmentReduce's runs, its previous path."""
+    from tinygrad_np.ops.segment import ScatterExtreme, SegmentReduce
+
+    for trial in range(60):
+        dtype = (np.float16, np.float32, np.float64)[trial % 3]
+        x, src, index, dim = _scatter_case(trial, dtype)
+        for array in (x, src):
+            array[RNG.random(array.shape) < 0.1] = np.nan
+            array[RNG.random(array.shape) < 0.1] = -0.0
+            array[RNG.random(array.shape) < 0.1] = 0.0
+        reduce, include_self = ("amax", "amin")[trial % 2], trial % 4 < 2
+        got = ScatterExtreme.apply(tg.tensor(x), tg.tensor(src), _flat_targets(index, dim, x.shape),
+                                   reduce, include_self).numpy()
+        targets = _flat_targets(index, dim, x.shape)
+        groups = np.concatenate([np.arange(x.size), targets]) if include_self else targets
+        members = np.concatenate([x.reshape(-1), src.reshape(-1)]) if include_self else \
+            src.reshape(-1)
+        order = np.argsort(groups, kind="stable")
+        places, starts = np.unique(groups[order], return_index=True)
+        expected = x.reshape(-1).copy()
+        expected[places] = SegmentReduce.apply(tg.tensor(members[order]), starts, reduce).numpy()
+        assert np.array_equal(got.reshape(-1), expected, equal_nan=True)
+        assert np.array_equal(np.signbit(got.reshape(-1)), np.signbit(expected))
+
+
+def _flat_targets(index, dim, shape):
+    along = list(np.indices(index.shape))
+    along[dim] = index
+    return np.ravel_multi_index(tuple(along), shape).reshape(-1)
