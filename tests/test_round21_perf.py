@@ -9,6 +9,7 @@ create_graph against PyTorch's double backward.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -394,3 +395,38 @@ def _flat_targets(index, dim, shape):
     along = list(np.indices(index.shape))
     along[dim] = index
     return np.ravel_multi_index(tuple(along), shape).reshape(-1)
+
+
+# ------------------------------------------------------------- GELU keeps forward's erf
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_gradient_unchanged_bit_for_bit(dtype):
+    from tinygrad_np.ops.math import erf
+
+    x = (RNG.standard_normal((64, 33)) * 3).astype(dtype)
+    g = RNG.standard_normal(x.shape).astype(dtype)
+    leaf = tg.tensor(x, requires_grad=True)
+    y = leaf.gelu()
+    y.backward(tg.tensor(g))
+    half_root = math.sqrt(0.5)  # (Python floats: float32 stays float32)
+    cdf = 0.5 * (1 + erf(x * half_root))
+    expected = g * (cdf + x * np.exp(-0.5 * (x * x)) * (1.0 / math.sqrt(2.0 * math.pi)))
+    assert np.array_equal(y.detach().numpy(), x * 0.5 * (1 + erf(x * half_root)))
+    assert np.array_equal(leaf.grad.numpy(), expected.astype(dtype))
+
+
+@needs_torch
+def test_gelu_values_gradients_and_double_backward_against_pytorch():
+    x = RNG.standard_normal((8, 9)) * 3
+    results = []
+    for lib in (tg, torch):
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        y = lib.nn.functional.gelu(leaf)
+        (grad,) = lib.autograd.grad((y * y).sum(), leaf, create_graph=True)
+        grad.sum().backward()
+        results.append([y.detach().numpy(), grad.detach().numpy(), leaf.grad.numpy()])
+    for mine, reference in zip(*results):
+        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
+    expected = _central_differences(lambda a: float(tg.tensor(a).gelu().sum().item()), [x], 0)
+    leaf = tg.tensor(x, requires_grad=True)
+    leaf.gelu().sum().backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), expected, rtol=1e-6, atol=1e-8)

@@ -74,7 +74,8 @@ class GELU(Function):
         ctx.approximate, ctx.half = approximate, half
         if approximate == "tanh":
             return 0.5 * x * (1 + _tanh(_TANH_SCALE * (x + _TANH_CUBIC * (x * x * x)), half))
-        return x * 0.5 * (1 + erf(x * _SQRT1_2))
+        ctx.erf = erf(x * _SQRT1_2)  # (kept: backward's Phi(x) needs the same values)
+        return x * 0.5 * (1 + ctx.erf)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -85,7 +86,7 @@ class GELU(Function):
             inner_slope = _TANH_SCALE * (1 + cubic_3 * square)
             return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope), None, None
         square = x * x
-        cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
+        cdf = 0.5 * (1 + (_erf(x * _SQRT1_2) if xp.is_tensor(x) else ctx.erf))
         return grad_output * (cdf + x * xp.exp(-0.5 * square) * _INV_SQRT_2PI), None, None
 
 
