@@ -101,15 +101,34 @@ def test_lstm_matches_pytorch_values_and_gradients(index):
 
 
 @pytest.mark.parametrize("index", range(0, len(LSTM_CONFIGS), 3))
-def test_lstm_forward_is_the_compositions_bit_for_bit(index):
+def test_lstm_is_the_compositions_bit_for_bit(index):
     config = LSTM_CONFIGS[index]
-    x, state = _lstm_inputs(config, index, length=20)  # (past one 16-step block)
+    x, state = _lstm_inputs(config, index, length=37)  # (past two 16-step blocks)
     fused, composed = _lstm_run(tg, config, x, state), _lstm_run(tg, config, x, state, True)
-    for mine, reference in zip(fused[0], composed[0]):
+    for mine, reference in zip(fused[0] + fused[1], composed[0] + composed[1]):
+        assert mine.dtype == reference.dtype and np.array_equal(mine, reference)
+
+
+def test_lstm_with_dropout_between_layers_is_the_compositions_bit_for_bit():
+    config = (5, 3, True, True, False, np.float32)
+    x, state = _lstm_inputs(config, 0, length=20)
+    runs = []
+    for composed in (False, True):
+        tg.manual_seed(3)
+        layer = tg.nn.LSTM(4, 5, 3, dropout=0.4, bidirectional=True)
+        leaf = tg.tensor(x, requires_grad=True)
+        saved = rnn._FUSED_DTYPES
+        if composed:
+            rnn._FUSED_DTYPES = ()
+        try:
+            out, (h, c) = layer(leaf)
+        finally:
+            rnn._FUSED_DTYPES = saved
+        (out.sum() + h.sum() + c.sum()).backward()
+        runs.append([out.detach().numpy(), leaf.grad.numpy()]
+                    + [p.grad.numpy() for p in layer.parameters()])
+    for mine, reference in zip(*runs):
         assert np.array_equal(mine, reference)
-    tolerance = 1e-5 if config[-1] == np.float32 else 1e-12
-    for mine, reference in zip(fused[1], composed[1]):
-        np.testing.assert_allclose(mine, reference, rtol=tolerance, atol=tolerance)
 
 
 def _layer_loss(gx, h0, c0, w_hh, b_hh, weights):
@@ -430,3 +449,66 @@ def test_gelu_values_gradients_and_double_backward_against_pytorch():
     leaf = tg.tensor(x, requires_grad=True)
     leaf.gelu().sum().backward()
     np.testing.assert_allclose(leaf.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------- index_select's backward with a sorted index
+def _runs_reference(values, axis, index, shape):
+    """Each place's members added in index order, the first one assigned (the rounds' order)."""
+    out = np.zeros(shape, values.dtype)
+    moved_out, moved_values = np.moveaxis(out, axis, 0), np.moveaxis(values, axis, 0)
+    seen = set()
+    for position, place in enumerate(index):
+        if place in seen:
+            moved_out[place] += moved_values[position]
+        else:
+            moved_out[place] = moved_values[position]
+            seen.add(place)
+    return out
+
+
+@pytest.mark.parametrize("trial", range(40))
+def test_sorted_index_gradient_is_the_rounds_sum_bit_for_bit(trial):
+    from tinygrad_np import xp
+
+    dtype = (np.float16, np.float32, np.float64)[trial % 3]
+    shape = (5, 6, 20) if trial % 2 else (20, 3, 7)
+    axis = trial % 3
+    size = shape[axis]
+    index = np.repeat(np.arange(size), 1 + trial % 4) if trial % 4 else np.sort(
+        RNG.integers(0, size, 2 * size))
+    values = (RNG.standard_normal(shape[:axis] + (index.size,) + shape[axis + 1:]) * 50
+              ).astype(dtype)
+    values[RNG.random(values.shape) < 0.2] = -0.0
+    got = xp.index_add(values, (slice(None),) * axis + (index,), shape)
+    expected = _runs_reference(values, axis, index.tolist(), shape)
+    assert got.dtype == expected.dtype
+    assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_upsampling_values_and_gradients_against_pytorch(mode, dtype):
+    x = RNG.standard_normal((4, 3, 8, 10)).astype(dtype)
+    results = []
+    for lib in (tg, torch):
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        y = lib.nn.functional.interpolate(leaf, scale_factor=(2, 3), mode=mode)
+        weights = np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(dtype)
+        (y * lib.tensor(weights)).sum().backward()
+        results.append([y.detach().numpy(), leaf.grad.numpy()])
+    for mine, reference in zip(*results):
+        np.testing.assert_allclose(mine, reference, rtol=1e-6, atol=1e-6)
+
+
+@needs_torch
+def test_repeat_interleave_and_index_select_gradients_against_pytorch():
+    x = RNG.standard_normal((6, 40))
+    index = np.sort(RNG.integers(0, 6, 15))
+    results = []
+    for lib in (tg, torch):
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        y = leaf.repeat_interleave(3, dim=0).sum(1) + leaf.index_select(0, lib.tensor(index)).sum()
+        (y * y).sum().backward()
+        results.append(leaf.grad.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-10, atol=1e-10)

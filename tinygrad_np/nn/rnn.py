@@ -356,16 +356,19 @@ class RNNBase(Module):
         directions = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
+            blocks = x.split(_BLOCK)  # (projected block by block, as _run: the same sums)
             if layer > 0 and self.dropout > 0 and self.training:
-                x = cat([F.dropout(block, self.dropout, True) for block in x.split(_BLOCK)])
+                blocks = [F.dropout(block, self.dropout, True) for block in blocks]
             outputs = []
             for direction in range(directions):
                 w_ih, w_hh, b_ih, b_hh, _ = self._weights(layer, direction)
                 h0, c0 = state[layer * directions + direction]
-                source = x.flip(0) if direction else x
-                both = LSTMLayer.apply(F.linear(source, w_ih, b_ih), h0, c0, w_hh, b_hh)
-                outputs.append(both[0].flip(0) if direction else both[0])
-                finals.append((both[0, -1], both[1, -1]))
+                parts = [F.linear(block, w_ih, b_ih) for block in blocks]
+                projected = cat(parts) if len(parts) > 1 else parts[0]
+                both = LSTMLayer.apply(projected, h0, c0, w_hh, b_hh, bool(direction))
+                outputs.append(both[0])
+                last = 0 if direction else -1
+                finals.append((both[0, last], both[1, last]))
             x = _join_directions(outputs)
         return x, finals
 
@@ -570,16 +573,19 @@ class RNNCellBase(Module):
         directions = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
+            blocks = x.split(_BLOCK)  # (projected block by block, as _run: the same sums)
             if layer > 0 and self.dropout > 0 and self.training:
-                x = cat([F.dropout(block, self.dropout, True) for block in x.split(_BLOCK)])
+                blocks = [F.dropout(block, self.dropout, True) for block in blocks]
             outputs = []
             for direction in range(directions):
                 w_ih, w_hh, b_ih, b_hh, _ = self._weights(layer, direction)
                 h0, c0 = state[layer * directions + direction]
-                source = x.flip(0) if direction else x
-                both = LSTMLayer.apply(F.linear(source, w_ih, b_ih), h0, c0, w_hh, b_hh)
-                outputs.append(both[0].flip(0) if direction else both[0])
-                finals.append((both[0, -1], both[1, -1]))
+                parts = [F.linear(block, w_ih, b_ih) for block in blocks]
+                projected = cat(parts) if len(parts) > 1 else parts[0]
+                both = LSTMLayer.apply(projected, h0, c0, w_hh, b_hh, bool(direction))
+                outputs.append(both[0])
+                last = 0 if direction else -1
+                finals.append((both[0, last], both[1, last]))
             x = _join_directions(outputs)
         return x, finals
 
