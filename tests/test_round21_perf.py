@@ -512,3 +512,32 @@ def test_repeat_interleave_and_index_select_gradients_against_pytorch():
         (y * y).sum().backward()
         results.append(leaf.grad.numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-10, atol=1e-10)
+
+
+# ----------------------------------------- the module tree walk skips plain attributes
+@needs_torch
+def test_named_parameters_and_state_dict_round_trip_as_pytorch():
+    def build(lib):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.sizes, self.label, self.flag, self.nothing = (3, 4), "net", True, None
+                self.blocks = lib.nn.ModuleList([lib.nn.Linear(3, 4), lib.nn.ReLU(),
+                                                 lib.nn.Sequential(lib.nn.Linear(4, 4))])
+                self.heads = lib.nn.ModuleDict({"a": lib.nn.Linear(4, 2), "b": lib.nn.Identity()})
+                self.scale = lib.nn.Parameter(lib.ones(1))
+                self.norm = lib.nn.BatchNorm1d(4)
+
+        return Net()
+
+    tg.manual_seed(0)
+    ours, theirs = build(tg), build(torch)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    result = ours.load_state_dict({k: tg.tensor(v.numpy() + 1) for k, v in
+                                   theirs.state_dict().items()})
+    assert not result.missing_keys and not result.unexpected_keys
+    for (name, mine), (_, reference) in zip(ours.state_dict().items(),
+                                            theirs.state_dict().items()):
+        assert np.array_equal(mine.numpy(), reference.numpy() + 1), name
