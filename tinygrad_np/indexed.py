@@ -21,7 +21,7 @@ from tinygrad_np.errors import IndexOutOfBounds
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.join import cat
 from tinygrad_np.ops.masked import MaskedBy
-from tinygrad_np.ops.segment import SegmentReduce
+from tinygrad_np.ops.segment import ScatterExtreme, SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
 from tinygrad_np.rng import (
     drawn_like,
@@ -190,6 +190,9 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     places = input.numel()
     if places == 0:
         return input.clone()
+    if reduce in ("amax", "amin") and input.dtype.kind == "f":  # (one op, the same values)
+        result = ScatterExtreme.apply(input, src, targets, reduce, include_self)
+        return result if result.dtype == input.dtype else result.astype(input.dtype)
     scattered = np.bincount(targets, minlength=places) > 0
     own = np.arange(places) if include_self else np.flatnonzero(~scattered)
     groups = np.concatenate([own, targets])  # self's value first, then src in index order

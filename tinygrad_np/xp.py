@@ -161,6 +161,7 @@ def _is_basic_index(index: Any) -> bool:
     )
 
 
+_EVERY = slice(None)
 _MOST_ROUNDS = 64  # more repeats of one place than this: sort and np.add.reduceat
 _NARROW_ROW = 16  # rows of at most this many elements: np.add.at on flat places (no sort)
 
@@ -176,6 +177,8 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     of at most _NARROW_ROW elements (x[:, idx] of a few rows) skip the sort: without a
     repeat one assignment, else one flat index per element and np.add.at on the 1-D
     buffer, in its order (past 16 elements a row, the rounds are faster)."""
+    if _add_sorted_runs(out, index, values):
+        return
     plan = _fancy_plan(index, out.shape, values.shape)
     if plan is None:  # index arrays alone (NumPy's own fast path), or a form not planned
         parts = index if isinstance(index, tuple) else (index,)
@@ -245,6 +248,47 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
                 target[at] = rows[chosen]
     if target is not out:
         out[...] = target.transpose(np.argsort(order_out))
+
+
+def _add_sorted_runs(out: np.ndarray, index: Any, values: np.ndarray) -> bool:
+    """The rounds of _add_at for index_select's backward with a non-decreasing index (nearest
+    upsampling's 0, 0, 1, 1, ...; repeat_interleave): (:, ..., :, index) with rows of more
+    than _NARROW_ROW elements and fewer than _MOST_ROUNDS repeats. Each place's run is
+    consecutive, so the k-th members are the runs' starts + k: no sort, no transposed
+    buffer, the same additions in the same order (the first member assigned, the next added).
+    False (nothing done) for any other index."""
+    if type(index) is not tuple or not index or len(index) > out.ndim:
+        return False
+    *lead, array = index
+    if type(array) is not np.ndarray or array.ndim != 1 or array.dtype.kind not in "iu" or \
+            not array.size or any(type(part) is not slice or part != _EVERY for part in lead) or \
+            values.size <= _NARROW_ROW * array.size or array[0] < 0:
+        return False
+    array = array.astype(np.int64, copy=False)  # (an unsigned difference would wrap)
+    steps = np.diff(array)
+    if (steps < 0).any():
+        return False
+    starts = np.concatenate(([0], np.flatnonzero(steps) + 1))
+    lengths = np.diff(np.append(starts, array.size))
+    longest = int(lengths.max())
+    if longest >= _MOST_ROUNDS:
+        return False
+    axis = len(lead)
+    moved = np.moveaxis(values, axis, 0)
+    if (lengths == longest).all():  # runs of one length: the k-th members a strided view
+        members = moved.reshape(len(starts), longest, *moved.shape[1:])
+        total = members[:, 0] + members[:, 1] if longest > 1 else members[:, 0].copy()
+        for k in range(2, longest):
+            total += members[:, k]
+    else:
+        total = moved[starts]
+        for k in range(1, longest):
+            live = np.flatnonzero(lengths > k)
+            total[live] += moved[starts[live] + k]
+    places = array[starts]
+    whole = places[-1] - places[0] + 1 == places.size  # (consecutive places: one slice)
+    np.moveaxis(out, axis, 0)[slice(places[0], places[-1] + 1) if whole else places] = total
+    return True
 
 
 def _stable_order(keys: np.ndarray, span: int) -> np.ndarray:

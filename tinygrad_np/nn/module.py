@@ -117,16 +117,24 @@ class _IncompatibleKeys(IncompatibleKeys):
                 f"unexpected_keys={self.unexpected_keys})")
 
 
+# Attribute values that hold no module or parameter: skipped without a generator each (a
+# module's flags, sizes and names were most of the tree walk under parameters() and
+# load_state_dict)
+_PLAIN = frozenset({type(None), bool, int, float, str})
+
+
 def _members(value: Any, name: str) -> Iterator[tuple[str, Module | Parameter]]:
     """Every Module or Parameter in `value`, looking inside lists, tuples and dicts."""
     if isinstance(value, (Module, Parameter)):
         yield name, value
     elif isinstance(value, (list, tuple)):
         for position, item in enumerate(value):
-            yield from _members(item, f"{name}.{position}")
+            if type(item) not in _PLAIN:
+                yield from _members(item, f"{name}.{position}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _members(item, f"{name}.{key}")
+            if type(item) not in _PLAIN:
+                yield from _members(item, f"{name}.{key}")
 
 
 class _NonPersistent(MutableSet):
@@ -483,7 +491,7 @@ class Module:
     def _direct_members(self) -> Iterator[tuple[str, Module | Parameter]]:
         """This module's own parameters and children, by attribute, in definition order."""
         for name, value in vars(self).items():
-            if name not in HOOK_ATTRIBUTES:
+            if type(value) not in _PLAIN and name not in HOOK_ATTRIBUTES:
                 yield from _members(value, name)
 
     def _child_items(self) -> list[tuple[str, Module]]:

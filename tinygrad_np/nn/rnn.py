@@ -32,6 +32,7 @@ from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.utils.rnn import PackedSequence, pad_packed_sequence
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.activation import LSTMCellUpdate
+from tinygrad_np.ops.recurrent import LSTMLayer
 from tinygrad_np.tensor import Tensor, to_tensor as _as_tensor
 
 _FUSED_DTYPES = (np.float32, np.float64)  # (float16 rounds each op's result: composed)
@@ -318,6 +319,9 @@ class RNNBase(Module):
         """
         if x.shape[0] == 0:
             raise TensorError("Expected sequence length to be larger than 0 in RNN")
+        if self.mode == "LSTM" and lengths is None and not self.proj_size and \
+                x.dtype in _FUSED_DTYPES and all(w.dtype == x.dtype for w in self._flat_weights):
+            return self._run_lstm(x, state)
         directions = 2 if self.bidirectional else 1
         blocks = x.split(_BLOCK)
         finals = []
@@ -345,6 +349,28 @@ class RNNBase(Module):
             blocks = [_join_directions([stack(h[start:start + _BLOCK]) for h in per_direction])
                       for start in range(0, len(per_direction[0]), _BLOCK)]
         return cat(blocks, 0) if len(blocks) > 1 else blocks[0], finals
+
+    def _run_lstm(self, x: Tensor, state: list[State]) -> tuple[Tensor, list[State]]:
+        """_run for an LSTM without packing or projection: each layer and direction one
+        LSTMLayer op over the whole sequence (its input projected by one matmul)."""
+        directions = 2 if self.bidirectional else 1
+        finals = []
+        for layer in range(self.num_layers):
+            blocks = x.split(_BLOCK)  # (projected block by block, as _run: the same sums)
+            if layer > 0 and self.dropout > 0 and self.training:
+                blocks = [F.dropout(block, self.dropout, True) for block in blocks]
+            outputs = []
+            for direction in range(directions):
+                w_ih, w_hh, b_ih, b_hh, _ = self._weights(layer, direction)
+                h0, c0 = state[layer * directions + direction]
+                parts = [F.linear(block, w_ih, b_ih) for block in blocks]
+                projected = cat(parts) if len(parts) > 1 else parts[0]
+                both = LSTMLayer.apply(projected, h0, c0, w_hh, b_hh, bool(direction))
+                outputs.append(both[0])
+                last = 0 if direction else -1
+                finals.append((both[0, last], both[1, last]))
+            x = _join_directions(outputs)
+        return x, finals
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """The input as (L, N, H_in), and whether it had a batch axis. A PackedSequence
@@ -540,6 +566,28 @@ class RNNCellBase(Module):
         bound = 1 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for parameter in self.parameters():
             init.uniform_(parameter, -bound, bound)
+
+    def _run_lstm(self, x: Tensor, state: list[State]) -> tuple[Tensor, list[State]]:
+        """_run for an LSTM without packing or projection: each layer and direction one
+        LSTMLayer op over the whole sequence (its input projected by one matmul)."""
+        directions = 2 if self.bidirectional else 1
+        finals = []
+        for layer in range(self.num_layers):
+            blocks = x.split(_BLOCK)  # (projected block by block, as _run: the same sums)
+            if layer > 0 and self.dropout > 0 and self.training:
+                blocks = [F.dropout(block, self.dropout, True) for block in blocks]
+            outputs = []
+            for direction in range(directions):
+                w_ih, w_hh, b_ih, b_hh, _ = self._weights(layer, direction)
+                h0, c0 = state[layer * directions + direction]
+                parts = [F.linear(block, w_ih, b_ih) for block in blocks]
+                projected = cat(parts) if len(parts) > 1 else parts[0]
+                both = LSTMLayer.apply(projected, h0, c0, w_hh, b_hh, bool(direction))
+                outputs.append(both[0])
+                last = 0 if direction else -1
+                finals.append((both[0, last], both[1, last]))
+            x = _join_directions(outputs)
+        return x, finals
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """The input as (N, H_in), and whether it had a batch axis."""

@@ -74,7 +74,8 @@ class GELU(Function):
         ctx.approximate, ctx.half = approximate, half
         if approximate == "tanh":
             return 0.5 * x * (1 + _tanh(_TANH_SCALE * (x + _TANH_CUBIC * (x * x * x)), half))
-        return x * 0.5 * (1 + erf(x * _SQRT1_2))
+        ctx.erf = erf(x * _SQRT1_2)  # (kept: backward's Phi(x) needs the same values)
+        return x * 0.5 * (1 + ctx.erf)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -85,7 +86,7 @@ class GELU(Function):
             inner_slope = _TANH_SCALE * (1 + cubic_3 * square)
             return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope), None, None
         square = x * x
-        cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
+        cdf = 0.5 * (1 + (_erf(x * _SQRT1_2) if xp.is_tensor(x) else ctx.erf))
         return grad_output * (cdf + x * xp.exp(-0.5 * square) * _INV_SQRT_2PI), None, None
 
 
@@ -224,7 +225,7 @@ class LSTMCellUpdate(Function):
 
     def forward(ctx, z, c):
         ctx.save_for_backward(z, c)
-        ctx.values = _lstm_values(z, c, xp.sigmoid, np.tanh)
+        ctx.values = lstm_values(z, c, xp.sigmoid, np.tanh)
         output_gate, cell, tanh_cell = ctx.values[3:]
         return np.concatenate([output_gate * tanh_cell, cell], axis=-1)
 
@@ -233,28 +234,29 @@ class LSTMCellUpdate(Function):
         if xp.is_tensor(z):  # create_graph: recomputed as Tensor ops, so recorded
             from tinygrad_np.ops.join import Cat
 
-            values = _lstm_values(z, c, lambda x: x.sigmoid(), lambda x: x.tanh())
-            return _lstm_grads(values, c, grad_output,
-                               lambda parts: Cat.apply(*parts, z.ndim - 1))
-        return _lstm_grads(ctx.values, c, grad_output,
-                           lambda parts: np.concatenate(parts, axis=-1))
+            values = lstm_values(z, c, lambda x: x.sigmoid(), lambda x: x.tanh())
+            return lstm_grads(values, c, grad_output[..., :c.shape[-1]],
+                              grad_output[..., c.shape[-1]:],
+                              lambda parts: Cat.apply(*parts, z.ndim - 1))
+        return lstm_grads(ctx.values, c, grad_output[..., :c.shape[-1]],
+                          grad_output[..., c.shape[-1]:],
+                          lambda parts: np.concatenate(parts, axis=-1))
 
 
-def _lstm_values(z, c, sigmoid, tanh):
+def lstm_values(z, c, sigmoid, tanh):
     """(s(i), s(f), tanh(g), s(o), c', tanh(c')) of LSTMCellUpdate, on arrays or Tensors."""
     size = z.shape[-1] // 4
-    i, f, g, o = (z[..., k * size:(k + 1) * size] for k in range(4))
-    input_gate, forget_gate, candidate, output_gate = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+    gates = sigmoid(z)  # (one call for the three sigmoid gates: the same values, fewer passes)
+    input_gate, forget_gate, output_gate = (gates[..., k * size:(k + 1) * size] for k in (0, 1, 3))
+    candidate = tanh(z[..., 2 * size:3 * size])
     cell = forget_gate * c + input_gate * candidate
     return input_gate, forget_gate, candidate, output_gate, cell, tanh(cell)
 
 
-def _lstm_grads(values, c, grad, join):
-    """(dz, dc) of LSTMCellUpdate, each factor as its op's rule (Sigmoid g (1 - y) y, Tanh
-    g (1 - y y), Mul's products), on arrays or Tensors."""
+def lstm_grads(values, c, grad_h, grad_cell, join):
+    """(dz, dc) of LSTMCellUpdate from the gradients of h' and c', each factor as its op's
+    rule (Sigmoid g (1 - y) y, Tanh g (1 - y y), Mul's products), on arrays or Tensors."""
     input_gate, forget_gate, candidate, output_gate, _, tanh_cell = values
-    size = c.shape[-1]
-    grad_h, grad_cell = grad[..., :size], grad[..., size:]
     grad_cell = grad_cell + grad_h * output_gate * (1 - tanh_cell * tanh_cell)
     parts = [grad_cell * candidate * (1 - input_gate) * input_gate,
              grad_cell * c * (1 - forget_gate) * forget_gate,

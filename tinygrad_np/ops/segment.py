@@ -63,6 +63,42 @@ class SegmentReduce(Function):
         return grad if ctx.weight is None else grad * ctx.weight
 
 
+@xp.quiet
+class ScatterExtreme(Function):
+    """y = x (flat) with each src[i] reduced into place targets[i] by max or min, in index
+    order after x's own value (or, without include_self, in place of it where any src goes);
+    dx, dsrc = g shared evenly by the ties of each place (NaN ties NaN), as PyTorch. One op
+    for float scatter_reduce amax/amin: ufunc.at replays SegmentReduce's member-by-member
+    order, so the same values, without sorting the members into runs."""
+
+    def forward(ctx, x, src, targets, reduce, include_self):
+        wide = np.float32 if x.dtype == np.float16 else x.dtype  # (as reduceat: NumPy's
+        ufunc, out = _UFUNCS[reduce], x.reshape(-1).astype(wide)  # float16 max keeps the
+        if not include_self:  # first of 0.0 and -0.0, its float32 max the second)
+            out[targets] = -np.inf if reduce == "amax" else np.inf  # (max(-inf, v) is v)
+        ufunc.at(out, targets, src.reshape(-1).astype(wide, copy=False))
+        out = out.astype(x.dtype, copy=False)
+        own = _ties(x.reshape(-1), out)
+        if not include_self:  # (self's equal value is no tie here: PyTorch counts it, gives
+            own[targets] = False  # it nothing, so its shares add up to less than g; README)
+        from_src = _ties(src.reshape(-1), out[targets])
+        counts = own + np.bincount(targets, weights=from_src, minlength=out.size)
+        ctx.shares = ((own / counts).reshape(x.shape),
+                      (from_src / counts[targets]).reshape(src.shape))
+        ctx.targets, ctx.src_shape = targets, src.shape
+        return out.reshape(x.shape)
+
+    def backward(ctx, grad_output):
+        own, from_src = ctx.shares
+        picked = _take(grad_output.reshape(-1), ctx.targets).reshape(ctx.src_shape)
+        return grad_output * own, picked * from_src, None, None, None
+
+
+def _ties(x: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Where x equals the extreme of its place (a NaN equals a NaN extreme)."""
+    return (x == best) | (np.isnan(x) & np.isnan(best))
+
+
 def _tie_shares(x: np.ndarray, best: np.ndarray, starts: np.ndarray, segment: np.ndarray
                 ) -> np.ndarray:
     """1 / (ties in the segment) where x is its max (or min; NaN where it is NaN), else 0."""

@@ -164,11 +164,15 @@ class _Worker:
 
     def __init__(self, info: WorkerInfo) -> None:
         self.info = info
-        self._states: tuple = (_rng.fresh_state(info.seed), random.Random(info.seed).getstate(),
-                               np.random.RandomState(_numpy_seed(info)).get_state())
+        self._states: tuple | None = None  # made when first run (a TensorDataset never needs
+        # them: its batches are fetched without running any code that could draw)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
+        if self._states is None:
+            info = self.info
+            self._states = (_rng.fresh_state(info.seed), random.Random(info.seed).getstate(),
+                            np.random.RandomState(_numpy_seed(info)).get_state())
         caller = (_rng.swap_state(self._states[0]), random.getstate(), np.random.get_state())
         random.setstate(self._states[1])
         np.random.set_state(self._states[2])
@@ -705,14 +709,22 @@ class DataLoader:
         """The collated batch at `indices` (an index when batch_size=None) of `dataset`."""
         if self.batch_sampler is None:  # batch_size=None: single samples
             return self.collate_fn(dataset[indices])
-        if type(dataset) in (TensorDataset, Subset) and self.collate_fn is default_collate and (
-                _collate.default_collate_fn_map.get(Tensor) is _collate.collate_tensor_fn):
+        if self._plain_rows(dataset):
             batch = _tensor_rows(dataset, indices)  # one indexing a tensor
             if batch is not None:
                 return batch
         many = getattr(dataset, "__getitems__", None)  # PyTorch's batched fetch
         samples = many(indices) if many else [dataset[i] for i in indices]
         return self.collate_fn(samples)
+
+    def _plain_rows(self, dataset: Any) -> bool:
+        """Whether a batch of `dataset` is rows of tensors, default-collated: a TensorDataset
+        (or Subsets of one), whose fetch runs no code of the script's (so no worker state to
+        set up around it)."""
+        while type(dataset) is Subset:
+            dataset = dataset.dataset
+        return type(dataset) is TensorDataset and self.collate_fn is default_collate and (
+            _collate.default_collate_fn_map.get(Tensor) is _collate.collate_tensor_fn)
 
     def _batches(self, workers: list[_Worker] | None = None) -> Iterator[Any]:
         """A map-style dataset's batches in the sampler's order; with workers, batch k is
@@ -724,6 +736,9 @@ class DataLoader:
             return
         for number, indices in enumerate(indices_stream):
             worker = workers[number % len(workers)]
+            if self.batch_sampler is not None and self._plain_rows(worker.info.dataset):
+                yield self._fetch(worker.info.dataset, indices)  # (nothing that could draw)
+                continue
             with worker.running():
                 batch = self._fetch(worker.info.dataset, indices)
             yield batch
