@@ -1,0 +1,138 @@
+"""Round 21, client scripts (round 4): more ordinary PyTorch programs with only the import
+changed.
+
+Each script in tests/scripts_round21/ is plain PyTorch, most of them d2l.ai chapters and
+official tutorials written the way they are taught (softmax regression from scratch; LeNet,
+VGG and NiN; batch norm from scratch with Inception, ResNeXt and DenseNet blocks; RNN, GRU
+and LSTM from scratch with hand-written gradient clipping; a transformer from scratch with
+masked softmax; matrix factorisation and NeuMF; FM / DeepFM; "What is torch.nn really?";
+Double DQN with soft target updates on state_dict values; an imbalanced loader with
+WeightedRandomSampler and pad_sequence; weight_norm / spectral_norm / parametrize; kNN with
+cdist, histc / bucketize and einsum attention; fine-tuning with hooks, frozen layers, param
+groups and a checkpoint resumed from a temporary directory; ...) and records `losses` and
+`result`. It runs once under PyTorch and once with its import lines rewritten to
+tinygrad_np's; loss trajectories, final metrics and printed lines must match.
+
+Then regression tests for what the scripts found, against PyTorch or fixed values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_round18_scripts import _global_settings, _restore, ported, run
+
+import tinygrad_np as tg
+
+SCRIPTS = sorted((Path(__file__).parent / "scripts_round21").glob("*.py"))
+
+
+def test_enough_scripts_and_they_are_pure_pytorch():
+    assert len(SCRIPTS) >= 14
+    for path in SCRIPTS:
+        text = path.read_text()
+        assert "import torch" in text and "tinygrad_np" not in text
+        assert 40 <= len(text.splitlines()) <= 150, path.name
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_runs_ported(path, capsys):
+    """Without PyTorch installed, each ported script runs and its losses are finite."""
+    settings = _global_settings(tg)
+    try:
+        ours = run(ported(path.read_text()), path)
+    finally:
+        _restore(tg, settings)
+    assert len(ours["losses"]) > 0 and np.all(np.isfinite(ours["losses"]))
+    assert np.all(np.isfinite(np.asarray(ours["result"], dtype=float)))
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_matches_pytorch(path, capsys):
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    text = path.read_text()
+    settings = _global_settings(torch), _global_settings(tg)
+    try:
+        theirs = run(text, path)
+        printed_theirs = capsys.readouterr().out
+        ours = run(ported(text), path)
+        printed_ours = capsys.readouterr().out
+    finally:
+        _restore(torch, settings[0])
+        _restore(tg, settings[1])
+    assert printed_ours.splitlines() == printed_theirs.splitlines()
+    assert len(ours["losses"]) == len(theirs["losses"])
+    np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=2e-4, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(ours["result"], dtype=float),
+                               np.asarray(theirs["result"], dtype=float), rtol=2e-4, atol=2e-5)
+
+
+# ------------------------------------------------- conv / pooling results are contiguous
+# The conv and pooling kernels store their results batch innermost (a dense (C, H, W, N)
+# block seen as NCHW); PyTorch's are contiguous. A dropout after a max pool (PyTorch's MNIST
+# example: conv, relu, conv, relu, max_pool2d, dropout) drew its mask in that memory order,
+# so the whole run left PyTorch's numbers; stride() and is_contiguous() told the same story.
+LAYOUTS = [
+    "F.conv2d(x4, w4)", "F.conv2d(x4, w4, stride=2, padding=1)", "F.conv2d(x4, w4g, groups=3)",
+    "F.conv_transpose2d(x4, w4t)", "F.max_pool2d(x4, 3, 2)", "F.max_pool2d(x4, 2)",
+    "F.max_pool2d(x4, 3, 2, 1)", "F.max_pool2d(x4, 2, return_indices=True)[0]",
+    "F.avg_pool2d(x4, 3, 2, 1)", "F.adaptive_max_pool2d(x4, (3, 2))",
+    "F.max_pool2d(x4.transpose(2, 3), 2)", "F.relu(F.conv2d(x4, w4))",
+    "F.conv2d(x4, w4) * 2 + 1", "nn.BatchNorm2d(5)(F.conv2d(x4, w4))",
+    "torch.sigmoid(F.max_pool2d(x4, 2))", "F.interpolate(x4, scale_factor=2)",
+    "F.interpolate(x4, scale_factor=2, mode='nearest-exact')", "x4.roll(1, 2)",
+    "x4[:, [0, 2]]", "x4[:, :, [1, 0]]", "x4.index_select(1, torch.tensor([2, 0]))",
+    "x4.transpose(1, 2)", "x4.permute(0, 2, 3, 1) * 1", "x4.transpose(0, 1) + 1",
+    "x4.contiguous(memory_format=torch.channels_last)",
+]
+
+
+def _layout_namespace(lib) -> dict:
+    lib.manual_seed(0)
+    return {"torch": lib, "F": lib.nn.functional, "nn": lib.nn, "x4": lib.rand(2, 3, 6, 8),
+            "w4": lib.rand(5, 3, 3, 3), "w4g": lib.rand(6, 1, 3, 3), "w4t": lib.rand(3, 4, 3, 3)}
+
+
+def _layout(lib, expression: str) -> tuple:
+    out = eval(expression, _layout_namespace(lib))  # noqa: S307  (our own table)
+    lib.manual_seed(1)
+    mask = lib.nn.functional.dropout(out, 0.5).detach().numpy() != 0
+    lib.manual_seed(2)
+    noise = lib.randn_like(out).numpy()
+    lib.manual_seed(3)
+    filled = lib.empty_like(out).uniform_().numpy()
+    return out.stride(), out.is_contiguous(), mask, noise, filled
+
+
+@pytest.mark.parametrize("expression", LAYOUTS)
+def test_layouts_and_random_fills_as_pytorchs(expression):
+    ours = _layout(tg, expression)
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    theirs = _layout(torch, expression)
+    assert ours[:2] == theirs[:2]
+    np.testing.assert_array_equal(ours[2], theirs[2])
+    np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ours[4], theirs[4], rtol=1e-6, atol=1e-7)
+
+
+def test_conv_results_report_row_major_strides():
+    """Independent of PyTorch: a (2, 5, 4, 6) conv result (and a pooled one) has the strides
+    of a contiguous tensor, and a dropout on it draws the mask a contiguous copy gets."""
+    tg.manual_seed(0)
+    x = tg.rand(2, 3, 6, 8)
+    out = tg.nn.functional.conv2d(x, tg.rand(5, 3, 3, 3))
+    assert out.stride() == (120, 24, 6, 1) and out.is_contiguous()
+    pooled = tg.nn.functional.max_pool2d(tg.relu(out), 2)
+    assert pooled.stride() == (30, 6, 3, 1) and pooled.is_contiguous()
+    masks = []
+    for tensor in (pooled, pooled.detach().clone(memory_format=tg.contiguous_format)):
+        tg.manual_seed(5)
+        masks.append(tg.nn.functional.dropout(tensor, 0.4).numpy() != 0)
+    np.testing.assert_array_equal(*masks)
+    permuted = tg.rand(3, 6, 8, 2).permute(3, 0, 1, 2)  # a user's own permutation of a
+    assert permuted.stride() == (1, 96, 16, 2) and not permuted.is_contiguous()  # CHWN block
+    assert x[:, [0, 2]].stride() == (96, 48, 8, 1)
