@@ -87,6 +87,13 @@ LAYOUTS = [
     "x4[:, [0, 2]]", "x4[:, :, [1, 0]]", "x4.index_select(1, torch.tensor([2, 0]))",
     "x4.transpose(1, 2)", "x4.permute(0, 2, 3, 1) * 1", "x4.transpose(0, 1) + 1",
     "x4.contiguous(memory_format=torch.channels_last)",
+    # layer norm of a permuted tensor (ConvNeXt's channels-last LayerNorm, a transformer's
+    # (S, N, E) transpose): PyTorch's result is row-major, and its permute back channels-last
+    "F.layer_norm(x4.permute(0, 2, 3, 1), (3,))", "nn.LayerNorm(3)(x4.permute(0, 2, 3, 1))",
+    "F.layer_norm(x4.permute(0, 2, 3, 1), (3,)).permute(0, 3, 1, 2)",
+    "F.layer_norm(x4.transpose(0, 2), (2, 8))", "F.rms_norm(x4.permute(0, 2, 3, 1), (3,))",
+    "F.layer_norm(x4.contiguous(memory_format=torch.channels_last), (6, 8))",
+    "F.conv2d(F.layer_norm(x4.permute(0, 2, 3, 1), (3,)).permute(0, 3, 1, 2), w4)",
 ]
 
 

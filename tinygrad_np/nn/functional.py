@@ -640,6 +640,7 @@ def layer_norm(
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
+    x = x if x._data.flags.c_contiguous else x.contiguous()  # (PyTorch's result is row-major)
     return pytorch_named(Normalize.apply(x, weight, bias, axes, eps), "NativeLayerNormBackward0")
 
 
