@@ -94,6 +94,11 @@ LAYOUTS = [
     "F.layer_norm(x4.transpose(0, 2), (2, 8))", "F.rms_norm(x4.permute(0, 2, 3, 1), (3,))",
     "F.layer_norm(x4.contiguous(memory_format=torch.channels_last), (6, 8))",
     "F.conv2d(F.layer_norm(x4.permute(0, 2, 3, 1), (3,)).permute(0, 3, 1, 2), w4)",
+    # pooling keeps a channels-last input's layout, as PyTorch's (and as conv2d did)
+    "F.max_pool2d(x4.contiguous(memory_format=torch.channels_last), 2)",
+    "F.avg_pool2d(x4.contiguous(memory_format=torch.channels_last), 3, 2, 1)",
+    "F.max_pool2d(F.relu(F.conv2d(x4.contiguous(memory_format=torch.channels_last), w4)), 2)",
+    "nn.MaxPool2d(2)(x4.contiguous(memory_format=torch.channels_last)[0])",
 ]
 
 
@@ -143,3 +148,34 @@ def test_conv_results_report_row_major_strides():
     permuted = tg.rand(3, 6, 8, 2).permute(3, 0, 1, 2)  # a user's own permutation of a
     assert permuted.stride() == (1, 96, 16, 2) and not permuted.is_contiguous()  # CHWN block
     assert x[:, [0, 2]].stride() == (96, 48, 8, 1)
+
+
+POOL_NODES = [
+    "F.conv2d(cl, w4)", "F.max_pool2d(cl, 2)", "F.avg_pool2d(cl, 2)", "F.max_pool2d(cl[0], 2)",
+    "F.avg_pool2d(cl[0], 3, 1, 1)", "F.max_pool2d(x4[0], 2)", "F.avg_pool2d(x4[0], 2)",
+    "F.max_pool2d(cl, 2, return_indices=True)[1]", "F.max_pool2d(cl[0], 2, return_indices=True)[1]",
+]
+
+
+def _pool_nodes(lib) -> list:
+    namespace = _layout_namespace(lib)
+    namespace["x4"].requires_grad_()
+    namespace["cl"] = namespace["x4"].contiguous(memory_format=lib.channels_last)
+    shown = []
+    for expression in POOL_NODES:
+        out = eval(expression, namespace)  # noqa: S307  (our own table)
+        shown.append((expression, None if out.grad_fn is None else out.grad_fn.name(),
+                      out.stride()))
+    return shown
+
+
+def test_pooling_nodes_and_layouts_as_pytorchs():
+    """An unbatched (C, H, W) pooling showed `SqueezeBackward1` (PyTorch: the pooling's node),
+    a channels-last conv2d `CloneBackward0` (PyTorch: ConvolutionBackward0), and a
+    channels-last pooling (and its indices) came out row-major."""
+    ours = _pool_nodes(tg)
+    assert ours[0][1:] == ("ConvolutionBackward0", (120, 1, 30, 5))
+    assert ours[1][1:] == ("MaxPool2DWithIndicesBackward0", (36, 1, 12, 3))
+    assert ours[3][1] == "MaxPool2DWithIndicesBackward0" and ours[4][1] == "AvgPool2DBackward0"
+    torch = pytest.importorskip("torch")
+    assert ours == _pool_nodes(torch)
