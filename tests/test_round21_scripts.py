@@ -116,7 +116,11 @@ def _layout(lib, expression: str) -> tuple:
     noise = lib.randn_like(out).numpy()
     lib.manual_seed(3)
     filled = lib.empty_like(out).uniform_().numpy()
-    return out.stride(), out.is_contiguous(), mask, noise, filled
+    lib.manual_seed(4)
+    normal = out.detach().clone().normal_().numpy()
+    lib.manual_seed(5)
+    truncated = lib.nn.init.trunc_normal_(out.detach().clone()).numpy()
+    return out.stride(), out.is_contiguous(), mask, noise, filled, normal, truncated
 
 
 @pytest.mark.parametrize("expression", LAYOUTS)
@@ -129,6 +133,8 @@ def test_layouts_and_random_fills_as_pytorchs(expression):
     np.testing.assert_array_equal(ours[2], theirs[2])
     np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ours[4], theirs[4], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours[5], theirs[5], rtol=1e-5, atol=1e-6)  # normal_ in place
+    np.testing.assert_allclose(ours[6], theirs[6], rtol=1e-5, atol=1e-6)
 
 
 def test_conv_results_report_row_major_strides():

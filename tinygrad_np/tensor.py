@@ -3409,7 +3409,8 @@ class Tensor:
             source.normal_into(memory.reshape(-1), mean, std)
             self._bump_version()
             return self
-        if not memory.flags.c_contiguous:  # PyTorch's one-at-a-time draws, in memory order
+        if not memory.flags.c_contiguous and not self._kernel_ordered():  # PyTorch's
+            # one-at-a-time draws, in memory order (a conv result is PyTorch's contiguous one)
             values = (source.normals(self.numel()) * std + mean).astype(self.dtype)
             return self._in_place(_copy_from, rng.in_memory_order(values, memory))
         return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std)))
