@@ -160,6 +160,13 @@ POOL_NODES = [
     "F.conv2d(cl, w4)", "F.max_pool2d(cl, 2)", "F.avg_pool2d(cl, 2)", "F.max_pool2d(cl[0], 2)",
     "F.avg_pool2d(cl[0], 3, 1, 1)", "F.max_pool2d(x4[0], 2)", "F.avg_pool2d(x4[0], 2)",
     "F.max_pool2d(cl, 2, return_indices=True)[1]", "F.max_pool2d(cl[0], 2, return_indices=True)[1]",
+    # shown as ViewBackward0 / MaxPool2DWithIndicesBackward0 / AdaptiveMaxPool2dBackward0 /
+    # SqueezeBackward1 here, as PyTorch's own nodes now (an ESPCN's `print(model(x))`)
+    "F.pixel_shuffle(x4.repeat(1, 4, 1, 1), 2)", "F.pixel_shuffle(x4[0].repeat(4, 1, 1), 2)",
+    "F.pixel_unshuffle(x4, 2)", "F.channel_shuffle(x4.repeat(1, 2, 1, 1), 2)",
+    "F.adaptive_max_pool2d(x4, (3, 2))", "F.adaptive_max_pool2d(x4, (4, 3))",
+    "F.adaptive_max_pool2d(x4[0], (4, 3))", "F.adaptive_max_pool2d(x4[0], 3)",
+    "F.adaptive_max_pool2d(x4, 2, return_indices=True)[0]", "nn.AdaptiveMaxPool2d(2)(cl)",
 ]
 
 

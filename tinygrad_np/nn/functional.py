@@ -1807,8 +1807,11 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
                            return_indices, unbatched)
     height, width = x.shape[2:]
     if height % out_h == 0 and width % out_w == 0:
-        return max_pool2d(input, (height // out_h, width // out_w),
-                          return_indices=return_indices)
+        pooled = max_pool2d(input, (height // out_h, width // out_w),
+                            return_indices=return_indices)
+        y = pooled[0] if return_indices else pooled
+        pytorch_named(y, "AdaptiveMaxPool2DBackward0")  # (PyTorch's node, whatever the sizes)
+        return pooled
     positions = []
     for size, out in ((height, out_h), (width, out_w)):
         start, end = _adaptive_bounds(size, out)
@@ -1819,8 +1822,8 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
         node = _conv.AdaptiveMaxPool2d()
         node.forward(x._data, *positions)
         indices = Tensor((node.positions[2] * width + node.positions[3]).astype(np.int64))
+    y = pytorch_named(y.squeeze(0) if unbatched else y, "AdaptiveMaxPool2DBackward0")
     if unbatched:
-        y = y.squeeze(0)
         indices = indices[0] if return_indices else None
     return (y, indices) if return_indices else y
 

@@ -150,7 +150,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     n = len(batch)
     x = input.reshape(*batch, channels // (r * r), r, r, height, width)
     x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return x.reshape(*batch, channels // (r * r), height * r, width * r)
+    return pytorch_named(x.reshape(*batch, channels // (r * r), height * r, width * r),
+                         "PixelShuffleBackward0")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
@@ -165,7 +166,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     n = len(batch)
     x = input.reshape(*batch, channels, height // r, r, width // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return x.reshape(*batch, channels * r * r, height // r, width // r)
+    return pytorch_named(x.reshape(*batch, channels * r * r, height // r, width // r),
+                         "PixelUnshuffleBackward0")
 
 
 class PixelShuffle(Module):
@@ -194,7 +196,8 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
     x = input.reshape(batch, groups, channels // groups, *rest).transpose(1, 2)
     x = x.reshape(batch, channels, *rest)  # C-ordered as PyTorch's (channels_last kept)
     kept = x.ndim == 4 and input.is_contiguous(memory_format=channels_last)
-    return x.contiguous(memory_format=channels_last) if kept else x.contiguous()
+    x = x.contiguous(memory_format=channels_last) if kept else x.contiguous()
+    return pytorch_named(x, "ChannelShuffleBackward0")
 
 
 class ChannelShuffle(Module):
