@@ -192,3 +192,30 @@ def test_pooling_nodes_and_layouts_as_pytorchs():
     assert ours[3][1] == "MaxPool2DWithIndicesBackward0" and ours[4][1] == "AvgPool2DBackward0"
     torch = pytest.importorskip("torch")
     assert ours == _pool_nodes(torch)
+
+
+SLICES = ["x[:, :2]", "x[..., ::2]", "x[:, 1:]", "x[:, 0]", "x.transpose(0, 1)",
+          "x[:, :2].transpose(0, 2)", "x[1:]", "x[:2, :2, :2]"]
+
+
+def _slice_draws(lib, expression: str) -> list:
+    lib.manual_seed(0)
+    view = eval(expression, {"x": lib.rand(4, 5, 6)})  # noqa: S307  (our own table)
+    draws = []
+    for draw in (lib.randn_like, lib.rand_like, lambda t: lib.nn.functional.dropout(t, 0.5),
+                 lambda t: lib.empty_like(t).normal_()):
+        lib.manual_seed(1)
+        draws.append(draw(view).numpy())
+    return draws
+
+
+@pytest.mark.parametrize("expression", SLICES)
+def test_randn_like_of_a_slice_draws_as_pytorch(expression):
+    """randn_like of a row-major slice (x[:, :2], x[:, 0]) drew one normal at a time, as for
+    a permuted tensor; PyTorch's empty_like gives a slice a contiguous result, filled by its
+    vectorised normal (16 at a time). Permuted views keep the memory-order draws."""
+    ours = _slice_draws(tg, expression)
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    for mine, theirs in zip(ours, _slice_draws(torch, expression)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-6)

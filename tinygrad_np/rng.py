@@ -618,13 +618,17 @@ def in_memory_order(values: np.ndarray, like: np.ndarray) -> np.ndarray:
 
 
 def permuted_dense(array: np.ndarray) -> bool:
-    """True for a non-contiguous array without overlaps (a transposed, permuted or sliced
-    tensor): PyTorch's `empty_like` keeps the order of its strides, so a `*_like` draw or a
-    dropout mask on it is filled in memory order (dims by decreasing stride)."""
+    """True for a non-contiguous array without overlaps whose strides are not in row-major
+    order (a transposed or permuted tensor, sliced or not): PyTorch's `empty_like` keeps the
+    order of its strides, so a `*_like` draw or a dropout mask on it is filled in memory
+    order (dims by decreasing stride)."""
     if array.flags.c_contiguous or batch_innermost(array):
         return False
     steps = [step for step, size in zip(array.strides, array.shape) if size > 1]
-    return all(step > 0 for step in steps) and len(set(steps)) == len(steps)
+    # a row-major slice (x[:, :2], x[:, 0]): PyTorch's empty_like keeps the order of the
+    # strides without the gaps, so its result is contiguous (randn_like draws as for one)
+    return all(step > 0 for step in steps) and len(set(steps)) == len(steps) and (
+        steps != sorted(steps, reverse=True))
 
 
 def drawn_like(draw: Callable[[tuple], np.ndarray], like: np.ndarray,
