@@ -362,6 +362,17 @@ def laid_out(array: np.ndarray, form: Any, where: str) -> np.ndarray:
     return array.copy(order="K" if dense else "C")
 
 
+def batch_innermost(array: np.ndarray) -> bool:
+    """True for an NCHW array stored as a dense (C, H, W, N) block: the order the conv and
+    pooling kernels return (ops/conv.py) and elementwise ops keep, where PyTorch's results are
+    contiguous. Strides, `is_contiguous()` and random fills treat it as row-major."""
+    if array.ndim != 4 or array.shape[0] == 1 or array.flags.c_contiguous:
+        return False
+    batch, _, height, width = array.shape
+    step = batch * array.itemsize
+    return array.strides == (array.itemsize, height * width * step, width * step, step)
+
+
 def overlapping(array: np.ndarray) -> bool:
     """Whether elements of `array` share memory through a 0 stride (an expand)."""
     return any(step == 0 and size > 1 for step, size in zip(array.strides, array.shape))

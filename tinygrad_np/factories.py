@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import rng
-from tinygrad_np.device import check_placement, laid_out, overlapping, preserve_format
+from tinygrad_np.device import (
+    batch_innermost,
+    check_placement,
+    laid_out,
+    overlapping,
+    preserve_format,
+)
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.foreign import is_torch_tensor, torch_values
@@ -309,7 +315,7 @@ def _laid_out_like(array: np.ndarray, model: np.ndarray, form: Any, op: str) -> 
     `model` (its axes' order, without its gaps) unless elements of `model` overlap."""
     if form is not None and form is not preserve_format:
         return laid_out(array, form, op)
-    if model.flags.c_contiguous or overlapping(model):
+    if model.flags.c_contiguous or overlapping(model) or batch_innermost(model):
         return array
     result = np.empty_like(model, dtype=array.dtype)  # (NumPy's order "K")
     result[...] = array

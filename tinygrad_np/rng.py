@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.device import as_device
+from tinygrad_np.device import as_device, batch_innermost
 from tinygrad_np.errors import TensorError
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's seed of a new torch.Generator()
@@ -609,20 +609,27 @@ class Stream:
 
 def in_memory_order(values: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Flat draws laid out so that `like`'s memory (a strided view) receives them in order, as
-    PyTorch's kernels fill a non-contiguous tensor (dims visited by decreasing stride)."""
+    PyTorch's kernels fill a non-contiguous tensor (dims visited by decreasing stride). A
+    conv or pooling result stored batch innermost is PyTorch's contiguous one: row-major."""
+    if batch_innermost(like):
+        return values.reshape(like.shape)
     order = sorted(range(like.ndim), key=lambda axis: -abs(like.strides[axis]))
     laid = values.reshape([like.shape[axis] for axis in order])
     return laid.transpose(np.argsort(order))
 
 
 def permuted_dense(array: np.ndarray) -> bool:
-    """True for a non-contiguous array without overlaps (a transposed, permuted or sliced
-    tensor): PyTorch's `empty_like` keeps the order of its strides, so a `*_like` draw or a
-    dropout mask on it is filled in memory order (dims by decreasing stride)."""
-    if array.flags.c_contiguous:
+    """True for a non-contiguous array without overlaps whose strides are not in row-major
+    order (a transposed or permuted tensor, sliced or not): PyTorch's `empty_like` keeps the
+    order of its strides, so a `*_like` draw or a dropout mask on it is filled in memory
+    order (dims by decreasing stride)."""
+    if array.flags.c_contiguous or batch_innermost(array):
         return False
     steps = [step for step, size in zip(array.strides, array.shape) if size > 1]
-    return all(step > 0 for step in steps) and len(set(steps)) == len(steps)
+    # a row-major slice (x[:, :2], x[:, 0]): PyTorch's empty_like keeps the order of the
+    # strides without the gaps, so its result is contiguous (randn_like draws as for one)
+    return all(step > 0 for step in steps) and len(set(steps)) == len(steps) and (
+        steps != sorted(steps, reverse=True))
 
 
 def drawn_like(draw: Callable[[tuple], np.ndarray], like: np.ndarray,

@@ -2486,7 +2486,9 @@ class Tensor:
         """The step in elements between neighbours along each axis (`stride(dim)`: one axis),
         as PyTorch's: (4, 1) for a contiguous (3, 4) tensor, (1, 4) for its transpose."""
         strides = tuple(step // self._data.itemsize for step in self._data.strides)
-        if self._data.size == 0:  # NumPy 2 gives empty arrays zero strides; PyTorch row-major
+        # NumPy 2 gives empty arrays zero strides, and conv results are stored batch innermost
+        # (see device.batch_innermost): PyTorch's are row-major
+        if self._data.size == 0 or self._kernel_ordered():
             strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
                             for axis in range(self.ndim))
         elif 1 in self.shape and 0 in strides:  # NumPy's 0 for a size-1 axis (None, expand):
@@ -2517,8 +2519,13 @@ class Tensor:
         """True when the elements lie in memory in row-major order without gaps (with
         `memory_format=torch.channels_last`: in NHWC order, PyTorch's rule for size-1 dims)."""
         if memory_format in (None, contiguous_format, preserve_format):
-            return bool(self._data.flags.c_contiguous)
+            return bool(self._data.flags.c_contiguous) or self._kernel_ordered()
         return is_laid_out(self.shape, self.stride(), memory_format)
+
+    def _kernel_ordered(self) -> bool:
+        """A conv or pooling result (or an elementwise one of it) kept batch innermost, which
+        PyTorch's is contiguous; not a view (your own `permute` to that order is not)."""
+        return batch_innermost(self._data) and getattr(self, "_view_of", None) is None
 
     def storage_offset(self) -> int:
         """Where the first element sits in the memory block it shares with the tensors it is a
@@ -3486,7 +3493,8 @@ class Tensor:
             source.normal_into(memory.reshape(-1), mean, std)
             self._bump_version()
             return self
-        if not memory.flags.c_contiguous:  # PyTorch's one-at-a-time draws, in memory order
+        if not memory.flags.c_contiguous and not self._kernel_ordered():  # PyTorch's
+            # one-at-a-time draws, in memory order (a conv result is PyTorch's contiguous one)
             values = (source.normals(self.numel()) * std + mean).astype(self.dtype)
             return self._in_place(_copy_from, rng.in_memory_order(values, memory))
         return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std)))
@@ -6422,6 +6430,7 @@ from tinygrad_np.device import (  # noqa: E402
     _channels_last,
     _cpu_only as as_device_error,  # noqa: E402
     as_device,
+    batch_innermost,
     check_placement,
     check_to_arguments,
     contiguous_format,

@@ -640,6 +640,7 @@ def layer_norm(
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
+    x = x if x._data.flags.c_contiguous else x.contiguous()  # (PyTorch's result is row-major)
     return pytorch_named(Normalize.apply(x, weight, bias, axes, eps), "NativeLayerNormBackward0")
 
 
@@ -1325,11 +1326,22 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     (N, O, (H + 2p - d (k - 1) - 1) // s + 1, ...). A channels-last input gives a
     channels-last output, as PyTorch's.
     """
-    output = _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
-    if input.ndim == 4 and not input._data.flags.c_contiguous and input.is_contiguous(
+    return _keep_channels_last(input, _conv2d(input, weight, bias, stride, padding, dilation,
+                                              groups, "conv2d"))
+
+
+def _renamed_like(result: Tensor, final: Tensor) -> Tensor:
+    """`final` (a reshaped or relaid-out `result`) shown under `result`'s node name."""
+    return final if result.grad_fn is None else pytorch_named(final, result.grad_fn.name())
+
+
+def _keep_channels_last(input: Tensor, output: Tensor) -> Tensor:  # noqa: A002
+    """`output` laid out channels-last when `input` is (PyTorch's conv and pooling keep the
+    input's memory format), its node still the op's (`ConvolutionBackward0`, not a clone's)."""
+    if input.ndim != 4 or input._data.flags.c_contiguous or not input.is_contiguous(
             memory_format=channels_last):
-        return output.contiguous(memory_format=channels_last)
-    return output
+        return output
+    return _renamed_like(output, output.contiguous(memory_format=channels_last))
 
 
 def _one_d(name: str, compute: Any, *pairs: tuple[Tensor, Tensor]) -> Any:
@@ -1515,9 +1527,12 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     y = _conv.MaxPool2d.apply(x, geometry)
     indices = (Tensor(np.ascontiguousarray(  # (C-ordered as PyTorch's: `.view(-1)` works)
         _conv.max_pool_indices(geometry, x._data, y._data))) if return_indices else None)
-    if unbatched:
-        y = y.squeeze(0)
+    if unbatched:  # (the node stays the pooling's, as PyTorch's unbatched kernel)
+        y = _renamed_like(y, y.squeeze(0))
         indices = None if indices is None else indices[0]
+    else:
+        y = _keep_channels_last(x, y)
+        indices = None if indices is None else _keep_channels_last(x, indices)
     return (y, indices) if return_indices else y
 
 
@@ -1671,7 +1686,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         if np.all(divisor == divisor.flat[0]):
             divisor = int(divisor.flat[0])
     y = _conv.AvgPool2d.apply(x, geometry, divisor)
-    return y.squeeze(0) if unbatched else y
+    return _renamed_like(y, y.squeeze(0)) if unbatched else _keep_channels_last(x, y)
 
 
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
@@ -1793,8 +1808,11 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
                            return_indices, unbatched)
     height, width = x.shape[2:]
     if height % out_h == 0 and width % out_w == 0:
-        return max_pool2d(input, (height // out_h, width // out_w),
-                          return_indices=return_indices)
+        pooled = max_pool2d(input, (height // out_h, width // out_w),
+                            return_indices=return_indices)
+        y = pooled[0] if return_indices else pooled
+        pytorch_named(y, "AdaptiveMaxPool2DBackward0")  # (PyTorch's node, whatever the sizes)
+        return pooled
     positions = []
     for size, out in ((height, out_h), (width, out_w)):
         start, end = _adaptive_bounds(size, out)
@@ -1805,8 +1823,8 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
         node = _conv.AdaptiveMaxPool2d()
         node.forward(x._data, *positions)
         indices = Tensor((node.positions[2] * width + node.positions[3]).astype(np.int64))
+    y = pytorch_named(y.squeeze(0) if unbatched else y, "AdaptiveMaxPool2DBackward0")
     if unbatched:
-        y = y.squeeze(0)
         indices = indices[0] if return_indices else None
     return (y, indices) if return_indices else y
 

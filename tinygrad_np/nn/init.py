@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import rng
+from tinygrad_np.device import batch_innermost
 from tinygrad_np.function import no_grad
 from tinygrad_np.tensor import Tensor, check_fill
 
@@ -148,7 +149,7 @@ def _normals(source: rng.Stream, memory: np.ndarray, dtype: Any, mean: float, st
              ) -> np.ndarray:
     """normal_'s values for `memory`; a view's in its memory order, one at a time (PyTorch's
     normal_ of a non-contiguous tensor)."""
-    if memory.flags.c_contiguous:
+    if memory.flags.c_contiguous or batch_innermost(memory):  # (a conv result: contiguous)
         return source.randn(memory.shape, dtype, mean, std)
     return rng.in_memory_order((source.normals(memory.size) * std + mean).astype(dtype), memory)
 

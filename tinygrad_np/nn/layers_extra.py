@@ -50,6 +50,7 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                           f"(*, {', '.join(map(str, shape))}), got {x.shape}")
     if weight is not None and tuple(weight.shape) != shape:
         raise TensorError(f"rms_norm: weight must have shape {shape}, got {tuple(weight.shape)}")
+    x = x if x._data.flags.c_contiguous else x.contiguous()  # (PyTorch's result is row-major)
     wide = x.float() if x.dtype == np.float16 else x  # float16 computes in float32, as PyTorch
     eps = float(np.finfo(wide.dtype).eps) if eps is None else eps
     axes = tuple(range(x.ndim - len(shape), x.ndim))

@@ -196,7 +196,8 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
     x = input.reshape(batch, groups, channels // groups, *rest).transpose(1, 2)
     x = x.reshape(batch, channels, *rest)  # C-ordered as PyTorch's (channels_last kept)
     kept = x.ndim == 4 and input.is_contiguous(memory_format=channels_last)
-    return x.contiguous(memory_format=channels_last) if kept else x.contiguous()
+    x = x.contiguous(memory_format=channels_last) if kept else x.contiguous()
+    return pytorch_named(x, "ChannelShuffleBackward0")
 
 
 class ChannelShuffle(Module):

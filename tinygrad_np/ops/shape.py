@@ -80,6 +80,8 @@ class GetItem(Function):
         y = x[index]
         if type(y) is not np.ndarray:  # one element: a 0-d view (NumPy copies), as PyTorch
             y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+        elif not y.flags.c_contiguous and not np.may_share_memory(x, y):
+            y = np.ascontiguousarray(y)  # NumPy's gather keeps its own order; PyTorch's is C
         return y
 
     def backward(ctx, grad_output):
