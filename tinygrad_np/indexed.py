@@ -42,6 +42,7 @@ from tinygrad_np.tensor import (
     _mark_view,
     _need_tensor,
     _need_tensors,
+    _node_named,
     _same_dtype,
     _type_name,
     _wrap_dim,
@@ -90,6 +91,7 @@ def _zero_d_source(op: str, input: Tensor, source: Any) -> Tensor:  # noqa: A002
     return source.reshape(1)
 
 
+@_node_named("IndexAddBackward0")
 def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
               alpha: Any = 1) -> Tensor:
     """self with alpha * source[..., i, ...] added at self[..., index[i], ...] along `dim`
@@ -105,6 +107,7 @@ def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
     return input + IndexAdd.apply(source, where, input.shape)
 
 
+@_node_named("IndexCopyBackward0")
 def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # noqa: A002
     """self with self[..., index[i], ...] = source[..., i, ...] along `dim`;  dself = g
     where nothing was copied, dsource = g[..., index, ...]."""
@@ -117,6 +120,7 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # n
     return SetItem.apply(input, where, source)
 
 
+@_node_named("IndexPutBackward0")
 def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
               accumulate: bool = False) -> Tensor:
     """self with self[indices] = values (a tuple of integer or bool index tensors; values
@@ -153,6 +157,7 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
     return input + IndexAdd.apply(values.expand(shape), where, input.shape)
 
 
+@_node_named("ScatterReduceBackward0")
 def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  # noqa: A002
                    include_self: bool = True) -> Tensor:
     """self with the src values scattered by `index` along `dim` (as scatter_add) reduced

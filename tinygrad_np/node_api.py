@@ -26,6 +26,10 @@ _ACCUMULATORS: dict[int, weakref.ref] = {}
 _PYTORCH_SPELLING = {
     "ReLU": "Relu", "GELU": "Gelu", "ELU": "Elu", "LeakyReLU": "LeakyRelu",
     "HardTanh": "Hardtanh", "Log1p": "Log1P", "AMax": "Amax", "AMin": "Amin",
+    "LogAddExp": "Logaddexp", "LogCumSumExp": "Logcumsumexp", "Pinv": "LinalgPinv",
+    "Xlog1py": "SpecialXlog1Py", "Entr": "SpecialEntr", "Erfcx": "SpecialErfcx",
+    "Ndtri": "SpecialNdtri", "I0e": "SpecialI0E", "I1": "SpecialI1", "I1e": "SpecialI1E",
+    "LogAbsDet": "LinalgSlogdet", "Solve": "LinalgSolveEx",
     "CrossEntropy": "NllLoss",  # (PyTorch's cross_entropy is log_softmax + nll_loss)
     "Norm2": "LinalgVectorNorm", "Cast": "ToCopy", "Windows": "Unfold", "Det": "LinalgDet",
     "Inv": "LinalgInvEx", "Cholesky": "LinalgCholeskyEx", "CDist": "Cdist",

@@ -725,10 +725,11 @@ def warn_create_graph_cycle() -> None:
             "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
 
 
-def _copy_from(target: Tensor, src: Any) -> Tensor:
+def _copy_from(target: Tensor, src: Any, name: str = "") -> Tensor:
     """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_).
     Written into a target in a graph, a constant stays tied to it with derivative 0, so the
-    target's inputs get zero gradients (PyTorch's), not none."""
+    target's inputs get zero gradients (PyTorch's), not none; its node is PyTorch's `name`
+    (ZeroBackward0, FillBackward2, CopyBackwards, ...) when given."""
     if not isinstance(src, Tensor):
         src = _scalar_for("fill_", src, target._data.dtype)
         value = Tensor._make(np.broadcast_to(np.asarray(src).astype(target.dtype),
@@ -738,8 +739,9 @@ def _copy_from(target: Tensor, src: Any) -> Tensor:
         value = Expand.apply(src if src.dtype == target.dtype else src.astype(target.dtype),
                              target.shape)
     if target.requires_grad and is_grad_enabled():
-        return target._graph_zero() + value
-    return value
+        return pytorch_named(target._graph_zero() + value, name) if name else (
+            target._graph_zero() + value)
+    return pytorch_named(value, name) if name and value.grad_fn is not None else value
 
 
 def _dense(array: np.ndarray) -> bool:
@@ -949,9 +951,9 @@ def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
     tensor._bump_version()  # graphs that saved the old values refuse them
     place = next((where for view, where in views if view is tensor), Ellipsis)
     with enable_grad():
-        _rebind(base, SetItem.apply(base, place, result).grad_fn)
-        for view, where in views:
-            _rebind(view, GetItem.apply(base, where).grad_fn)
+        _rebind(base, pytorch_named(SetItem.apply(base, place, result), "CopySlices").grad_fn)
+        for view, where in views:  # (PyTorch regenerates a written view as an as_strided)
+            _rebind(view, pytorch_named(GetItem.apply(base, where), "AsStridedBackward0").grad_fn)
 
 
 def _rebind(tensor: Tensor, node: Any) -> None:
@@ -1063,6 +1065,15 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
         if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
         _mark_view(tensor, result)
+    return result
+
+
+def _copied_unsafe(tensor: Tensor, result: Tensor) -> Tensor:
+    """`result` of reshape/flatten, PyTorch's UnsafeViewBackward0 when it had to copy (a
+    layout PyTorch cannot view either: a non-contiguous one that NumPy could not view)."""
+    if result.grad_fn is not None and tensor._data.size and not tensor._data.flags.c_contiguous \
+            and getattr(result, "_view_of", None) is None:
+        pytorch_named(result, "UnsafeViewBackward0")
     return result
 
 
@@ -3296,7 +3307,8 @@ class Tensor:
                 raise _does_not_fit(f"copy_: the source of shape {src.shape} does not "
                                     f"broadcast to the destination's shape {self.shape}",
                                     self.shape, src.shape)
-        return self._in_place(_copy_from, src, repeats=src is self)  # (x.copy_(x): no-op)
+        return self._in_place(_copy_from, src, "CopyBackwards",  # (x.copy_(x): no-op)
+                              repeats=src is self)
 
     def _copy_array_(self, values: Any) -> Tensor:
         """`copy_` of anything that broadcasts to self's shape (a NumPy array too): the
@@ -3306,11 +3318,12 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """Set every element to `value` (a number or a 0-d tensor), in place."""
         check_fill("fill_", value, "'value' (position 1)")
-        return self._in_place(_copy_from, value, repeats=not isinstance(value, Tensor))
+        tensor = isinstance(value, Tensor)  # (PyTorch's overloads: FillBackward2 / 3)
+        return self._in_place(_copy_from, value, f"FillBackward{2 + tensor}", repeats=not tensor)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
-        return self._in_place(_copy_from, 0, repeats=True)
+        return self._in_place(_copy_from, 0, "ZeroBackward0", repeats=True)
 
     def pow_(self, exponent: Any) -> Tensor:
         """self **= exponent, in place."""
@@ -3404,8 +3417,10 @@ class Tensor:
             return self
         if not memory.flags.c_contiguous:  # PyTorch's one-at-a-time draws, in memory order
             values = (source.normals(self.numel()) * std + mean).astype(self.dtype)
-            return self._in_place(_copy_from, rng.in_memory_order(values, memory))
-        return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std)))
+            return self._in_place(_copy_from, rng.in_memory_order(values, memory),
+                                  "NormalBackward0")
+        return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std),
+                                                   "NormalBackward0"))
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kwargs: Any) -> Tensor:
@@ -3420,9 +3435,11 @@ class Tensor:
         source = numpy_generator(generator)
         if not self._data.flags.c_contiguous:  # (PyTorch fills it in memory order)
             values = rng.uniform(source, from_, to, (self.numel(),), self.dtype)
-            return self._in_place(_copy_from, rng.in_memory_order(values, self._data))
+            return self._in_place(_copy_from, rng.in_memory_order(values, self._data),
+                                  "UniformBackward0")
         return self._in_place(lambda t: _copy_from(t, rng.uniform(source, from_, to, t.shape,
-                                                                  self.dtype)), elementwise=True)
+                                                                  self.dtype), "UniformBackward0"),
+                              elementwise=True)
 
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
         """Write `fill_value` on the main diagonal (every index equal), in place; a tall
@@ -3434,6 +3451,7 @@ class Tensor:
         np.fill_diagonal(mask, True, wrap=wrap)
         return self._in_place(Tensor.masked_fill, mask, fill_value, repeats=True)
 
+    @_node_named("IndexFillBackward0")
     def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
         """self with `value` at positions `index` (1-D int64) along `dim`."""
         _need_tensor("index_fill", "index", index)
@@ -3932,6 +3950,7 @@ class Tensor:
     # ----- PyTorch's other names for the same ops
     subtract, multiply, divide, true_divide = sub, mul, div, div
 
+    @_node_named("SgnBackward0")
     def sgn(self) -> Tensor:
         """sign(x) (for real tensors PyTorch's sgn is sign);  d/dx = 0."""
         return self.sign()
@@ -4011,6 +4030,7 @@ class Tensor:
         return Tensor._make(c_ordered(np.asarray(np.count_nonzero(self._data, axis=dims),
                                                  np.int64)), None)
 
+    @_node_named("NanToNumBackward0")
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
         """NaN, +inf and -inf replaced (by 0 and the dtype's largest finite values)."""
@@ -4226,6 +4246,7 @@ class Tensor:
             raise TensorError(f"polygamma: n must be a non-negative int, got {n}")
         return Polygamma.apply(self, int(n))
 
+    @_node_named("MvlgammaBackward0")
     def mvlgamma(self, p: int) -> Tensor:
         """The log of the multivariate gamma function of dimension p:
         p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1. Outside its domain
@@ -4391,8 +4412,13 @@ class Tensor:
         source = self.astype(np.int64) if self.dtype == np.bool_ else self
         return source ** 2
 
-    @_node_named("LerpBackward0")
     def lerp(self, end: Any, weight: Any) -> Tensor:
+        """self + weight (end - self): see _lerp; PyTorch's node LerpBackward0 for a number
+        weight, LerpBackward1 for a tensor one."""
+        result = self._lerp(end, weight)
+        return pytorch_named(result, f"LerpBackward{int(isinstance(weight, Tensor))}")
+
+    def _lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)
         (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
         float16 is computed in float32 (60000 - -60000 is inf in float16), as PyTorch."""
@@ -4617,7 +4643,7 @@ class Tensor:
     def reshape(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Same elements, new shape (one axis may be -1; also as `shape=`)."""
         shape = _shape_args(_sized("reshape", shape, size))  # (a size < -1: Reshape refuses)
-        return _viewed(self, Reshape.apply(self, shape))
+        return _copied_unsafe(self, _viewed(self, Reshape.apply(self, shape)))
 
     def view(self, *shape: Any, **size: Any) -> Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
@@ -4757,7 +4783,7 @@ class Tensor:
             raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
         shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
-        return _viewed(self, Reshape.apply(self, shape))
+        return _copied_unsafe(self, _viewed(self, Reshape.apply(self, shape)))
 
     def expand(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
@@ -5170,6 +5196,7 @@ class Tensor:
                                f"shape {self.shape} outside dim {dim}")
         return GetItem.apply(self, _along(index, axis))
 
+    @_node_named("GatherBackward0")
     def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
         """gather with `indices` and self broadcast against each other outside `dim` (None:
         index the flattened tensor)."""
@@ -5195,6 +5222,7 @@ class Tensor:
                                   + shape[axis + 1:])
         return source._gather(axis, indices)
 
+    @_node_named("TakeBackward0")
     def take(self, index: Tensor) -> Tensor:
         """The elements at `index` (any shape) of the flattened tensor."""
         _need_tensor("take", "index", index)
@@ -5284,8 +5312,10 @@ class Tensor:
             if not isinstance(src, Tensor) or not src.ndim:  # a number: one per index entry
                 src = Tensor(np.full(index.shape, _data(src), dtype=self.dtype))
             return self.scatter_reduce(dim, Tensor._make(index, None), src, how)
-        return SetItem.apply(self, _along(index, axis), src)
+        return pytorch_named(SetItem.apply(self, _along(index, axis), src),  # (the overloads
+                             f"ScatterBackward{int(not isinstance(src, Tensor))}")  # src, value)
 
+    @_node_named("ScatterAddBackward0")
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
         _need_tensor("scatter_add", "index", index)
@@ -5328,6 +5358,7 @@ class Tensor:
         return pytorch_named(Where.apply(_condition(mask), value, self), "MaskedFillBackward0")
 
     @xp.quiet
+    @_node_named("RenormBackward0")
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
         """Each slice along `dim` whose p-norm (over the other axes) exceeds `maxnorm` scaled
         to norm maxnorm (by maxnorm / (norm + 1e-7), as PyTorch); the others unchanged."""
@@ -5372,6 +5403,7 @@ class Tensor:
             return (flat + IndexAdd.apply(values, (positions,), flat.shape)).reshape(self.shape)
         return SetItem.apply(flat, (positions,), values).reshape(self.shape)
 
+    @_node_named("MaskedScatterBackward0")
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:
         """self (broadcast with the bool `mask`) with the positions where mask is True filled,
         in row-major order, by source's first elements;  dself = g where mask is False,
@@ -6012,6 +6044,7 @@ class Tensor:
         from tinygrad_np.functions import dsplit
         return dsplit(self, indices_or_sections, **kwargs)
 
+    @_node_named("Rot90Backward0")
     def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         """Rotated by 90 degrees `k` times in the plane of `dims` (tg.rot90)."""
         from tinygrad_np.functions import rot90

@@ -139,6 +139,10 @@ class SetItem(Function):
         grad_x = grad_output * ctx.kept if ctx.needs_input_grad[0] else None
         return grad_x, None, _take(grad_output, ctx.index) if ctx.needs_input_grad[2] else None
 
+    def _pytorch_node(ctx):  # `t[0] = v` writes a slice (CopySlices), `t[idx] = v` index_put_s
+        indexed = indexing_node(ctx.index, ctx.kept.shape) == "IndexBackward0"
+        return "IndexPutBackward0" if indexed else "CopySlices"
+
 
 @xp.quiet  # float64 -> float32 past 3.4e38 is inf, NaN -> int: silent, as PyTorch's casts
 class Cast(Function):
