@@ -37,6 +37,7 @@ from tinygrad_np.tensor import (
     _binary,
     _condition,
     _cut,
+    _node_named,
     _scalar_for,
     _viewed,
     _wrap_dim,
@@ -137,12 +138,27 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
                          "bmm has no bool kernel); convert with .long() first")
     if len(operands) == 1 and operands[0].dtype.kind in "biu" and _sums_an_index(equation):
         return Einsum.apply(equation, operands[0].long())  # a sum of one operand's integers
-    result = Einsum.apply(equation, *operands)  # or bools is int64, as PyTorch's ("ii")
+    result = pytorch_named(Einsum.apply(equation, *operands),  # or bools is int64, as PyTorch's
+                           _einsum_node(equation, len(operands)))  # ("ii")
     if len(operands) > 1:
         return result
     # NumPy returns a view of a lone operand where it can ("ij->ji", "ii->i"), as PyTorch
     # does: it shares the operand's version counter, so a saved view sees its changes
     return _viewed(operands[0], result)
+
+
+def _einsum_node(equation: str, count: int) -> str:
+    """PyTorch's last node of an einsum: one operand is permuted, then summed; a pair is
+    multiplied, or (an index contracted) bmm'ed and viewed back."""
+    inputs, arrow, output = equation.replace(" ", "").replace(".", "").partition("->")
+    terms = inputs.split(",")
+    if not arrow:
+        output = "".join(letter for letter in "".join(terms) if "".join(terms).count(letter) == 1)
+    if count == 1:
+        return "SumBackward1" if _sums_an_index(equation) else "PermuteBackward0"
+    shared = {letter for letter in set("".join(terms)) - set(output)
+              if sum(letter in term for term in terms) > 1}
+    return "ViewBackward0" if shared else "MulBackward0"
 
 
 def _sums_an_index(equation: str) -> bool:
@@ -472,17 +488,20 @@ def positive(input: Any) -> Tensor:
 
 
 @xp.quiet
+@_node_named("Deg2RadBackward0")
 def deg2rad(input: Any) -> Tensor:
     """Degrees to radians (integers become the default float)."""
     return _tensor(input) * (math.pi / 180)
 
 
 @xp.quiet
+@_node_named("Rad2DegBackward0")
 def rad2deg(input: Any) -> Tensor:
     """Radians to degrees (integers become the default float)."""
     return _tensor(input) * (180 / math.pi)
 
 
+@_node_named("Logaddexp2Backward0")
 def logaddexp2(input: Any, other: Any) -> Tensor:
     """log2(2**input + 2**other) without overflow: logaddexp on the values times ln 2."""
     a, b = tensor_operand("logaddexp2", input, "input"), tensor_operand("logaddexp2", other)
@@ -496,6 +515,7 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
 
 
 @xp.quiet
+@_node_named("SincBackward0")
 def sinc(input: Any) -> Tensor:
     """sin(pi x) / (pi x), 1 at x = 0. Where |pi x| < 0.05 its Taylor series (to s^12), so
     every derivative is exact there (sin(s) / s's quotient rule cancels: the second
@@ -773,7 +793,7 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
         square = cat(columns if offset > 0 else columns[::-1], -1)
         rows = [square, _zeros((*batch, shift, n + shift), x.dtype)]
         square = cat(rows if offset > 0 else rows[::-1], -2)
-    return square.movedim((-2, -1), (first, second))
+    return pytorch_named(square.movedim((-2, -1), (first, second)), "DiagEmbedBackward0")
 
 
 def diagflat(input: Any, offset: int = 0) -> Tensor:
@@ -936,6 +956,7 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
 
 
 @xp.quiet
+@_node_named("UnsafeViewBackward0")
 def kron(input: Any, other: Any) -> Tensor:
     """The Kronecker product: blocks input[i] * other; the shorter shape padded with 1s."""
     for position, (argument, value) in enumerate((("input", input), ("other", other)), 1):
@@ -1191,6 +1212,7 @@ def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> T
 
 
 @xp.quiet
+@_node_named("DistBackward0")
 def dist(input: Any, other: Any, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting), over all elements."""
     a, b = _tensor(input), _tensor(number_operand("dist", other))
@@ -1431,6 +1453,7 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     return result
 
 
+@_node_named("AngleBackward0")
 def angle(input: Any) -> Tensor:  # noqa: A002
     """The argument of a real number: 0 where input >= 0, pi where it is negative (NaN
     stays NaN), a float result; its gradient is 0, as PyTorch's for real inputs."""

@@ -16,7 +16,7 @@ from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat, Stack
-from tinygrad_np.tensor import Tensor, _wrap_dim
+from tinygrad_np.tensor import Tensor, _node_named, _wrap_dim
 
 
 def _tensors(op: str, tensors: Any, promote: bool = True) -> list[Tensor]:
@@ -166,6 +166,7 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 
 
 @with_out
+@_node_named("CatBackward0")
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 2, (n,) taken as (1, n, 1) and (m, n) as (m, n, 1), as torch.dstack."""
     tensors = _tensors("dstack", tensors)

@@ -20,6 +20,7 @@ import numpy as np
 
 from tinygrad_np import return_types, xp
 from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.linalg import (
     QR,
     SVD,
@@ -326,7 +327,8 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
     cutoff = (np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond)
     largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
     rank = (s > cutoff * largest).sum(axis=-1)
-    solution = Pinv.apply(a, cutoff * largest, False, parts) @ b.astype(a.dtype)
+    solution = pytorch_named(Pinv.apply(a, cutoff * largest, False, parts) @ b.astype(a.dtype),
+                             "LinalgLstsqBackward0")
     empty = Tensor(np.zeros((0,), a.dtype))
     residuals, values = empty, empty
     if driver in ("gelsd", "gelss"):
@@ -367,7 +369,7 @@ def matrix_exp(input: Tensor) -> Tensor:  # noqa: A002
     gradient (and its gradient) is the engine's. A matrix holding inf or NaN gives NaN."""
     a = _float("matrix_exp", _square("matrix_exp", input), half=True)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge: inf or NaN,
-        return _matrix_exp(a)  # as PyTorch
+        return pytorch_named(_matrix_exp(a), "LinalgMatrixExpBackward0")  # as PyTorch
 
 
 def _matrix_exp(a: Tensor) -> Tensor:
@@ -524,12 +526,12 @@ def eigh(input: Tensor, UPLO: str = "L") -> EighResult:  # noqa: A002, N803
     """(eigenvalues ascending, eigenvectors as columns) of symmetric A, from its lower
     triangle (UPLO='U': the upper one)."""
     packed = _eigh("eigh", input, UPLO)
-    return EighResult(packed[..., 0, :], packed[..., 1:, :])
+    return EighResult(*_named("LinalgEighBackward0", packed[..., 0, :], packed[..., 1:, :]))
 
 
 def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: A002, N803
     """The eigenvalues of symmetric A (ascending); gradient V diag(g) V^T."""
-    return _eigh("eigvalsh", input, UPLO)[..., 0, :]
+    return pytorch_named(_eigh("eigvalsh", input, UPLO)[..., 0, :], "LinalgEighBackward0")
 
 
 def _svd_parts(a: Tensor, full_matrices: bool) -> tuple:
@@ -556,13 +558,14 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
     PyTorch's. `driver` is CUDA's: None only, as PyTorch on the CPU."""
     _no_driver(driver)
     a = _svd_input("svd", _float("svd", _matrix("svd", A)))
-    return SVDResult(*_svd_parts(a, full_matrices))
+    return SVDResult(*_named("LinalgSvdBackward0", *_svd_parts(a, full_matrices)))
 
 
 def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:  # noqa: N803
     """The singular values, descending; gradient U diag(g) Vh."""
     _no_driver(driver)
-    return _svd_parts(_svd_input("svdvals", _float("svdvals", _matrix("svdvals", A))), False)[1]
+    return pytorch_named(_svd_parts(_svd_input("svdvals", _float("svdvals", _matrix(
+        "svdvals", A))), False)[1], "LinalgSvdBackward0")
 
 
 def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
@@ -576,8 +579,14 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
     k = m if mode != "reduced" else min(m, n)
     q, r = _qr_unpack(QR.apply(a, mode), m, k, n)
     if mode == "r":
-        return QRResult(Tensor(np.empty(0, dtype=a.dtype)), r[..., : min(m, n), :])
-    return QRResult(q, r)
+        return QRResult(Tensor(np.empty(0, dtype=a.dtype)),
+                        pytorch_named(r[..., : min(m, n), :], "LinalgQrBackward0"))
+    return QRResult(*_named("LinalgQrBackward0", q, r))
+
+
+def _named(name: str, *tensors: Tensor) -> tuple:
+    """The tensors, each node named `name`: the outputs of PyTorch's one node (display)."""
+    return tuple(pytorch_named(tensor, name) for tensor in tensors)
 
 
 def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *,  # noqa: A002

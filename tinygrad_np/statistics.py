@@ -24,6 +24,7 @@ from tinygrad_np.tensor import (
     _axis_of,
     _broadcast_shape,
     _data,
+    _node_named,
     _wrap_dim,
     _wrap_dims,
     int_value,
@@ -251,6 +252,7 @@ def _check_joined(part: Tensor, input: Tensor, axis: int) -> None:  # noqa: A002
                            f"{part.shape} for input {input.shape}, dim {axis})")
 
 
+@_node_named("LinalgCrossBackward0")
 def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
     """The cross product of 3-vectors along `dim` (None: the first dim of size 3, PyTorch's
     deprecated default, here without its warning), broadcasting the two inputs (of the same

@@ -2945,7 +2945,8 @@ class Tensor:
             if self._data.dtype is _FLOAT16:
                 _scalar_for("pow", number, _FLOAT16)  # past 65504: PyTorch's error
             return power.Pow.apply(self, number)
-        return Pow.apply(*_binary(self, exponent))
+        result = Pow.apply(*_binary(self, exponent))  # (a tensor exponent: PyTorch's overload 1)
+        return pytorch_named(result, "PowBackward1") if isinstance(exponent, Tensor) else result
 
     def __rpow__(self, base: Any) -> Tensor:
         number = base
@@ -3967,8 +3968,9 @@ class Tensor:
         return pytorch_named(self.transpose(), "TBackward0") if self.ndim == 2 else self
 
     def ravel(self) -> Tensor:
-        """All elements in one axis (flatten)."""
-        return self.flatten()
+        """All elements in one axis (flatten; PyTorch's contiguous().view(-1))."""
+        flat = self.flatten()
+        return flat if flat is self else pytorch_named(flat, "ViewBackward0")
 
     def fliplr(self) -> Tensor:
         """Reverse the order along axis 1 (of a tensor of 2 or more dims)."""
@@ -5962,13 +5964,14 @@ class Tensor:
     def diag(self, diagonal: int = 0) -> Tensor:
         """1-D: a square matrix with self on the `diagonal`; 2-D: that diagonal of self."""
         if self.ndim == 2:
-            return Clone.apply(self.diagonal(diagonal))  # a copy, as PyTorch's
+            return pytorch_named(Clone.apply(self.diagonal(diagonal)),  # a copy, as PyTorch's
+                                 "DiagonalBackward0_copy")  # (PyTorch 2.13's node name)
         if self.ndim != 1:
             raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
         size = self.shape[0] + abs(diagonal)
         steps = np.arange(self.shape[0])
         index = (steps, steps + diagonal) if diagonal >= 0 else (steps - diagonal, steps)
-        return IndexAdd.apply(self, index, (size, size))
+        return pytorch_named(IndexAdd.apply(self, index, (size, size)), "DiagEmbedBackward0")
 
     @xp.quiet
     def outer(self, other: Tensor = None, *, vec2: Tensor = None) -> Tensor:

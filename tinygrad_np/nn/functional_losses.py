@@ -273,8 +273,9 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         if label_smoothing > 0:
             q = q * (1 - label_smoothing) + label_smoothing / classes
         weighted = log_probs * q if class_weights is None else log_probs * q * class_weights
-        losses = -weighted.sum(axis=1)
-        return losses.reshape(batch_shape) if reduction == "none" else _reduce(losses, reduction)
+        losses = -weighted.sum(axis=1)  # (PyTorch's last node: the mean's Div by a number)
+        return pytorch_named(losses.reshape(batch_shape) if reduction == "none" else _reduce(
+            losses, reduction), "DivBackward1" if reduction == "mean" else "NegBackward0")
 
     not_differentiable("nll_loss_forward", "weight", weight)
     same_dtype_weight(weight, input, "cross_entropy")
@@ -286,7 +287,8 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         uniform = uniform if class_weights is None else uniform * class_weights
         smooth = -uniform.sum(axis=1)
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
-    name = None if label_smoothing > 0 else nll_name(input.ndim, reduction)
+    # PyTorch adds the smoothing term to the reduced nll_loss last
+    name = "AddBackward0" if label_smoothing > 0 else nll_name(input.ndim, reduction)
     if reduction == "mean":
         losses = _weighted_mean(losses, row_weights, ids != ignore_index)
     elif reduction == "sum":

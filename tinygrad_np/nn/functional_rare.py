@@ -20,6 +20,7 @@ from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.tensor import (
     Tensor,
+    _node_named,
     _scalar_for,
     _wrap_dim,
     refuse_integers,
@@ -37,12 +38,14 @@ def _mask(condition: np.ndarray, like: Tensor) -> Any:
 
 
 @xp.quiet
+@_node_named("HardshrinkBackward0")
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x where |x| > lambd, else 0."""
     input = refuse_integers("hardshrink", _tensor(input))
     return input * _mask(~(np.abs(input._data) <= lambd), input)  # NaN passes, as PyTorch
 
 
+@_node_named("SoftshrinkBackward0")
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x - lambd above lambd, x + lambd below -lambd, else 0: x - clamp(x, -lambd, lambd)."""
     if lambd < 0:
