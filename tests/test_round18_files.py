@@ -68,9 +68,9 @@ def test_dtypes_saved_as_values_load():
     saved = [torch.float32, torch.int64, torch.bool, torch.float16, torch.uint8, torch.uint16,
              torch.uint64, torch.complex64, torch.bfloat16]
     loaded = _round_trip({"dtypes": saved})["dtypes"]
-    # bfloat16 is float32 here (NumPy has none; its storages load as float32 too)
+    # torch.bfloat16 as a value is torch.bfloat16, as PyTorch's (its storages load as float32)
     assert loaded == [tg.float32, tg.int64, tg.bool, tg.float16, tg.uint8, tg.uint16,
-                      tg.uint64, tg.complex64, tg.float32]
+                      tg.uint64, tg.complex64, tg.bfloat16]
     assert all(isinstance(dtype, tg.dtype) for dtype in loaded)
 
 

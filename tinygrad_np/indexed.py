@@ -136,7 +136,7 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         array = _index_part(part)  # (indexing's dtype rules: a uint8 tensor is a mask too)
         if isinstance(array, int):
             parts.append(np.asarray(array))
-        elif array.dtype != bool:
+        elif array.dtype != np.bool_:
             parts.append(array)
         elif array.ndim == 0:  # a new axis of 1 (True: every place) or 0 (False: none)
             parts += [] if array else [np.zeros(0, np.int64)]

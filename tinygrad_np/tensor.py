@@ -1794,16 +1794,16 @@ def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype, ndim: int) -> No
     if not arrays:
         return
     if len(arrays) == 1 and value._data.size == 1 and arrays[0].ndim and (
-            arrays[0].dtype == bool):
+            arrays[0].dtype == np.bool_):
         _scalar_for("setitem", value._data.item(), dtype)
         return
-    spanned = sum(np.ndim(part) if isinstance(part, np.ndarray) and part.dtype == bool else
+    spanned = sum(np.ndim(part) if isinstance(part, np.ndarray) and part.dtype == np.bool_ else
                   part is not None and part is not Ellipsis and type(part) is not bool
                   for part in key)
     if spanned > ndim:  # (too many indices: PyTorch's IndexError first)
         return
     try:  # (index arrays that do not broadcast together are PyTorch's IndexError first)
-        np.broadcast_shapes(*((np.count_nonzero(array),) if array.dtype == bool else
+        np.broadcast_shapes(*((np.count_nonzero(array),) if array.dtype == np.bool_ else
                               array.shape for array in arrays))  # (a bool: [0] or [])
     except ValueError:
         return
@@ -1821,7 +1821,7 @@ def _spelled_out(key: Any, ndim: int) -> Any:
     arrays = [part for part in key if isinstance(part, (np.ndarray, list, bool))]
     if len(arrays) < 2:
         return key
-    used = sum(np.ndim(part) if np.asarray(part).dtype == bool else
+    used = sum(np.ndim(part) if np.asarray(part).dtype == np.bool_ else
                part is not None and part is not Ellipsis for part in key
                if type(part) is not bool)
     at = next(i for i, part in enumerate(key) if part is Ellipsis)
@@ -1853,7 +1853,7 @@ def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
             first.append(part)
         elif is_array:
             array = np.asarray(part)
-            first.extend([slice(None)] * (array.ndim if array.dtype == bool else 1))
+            first.extend([slice(None)] * (array.ndim if array.dtype == np.bool_ else 1))
             second.append(part)
         elif part is Ellipsis:
             first.append(part)
@@ -5411,7 +5411,7 @@ class Tensor:
         in row-major order, by source's first elements;  dself = g where mask is False,
         dsource = g at the filled positions (0 for unused source elements)."""
         mask = np.asarray(_data(mask))
-        if mask.dtype != bool:
+        if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_scatter: only supports boolean masks, but got mask "
                                f"with dtype {mask.dtype.name}")
         if not isinstance(source, Tensor):
@@ -6314,7 +6314,7 @@ def _condition(condition: Any, where: bool = False) -> np.ndarray:
         warnings.warn("where received a uint8 condition tensor; this is deprecated (as in "
                       "PyTorch): use a bool condition", UserWarning, stacklevel=3)
         return array != 0
-    if array.dtype != bool:
+    if array.dtype != np.bool_:
         raise DtypeError(f"expected a bool condition or mask, got dtype {array.dtype}")
     return array
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from tinygrad_np import dtypes
 from tinygrad_np.device import device
+from tinygrad_np.missing_dtypes import bfloat16
 from tinygrad_np.tensor import Size, Tensor
 
 # Bytes the pure-Python unpickler may allocate per byte of pickle (its stack, memo and the
@@ -52,15 +53,16 @@ _REFUSED_STORAGES = {"ComplexFloatStorage": "complex64", "ComplexDoubleStorage":
                      "ComplexHalfStorage": "complex32", "QInt8Storage": "qint8",
                      "QUInt8Storage": "quint8", "QInt32Storage": "qint32",
                      "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4"}
-# torch dtypes as values are PyTorch's dtype objects; torch.bfloat16 is float32, as its storages
-# load (NumPy has no bfloat16); complex ones are named (a tensor of them is refused); other
-# torch dtypes are refused.
+# torch dtypes as values are PyTorch's dtype objects; torch.bfloat16 too, the named dtype of
+# missing_dtypes (its storages load as float32: NumPy has no bfloat16); complex ones are named
+# (a tensor of them is refused); other torch dtypes are refused.
 _DTYPES = {name: dtypes.dtype_named(name) for name in (
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
     "uint32", "uint64", "complex64", "complex128")} | {
     "half": dtypes.float16, "double": dtypes.float64, "short": dtypes.int16, "long": dtypes.int64,
-    "float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_, "bfloat16": dtypes.float32,
-    "cfloat": dtypes.dtype_named("complex64"), "cdouble": dtypes.dtype_named("complex128")}
+    "float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_,
+    "cfloat": dtypes.dtype_named("complex64"), "cdouble": dtypes.dtype_named("complex128"),
+    "bfloat16": bfloat16}
 # Any other name of torch's that reads as a dtype (float8_e4m3fn, complex32, qint8, uint4, ...).
 _OTHER_DTYPE = re.compile(r"(b?float|complex|c?half|q?u?int|bits)\w*")
 

@@ -1091,16 +1091,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             raise TensorError(f"scaled_dot_product_attention: attn_mask of shape "
                               f"{tuple(mask.shape)} does not broadcast to the attention scores' "
                               f"shape {tuple(scores.shape)} (..., L, S)") from None
-        if (mask.dtype != bool and mask.dtype != query.dtype and isinstance(attn_mask, Tensor)
+        if (mask.dtype != np.bool_ and mask.dtype != query.dtype and isinstance(attn_mask, Tensor)
                 and mask.dtype != np.float32):
             raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "
                               f"bool or float or to match query dtype, but got attn_mask.dtype: "
                               f"{mask.dtype.name} and query.dtype: {query.dtype.name}")
         if scores.dtype == np.float16 and mask.dtype == np.float32:  # a float32 mask Tensor
             scores = scores.float()  # is added in float32, as in PyTorch's kernel
-        if mask.dtype != bool:  # (a NumPy array: in the query's dtype)
+        if mask.dtype != np.bool_:  # (a NumPy array: in the query's dtype)
             mask = mask.astype(query.dtype, copy=False)
-        if mask.dtype == bool:
+        if mask.dtype == np.bool_:
             allowed = mask if causal is None else mask & causal
         else:
             scores = scores + (attn_mask if isinstance(attn_mask, Tensor)
