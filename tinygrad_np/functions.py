@@ -350,8 +350,9 @@ def _with_mean(spread: Any, input: Tensor, dim: Axis, unbiased: bool | None,  # 
     if unbiased is not None and correction is not None:  # PyTorch's TypeError
         raise TypeError(f"{spread.__name__}_mean() received an invalid combination of "
                         "arguments: unbiased and correction together (pass one)")
-    return (spread(input, dim, unbiased, keepdim, correction=correction),
-            input.mean(dim, keepdim=keepdim))
+    name = "VarMeanBackward0" if spread.__name__ == "var" else "StdMeanBackward0"  # (one node,
+    return (pytorch_named(spread(input, dim, unbiased, keepdim, correction=correction), name),
+            pytorch_named(input.mean(dim, keepdim=keepdim), name))  # as PyTorch's)
 
 
 def prod(input: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
@@ -805,6 +806,7 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
     return Tensor(np.zeros(shape, dtype=dtype))
 
 
+@_node_named("BlockDiagBackward0")
 def block_diag(*tensors: Any) -> Tensor:
     """The tensors (0-d, 1-D as a row, or 2-D) as blocks on a diagonal, zeros elsewhere."""
     blocks = []
@@ -1087,7 +1089,8 @@ def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> Min
                                f"dim={dim})")
     if x.ndim == 0:
         return MinMax(x.reshape(()), x.reshape(()))
-    return MinMax(x.amin(axis, keepdim=keepdim), x.amax(axis, keepdim=keepdim))
+    return MinMax(pytorch_named(x.amin(axis, keepdim=keepdim), "AminmaxBackward0"),
+                  pytorch_named(x.amax(axis, keepdim=keepdim), "AminmaxBackward0"))
 
 
 def msort(input: Any) -> Tensor:
@@ -1101,10 +1104,10 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     x = _tensor(input)
     refuse_bool_median("nanmedian", x, dim)
     nans = np.isnan(x._data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
-    if dim is None:
+    if dim is None:  # (PyTorch's node: NanmedianBackward0)
         if nans.all() or not nans.any():
-            return x.median()
-        return x[np.asarray(~nans)].median()
+            return pytorch_named(x.median(), "NanmedianBackward0")
+        return pytorch_named(x[np.asarray(~nans)].median(), "NanmedianBackward0")
     axis = _wrap_dim("nanmedian", dim, x.ndim)
     if x.ndim == 0:
         return return_types.nanmedian(x.reshape(()), Tensor(np.asarray(0)))
@@ -1239,7 +1242,8 @@ def pdist(input: Any, p: float = 2) -> Tensor:
         raise RuntimeError(f"pdist: only supports floating-point dtypes, got {x.dtype.name}")
     first, second = np.triu_indices(x.shape[0], 1)  # (the pairs of the exact cdist, in blocks)
     pairs = CDist.apply(x, x, float(p), True)  # (the diagonal's x - x gets no gradient)
-    return pairs.reshape(-1)._index_select(0, first * x.shape[0] + second)
+    return pytorch_named(pairs.reshape(-1)._index_select(0, first * x.shape[0] + second),
+                         "PdistBackward0")
 
 
 def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | None:

@@ -264,7 +264,7 @@ class NodeInfo:
             f"{saved} instead. Change it after backward(), or use an out-of-place op (t = t + x).")
 
     def __repr__(self) -> str:  # (NodeInfo.name: an op may keep its own `ctx.name`)
-        return f"<{NodeInfo.name(self)} object at {id(self):#x}>"
+        return f"<{NodeInfo.name(self).rpartition('::')[2]} object at {id(self):#x}>"
 
 
 def _same_memory(a: Any, b: Any) -> bool:

@@ -23,6 +23,7 @@ from tinygrad_np.tensor import (
     Tensor,
     _float_in,
     _floats_in,
+    _node_named,
     float_scalar_first,
     to_tensor as _tensor,
 )
@@ -82,6 +83,7 @@ def ndtr(input: Any) -> Tensor:  # noqa: A002
     return (_tensor(input) * -_SQRT_HALF).erfc() * 0.5
 
 
+@_node_named("SpecialLogNdtrBackward0")
 def log_ndtr(input: Any) -> Tensor:  # noqa: A002
     """log of the standard normal CDF; below x = -10 (where ndtr underflows in float32, and
     at -38 in float64) the asymptotic series log(phi(x)/-x (1 - 1/x^2 + 3/x^4 - ...)),

@@ -951,7 +951,8 @@ def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
     tensor._bump_version()  # graphs that saved the old values refuse them
     place = next((where for view, where in views if view is tensor), Ellipsis)
     with enable_grad():
-        _rebind(base, pytorch_named(SetItem.apply(base, place, result), "CopySlices").grad_fn)
+        _rebind(base, pytorch_named(SetItem.apply(base, place, result),
+                                    "torch::autograd::CopySlices").grad_fn)
         for view, where in views:  # (PyTorch regenerates a written view as an as_strided)
             _rebind(view, pytorch_named(GetItem.apply(base, where), "AsStridedBackward0").grad_fn)
 
@@ -2759,7 +2760,8 @@ class Tensor:
         extras = []
         if self.grad_fn is not None:
             node = self.grad_fn  # (the class's name(): an op may keep its own `ctx.name`)
-            extras.append(f"grad_fn=<{type(node).name(node)}>")
+            extras.append(f"grad_fn=<{type(node).name(node).rpartition('::')[2]}>")  # (short:
+            # PyTorch's `torch::autograd::CopySlices` prints as `<CopySlices>`)
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name and self.name != getattr(self, "_auto_name", None):  # (not a parameter's
@@ -3035,7 +3037,7 @@ class Tensor:
         for operand in (self, other):  # in the graph with gradient 0, as PyTorch
             if isinstance(operand, Tensor) and operand.requires_grad:
                 rounded = rounded + operand._graph_zero()
-        return rounded
+        return pytorch_named(rounded, "DivBackward2")  # (PyTorch's node for a rounded div)
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
@@ -3308,8 +3310,8 @@ class Tensor:
                 raise _does_not_fit(f"copy_: the source of shape {src.shape} does not "
                                     f"broadcast to the destination's shape {self.shape}",
                                     self.shape, src.shape)
-        return self._in_place(_copy_from, src, "CopyBackwards",  # (x.copy_(x): no-op)
-                              repeats=src is self)
+        return self._in_place(_copy_from, src, "torch::autograd::CopyBackwards",  # (x.copy_(x):
+                              repeats=src is self)  # no-op)
 
     def _copy_array_(self, values: Any) -> Tensor:
         """`copy_` of anything that broadcasts to self's shape (a NumPy array too): the
@@ -5761,6 +5763,7 @@ class Tensor:
         return Tensor._make(c_ordered(np.asarray(result, np.uint8 if self._data.dtype ==
                                                  np.uint8 else np.bool_)), None)
 
+    @_node_named("LinalgVectorNormBackward0")
     def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False,
              dtype: Any = None) -> Tensor:
         """The vector p-norm over `dim` (all elements by default): p = 2 or 'fro'

@@ -148,6 +148,7 @@ from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import (
     Tensor,
+    _node_named,
     _scalar_for,
     int_tuple,
     int_value,
@@ -1781,6 +1782,7 @@ def _adaptive_mean(x: Tensor, axis: int, out: int) -> Tensor:
     return linked((windows.sum(-1) / counts).movedim(-1, axis))
 
 
+@_node_named("AdaptiveMaxPool2DBackward0")
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
                         return_indices: bool = False):
     """Max over adaptive windows (see adaptive_avg_pool2d), as PyTorch; the gradient goes

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np.errors import TensorError
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.distance import CDist, EuclidDist
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
@@ -47,7 +48,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     x1, x2 = _broadcast("pairwise_distance", _tensor(x1), _tensor(x2))
     if x1.ndim == 0:
         raise TensorError("pairwise_distance: inputs must have at least 1 dimension, got 0-d")
-    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+    return pytorch_named((x1 - x2 + eps).norm(p, -1, keepdim=keepdim), "NormBackward1")
 
 
 _MODES = {"use_mm_for_euclid_dist_if_necessary": 25, "use_mm_for_euclid_dist": 0,

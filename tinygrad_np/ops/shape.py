@@ -141,7 +141,7 @@ class SetItem(Function):
 
     def _pytorch_node(ctx):  # `t[0] = v` writes a slice (CopySlices), `t[idx] = v` index_put_s
         indexed = indexing_node(ctx.index, ctx.kept.shape) == "IndexBackward0"
-        return "IndexPutBackward0" if indexed else "CopySlices"
+        return "IndexPutBackward0" if indexed else "torch::autograd::CopySlices"
 
 
 @xp.quiet  # float64 -> float32 past 3.4e38 is inf, NaN -> int: silent, as PyTorch's casts
