@@ -550,8 +550,9 @@ def copysign(input: Any, other: Any) -> Tensor:
     x = tensor_operand("copysign", input, "input")
     dtype = _float_dtype(_result_type(x, other))
     sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
-    return Copysign.apply(x if x.dtype == dtype else x.astype(dtype), np.asarray(sign, dtype),
-                          other if isinstance(other, Tensor) else None)
+    result = Copysign.apply(x if x.dtype == dtype else x.astype(dtype), np.asarray(sign, dtype),
+                            other if isinstance(other, Tensor) else None)
+    return result if isinstance(other, Tensor) else pytorch_named(result, "CopysignBackward1")
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
@@ -1423,6 +1424,7 @@ def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
     return input.clamp_(min, max)
 
 
+@_node_named("LdexpBackward0")
 def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """input * 2**other, a float result in the promoted float dtype (gradient to both, as the
     product). The power is applied in three parts, so a result that fits does not overflow

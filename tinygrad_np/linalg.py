@@ -464,7 +464,8 @@ def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True
     b = _as_tensor(B)
     check_system("linalg.solve_triangular", a, b, left)
     if not left:  # X A = B  <=>  A^T X^T = B^T
-        return SolveTriangular.apply(a.mT, b.mT, not upper, unitriangular).mT
+        return pytorch_named(SolveTriangular.apply(a.mT, b.mT, not upper, unitriangular).mT,
+                             "LinalgSolveTriangularBackward0")
     return SolveTriangular.apply(a, b, upper, unitriangular)
 
 

@@ -29,7 +29,8 @@ _PYTORCH_SPELLING = {
     "LogAddExp": "Logaddexp", "LogCumSumExp": "Logcumsumexp", "Pinv": "LinalgPinv",
     "Xlog1py": "SpecialXlog1Py", "Entr": "SpecialEntr", "Erfcx": "SpecialErfcx",
     "Ndtri": "SpecialNdtri", "I0e": "SpecialI0E", "I1": "SpecialI1", "I1e": "SpecialI1E",
-    "LogAbsDet": "LinalgSlogdet", "Solve": "LinalgSolveEx",
+    "LogAbsDet": "LinalgSlogdet", "Solve": "LinalgSolveEx", "Zeta": "SpecialZeta",
+    "SolveTriangular": "LinalgSolveTriangular", "LU": "LinalgLuFactorEx",
     "CrossEntropy": "NllLoss",  # (PyTorch's cross_entropy is log_softmax + nll_loss)
     "Norm2": "LinalgVectorNorm", "Cast": "ToCopy", "Windows": "Unfold", "Det": "LinalgDet",
     "Inv": "LinalgInvEx", "Cholesky": "LinalgCholeskyEx", "CDist": "Cdist",

@@ -4381,13 +4381,14 @@ class Tensor:
             if decimals is not None:
                 raise DtypeError(f"round: decimals= is not implemented for {self._data.dtype} "
                                  "tensors (as PyTorch)")
-        decimals = decimals or 0  # (None: not given)
+        given, decimals = decimals, decimals or 0  # (None: not given)
         if not isinstance(decimals, (int, np.integer)):  # (1.5 is not truncated to 1)
             raise TypeError(f"round(): argument 'decimals' must be int, not "
                             f"{type(decimals).__name__}")
         if decimals and self._data.dtype == np.float16:
-            return Round.apply(self.float(), int(decimals)).half()
-        return Round.apply(self, int(decimals))
+            return pytorch_named(Round.apply(self.float(), int(decimals)).half(), "RoundBackward1")
+        rounded = Round.apply(self, int(decimals))  # (decimals= given: PyTorch's overload 1)
+        return rounded if given is None else pytorch_named(rounded, "RoundBackward1")
 
     def trunc(self) -> Tensor:
         """x rounded towards zero;  gradient 0."""
@@ -4859,7 +4860,8 @@ class Tensor:
         lead = self.ndim - len(size)
         dims = tuple(range(lead)) + tuple(lead + axis for axis, want in enumerate(size)
                                           if want == 1 and self.shape[lead + axis] != 1)
-        return (self.sum(dims, keepdim=True) if dims else self).reshape(size)
+        summed = self.sum(dims, keepdim=True) if dims else self
+        return pytorch_named(summed.reshape(size), "SumBackward1") if dims else summed.reshape(size)
 
     def __getitem__(self, index: Any) -> Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
@@ -5478,7 +5480,8 @@ class Tensor:
     def xlogy(self, other: Any) -> Tensor:
         """self * log(other), 0 where self is 0 (unless other is NaN), as PyTorch;
         d/dself = log(other), d/dother = self / other."""
-        return Xlogy.apply(*_floats_in(self, other, "xlogy"))
+        result = Xlogy.apply(*_floats_in(self, other, "xlogy"))  # (a number other: PyTorch's
+        return result if isinstance(other, Tensor) else pytorch_named(result, "XlogyBackward2")
 
     @_node_named("TriuBackward0")
     def triu(self, diagonal: int = 0) -> Tensor:

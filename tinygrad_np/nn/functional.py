@@ -1515,8 +1515,8 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     y = _conv.MaxPool2d.apply(x, geometry)
     indices = (Tensor(np.ascontiguousarray(  # (C-ordered as PyTorch's: `.view(-1)` works)
         _conv.max_pool_indices(geometry, x._data, y._data))) if return_indices else None)
-    if unbatched:
-        y = y.squeeze(0)
+    if unbatched:  # (PyTorch's kernel takes it: its node, not a squeeze)
+        y = pytorch_named(y.squeeze(0), "MaxPool2DWithIndicesBackward0")
         indices = None if indices is None else indices[0]
     return (y, indices) if return_indices else y
 
@@ -1671,7 +1671,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         if np.all(divisor == divisor.flat[0]):
             divisor = int(divisor.flat[0])
     y = _conv.AvgPool2d.apply(x, geometry, divisor)
-    return y.squeeze(0) if unbatched else y
+    return pytorch_named(y.squeeze(0), "AvgPool2DBackward0") if unbatched else y
 
 
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002

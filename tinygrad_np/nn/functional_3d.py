@@ -313,7 +313,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
         return F._empty_pool(x, (*x.shape[:2], *sizes), name, unbatched=unbatched)
     y = _separable(x, lambda planes: F.adaptive_avg_pool2d(planes, sizes[1:]),
                    lambda columns: F.adaptive_avg_pool2d(columns, (sizes[0], None)))
-    return _unbatch(y, unbatched)
+    return pytorch_named(_unbatch(y, unbatched), "MeanBackward1" if sizes == (1, 1, 1) and (
+        not unbatched) else "AdaptiveAvgPool3DBackward0")  # (PyTorch's, as for 2-D)
 
 
 def adaptive_max_pool3d(input: Tensor, output_size: Any,  # noqa: A002
