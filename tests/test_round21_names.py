@@ -244,6 +244,34 @@ CASES = [
     ("written_view", lambda L, F, a: a.clone()[0].add_(1), M34, ""),
     ("written_view_reshaped", lambda L, F, a: a.clone().view(12).mul_(2), M34, ""),
     ("written_view_column", lambda L, F, a: a.clone()[:, 0].zero_(), M34, ""),
+    ("setitem_everything", lambda L, F, a: _write(a.clone(), Ellipsis, 0.0), M34, ""),
+    ("setitem_full_slice", lambda L, F, a: _write(a.clone(), slice(None), 0.0), M34, ""),
+    ("setitem_full_tensor", lambda L, F, a, b: _write(a.clone(), slice(None), b), TWO, ""),
+    ("setitem_iadd", lambda L, F, a: _through(a.clone(), lambda t: _write(t, 0, t[0] + 1)),
+     M34, ""),
+    ("copy_into_constant", lambda L, F, a: L.zeros(3, 4).copy_(a), M34, ""),
+    ("copy_row_into_constant", lambda L, F, a: _through(L.zeros(3, 4),
+                                                         lambda t: t[0].copy_(a[0])), M34, ""),
+    ("fill_diagonal_", lambda L, F, a: a.clone().fill_diagonal_(0.0), ((3, 3),), ""),
+    ("diagonal_zero_", lambda L, F, a: _through(a.clone(), lambda t: t.diagonal().zero_()),
+     ((3, 3),), ""),
+    ("leaky_relu_inplace", lambda L, F, a: F.leaky_relu(a * 1, 0.1, inplace=True), M34, ""),
+    ("elu_inplace", lambda L, F, a: F.elu(a * 1, inplace=True), M34, ""),
+    ("selu_inplace", lambda L, F, a: F.selu(a * 1, inplace=True), M34, ""),
+    ("celu_inplace", lambda L, F, a: F.celu(a * 1, inplace=True), M34, ""),
+    ("threshold_inplace", lambda L, F, a: F.threshold(a * 1, 0.1, 0.0, inplace=True), M34, ""),
+    ("rrelu_inplace", lambda L, F, a: F.rrelu(a * 1, inplace=True), M34, ""),
+    ("relu_inplace", lambda L, F, a: F.relu(a * 1, inplace=True), M34, ""),
+    ("selu", lambda L, F, a: F.selu(a), M34, ""),
+    ("bernoulli_", lambda L, F, a: a.clone().bernoulli_(0.5), M34, ""),
+    ("bernoulli_tensor", lambda L, F, a: a.clone().bernoulli_(L.full((3, 4), 0.5)), M34, ""),
+    ("exponential_", lambda L, F, a: a.clone().exponential_(), M34, ""),
+    ("random_", lambda L, F, a: a.clone().random_(), M34, ""),
+    ("random_to", lambda L, F, a: a.clone().random_(5), M34, ""),
+    ("random_from_to", lambda L, F, a: a.clone().random_(2, 5), M34, ""),
+    ("cauchy_", lambda L, F, a: a.clone().cauchy_(), M34, ""),
+    ("log_normal_", lambda L, F, a: a.clone().log_normal_(), M34, ""),
+    ("geometric_", lambda L, F, a: a.clone().geometric_(0.5), M34, ""),
     ("add_", lambda L, F, a: a.clone().add_(1), M34, ""),
     ("relu_", lambda L, F, a: a.clone().relu_(), M34, ""),
 ]
@@ -269,6 +297,15 @@ def test_printed_grad_fn_is_pytorchs(name, fn, shapes, kind):
     assert repr(ours).rpartition("grad_fn=")[2] == repr(theirs).rpartition("grad_fn=")[2]
     assert repr(ours.grad_fn).split(" object at ")[0] == \
         repr(theirs.grad_fn).split(" object at ")[0]
+
+
+def test_a_write_not_recorded_keeps_the_old_node_name():
+    for lib in (torch, tg):
+        y = _leaf(lib, (3, 4), 0) * 2
+        with lib.no_grad():
+            lib.nn.functional.leaky_relu(y, 0.1, inplace=True)
+            y.zero_()
+        assert y.grad_fn.name() == "MulBackward0"
 
 
 def test_in_place_write_into_a_view_names_base_and_view_as_pytorch():

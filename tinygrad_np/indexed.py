@@ -259,7 +259,8 @@ def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     broadcasts to input), in place."""
     probabilities = _probabilities("bernoulli_", p, input.shape)
     draws = _drawn(numpy_generator(generator), p, probabilities, input._data)  # (a view
-    return input._in_place(_copy_from, draws)  # is filled in its memory order, as PyTorch)
+    return input._in_place(_copy_from, draws,  # is filled in its memory order, as PyTorch)
+                           f"BernoulliBackward{1 if isinstance(p, Tensor) else 2}")
 
 
 def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:  # noqa: A002
@@ -272,7 +273,7 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
                            f"lambda={number_text(lambd)}")
     stream = numpy_generator(generator)
     samples = filled_in_memory_order(lambda shape: stream.exponential_(lambd, shape), input._data)
-    return input._in_place(_copy_from, samples)
+    return input._in_place(_copy_from, samples, "ExponentialBackward0")
 
 
 def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # noqa: A002
@@ -297,7 +298,8 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
         raise RuntimeError(f"{op}: {error}") from None
     if shift != 0 or scale != 1:  # median + sigma * x: one fma, as PyTorch's kernel
         samples = fused_multiply_add(samples, scale, shift)
-    return input._in_place(_copy_from, samples)
+    name = "".join(part.capitalize() for part in op.rstrip("_").split("_"))  # (log_normal_:
+    return input._in_place(_copy_from, samples, f"{name}Backward0")  # LogNormalBackward0)
 
 
 def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
@@ -308,6 +310,7 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
     if unexpected:
         raise TypeError(f"random_: unexpected keyword arguments {sorted(unexpected)}")
     dtype = input.dtype
+    overload = (2 if low is ... else 1) if high is ... else 0  # PyTorch's: (), (to), (from, to)
     if high is ...:
         low, high = (0, None) if low is ... else (0, low)
     from tinygrad_np.factories import int_bound  # (which imports the tensor module)
@@ -337,7 +340,7 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
     else:
         samples = filled_in_memory_order(
             lambda shape: stream.integers_from(low, top - low + 1, shape, dtype), input._data)
-    return input._in_place(_copy_from, samples)
+    return input._in_place(_copy_from, samples, f"RandomBackward{overload}")
 
 
 def apply_(self: Tensor, callable: Any) -> Tensor:  # noqa: A002

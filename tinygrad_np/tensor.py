@@ -951,8 +951,10 @@ def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
     tensor._bump_version()  # graphs that saved the old values refuse them
     place = next((where for view, where in views if view is tensor), Ellipsis)
     with enable_grad():
-        _rebind(base, pytorch_named(SetItem.apply(base, place, result),
-                                    "torch::autograd::CopySlices").grad_fn)
+        own = base is tensor and result.grad_fn is not None  # (the tensor's own memory: the
+        _rebind(base, pytorch_named(SetItem.apply(base, place, result),  # op's node, as PyTorch)
+                                    result.grad_fn.name() if own else "torch::autograd::CopySlices"
+                                    ).grad_fn)
         for view, where in views:  # (PyTorch regenerates a written view as an as_strided)
             _rebind(view, pytorch_named(GetItem.apply(base, where), "AsStridedBackward0").grad_fn)
 
@@ -1542,14 +1544,18 @@ class Size(tuple):
         return format(tuple.__repr__(self), spec)
 
 
-def _node_named(name: str) -> Callable:
+def _node_named(name: str, in_place: str = "") -> Callable:
     """Decorator of a method PyTorch records as one node named `name` (composed here of
     several ops: its result's last node takes the name; display only, see
-    node_api.pytorch_named). A method returning self unchanged renames nothing."""
+    node_api.pytorch_named). A method returning self renames nothing, unless it recorded a
+    write into self (`inplace=True`) and PyTorch names that node `in_place`."""
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def named(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+            before = getattr(self, "grad_fn", None) if in_place else None
             result = method(self, *args, **kwargs)
+            if in_place and result is self and result.grad_fn is not before:
+                return pytorch_named(result, in_place)
             if isinstance(result, tuple):  # (values, indices): the values' node
                 if result[0] is not self:
                     pytorch_named(result[0], name)
@@ -3444,7 +3450,8 @@ class Tensor:
                                                                   self.dtype), "UniformBackward0"),
                               elementwise=True)
 
-    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+    @_node_named("", in_place="torch::autograd::CopySlices")  # (PyTorch's: a diagonal view
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:  # filled)
         """Write `fill_value` on the main diagonal (every index equal), in place; a tall
         matrix's diagonal restarts after N + 1 rows when `wrap`, as PyTorch."""
         if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) > 1):

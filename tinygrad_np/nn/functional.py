@@ -797,22 +797,26 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _activation(input, inplace, Tensor.silu)
 
 
+@_node_named("LeakyReluBackward0", in_place="LeakyReluBackward1")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
                inplace: bool = False) -> Tensor:
     """y = x for x > 0, else negative_slope x."""
     return _activation(input, inplace, Tensor.leaky_relu, negative_slope)
 
 
+@_node_named("EluBackward0", in_place="EluBackward1")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x for x > 0, else alpha (exp(x) - 1)."""
     return _activation(input, inplace, Tensor.elu, alpha)
 
 
+@_node_named("EluBackward0", in_place="EluBackward1")
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = 1.0507 elu(x, 1.6733) (PyTorch's constants)."""
     return _activation(input, inplace, Tensor.selu)
 
 
+@_node_named("CeluBackward0", in_place="CeluBackward1")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x for x > 0, else alpha (exp(x / alpha) - 1)."""
     return _activation(input, inplace, Tensor.celu, alpha)

@@ -155,7 +155,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     return x / (average * alpha + k) ** beta
 
 
-@_node_named("RreluWithNoiseBackward0")
+@_node_named("RreluWithNoiseBackward0", in_place="RreluWithNoiseBackward1")
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
           training: bool = False, inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: in training each element <= 0 is multiplied by its own slope

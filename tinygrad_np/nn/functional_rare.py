@@ -60,7 +60,7 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     return input - input.tanh()
 
 
-@_node_named("ThresholdBackward0")
+@_node_named("ThresholdBackward0", in_place="ThresholdBackward1")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x where x > threshold, else value: a where(), so x = -inf gives value (not
     -inf * 0), and NaN keeps x and its gradient, as PyTorch's `x <= threshold ? value : x`."""
