@@ -525,3 +525,43 @@ def test_optimizer_reprs_are_pytorchs():
                                          lr=0.1, momentum=0.9)),
                       repr(lib.optim.AdamW([first], lr=1e-3, amsgrad=True))])
     assert shown[1] == shown[0]
+
+
+# ----------------------------------------------------------------- error texts
+def _ones(lib, *shape):
+    return lib.ones(*shape)
+
+
+ERRORS = [
+    ("add", lambda L: _ones(L, 2, 3) + _ones(L, 3, 2)),
+    ("add_ranks", lambda L: _ones(L, 2, 3) + _ones(L, 4, 1, 2)),
+    ("mul", lambda L: _ones(L, 2, 3, 4) * _ones(L, 5, 1)),
+    ("where", lambda L: L.where(_ones(L, 2, 3) > 0, _ones(L, 3, 2), _ones(L, 2, 3))),
+    ("masked_fill", lambda L: _ones(L, 2, 3).masked_fill(L.tensor([True, False]), 0.0)),
+    ("mse_loss", lambda L: L.nn.functional.mse_loss(_ones(L, 3), _ones(L, 4))),
+    ("mm", lambda L: L.mm(_ones(L, 2, 3), _ones(L, 4, 2))),
+    ("matmul_folded", lambda L: _ones(L, 2, 3, 4) @ _ones(L, 5, 2)),
+    ("matmul_vector_matrix", lambda L: _ones(L, 3) @ _ones(L, 4, 2)),
+    ("mv", lambda L: L.mv(_ones(L, 2, 3), _ones(L, 4))),
+    ("matmul_batched", lambda L: _ones(L, 2, 3, 4) @ _ones(L, 2, 5, 2)),
+    ("matmul_batched_4d", lambda L: _ones(L, 2, 2, 3, 4) @ _ones(L, 2, 2, 5, 2)),
+    ("dot", lambda L: L.dot(_ones(L, 3), _ones(L, 4))),
+    ("linear", lambda L: L.nn.functional.linear(_ones(L, 2, 4, 5), _ones(L, 2, 3), _ones(L, 2))),
+    ("linear_1d", lambda L: L.nn.functional.linear(_ones(L, 5), _ones(L, 2, 3))),
+    ("nn_linear", lambda L: L.nn.Linear(3, 2)(_ones(L, 4, 5))),
+    ("cat", lambda L: L.cat([_ones(L, 2, 3), _ones(L, 2, 3), _ones(L, 2, 4)])),
+    ("cat_dim1", lambda L: L.cat([_ones(L, 2, 3), _ones(L, 3, 4)], 1)),
+    ("expand", lambda L: _ones(L, 2, 3).expand(2, 4)),
+    ("expand_new_dims", lambda L: _ones(L, 2, 1, 3).expand(5, 2, 2, 4)),
+]
+
+
+@pytest.mark.filterwarnings("ignore")  # (mse_loss's size warning comes first)
+@pytest.mark.parametrize(("name", "call"), ERRORS, ids=[e[0] for e in ERRORS])
+def test_error_starts_with_pytorchs_words(name, call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(tg)
+    assert str(ours.value).startswith(str(theirs.value).split("\n")[0]) or (
+        str(theirs.value).split("\n")[0] in str(ours.value)), name

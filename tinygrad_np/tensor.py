@@ -4813,7 +4813,16 @@ class Tensor:
         shape = tuple(
             self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
         )
-        return _viewed(self, Expand.apply(self, shape))  # shares memory and version counter
+        try:
+            return _viewed(self, Expand.apply(self, shape))  # shares memory and version counter
+        except TensorError:  # PyTorch's words, once it failed
+            lead = len(shape) - self.ndim
+            dim = next(d for d in range(len(shape) - 1, lead - 1, -1)
+                       if self.shape[d - lead] not in (1, shape[d]))
+            raise TensorError(
+                f"The expanded size of the tensor ({shape[dim]}) must match the existing size "
+                f"({self.shape[dim - lead]}) at non-singleton dimension {dim}.  Target sizes: "
+                f"{list(shape)}.  Tensor sizes: {list(self.shape)}") from None
 
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""

@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import DtypeError, IndexOutOfBounds, RankError, TensorError
+from tinygrad_np.errors import (
+    DtypeError,
+    IndexOutOfBounds,
+    RankError,
+    TensorError,
+    broadcast_mismatch,
+)
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.activation import LogSigmoid
@@ -319,8 +325,9 @@ def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise
     try:
         np.broadcast_shapes(shape, target_shape)
     except ValueError:
-        raise TensorError(f"{function}: the target's shape {target_shape} does not broadcast "
-                          f"with the input's {shape}") from None
+        raise TensorError(f"{broadcast_mismatch([shape, target_shape])} ({function}: the "
+                          f"target's shape {target_shape} does not broadcast with the input's "
+                          f"{shape})") from None
     if mismatch == "allow":
         return
     if mismatch == "raise":
@@ -343,9 +350,9 @@ def fits_output(function: str, shape: tuple[int, ...], name: str, value: Any) ->
     try:
         broadcast = np.broadcast_shapes(tuple(shape), value_shape)
     except ValueError:
-        raise TensorError(f"{function}: {name} of shape {value_shape} does not broadcast with "
-                          f"the input of shape {tuple(shape)} (PyTorch: The size of tensor a "
-                          f"must match the size of tensor b)") from None
+        raise TensorError(f"{broadcast_mismatch([tuple(shape), value_shape])} ({function}: "
+                          f"{name} of shape {value_shape} does not broadcast with the input of "
+                          f"shape {tuple(shape)})") from None
     if broadcast != tuple(shape):
         raise TensorError(f"{function}: {name} of shape {value_shape} would enlarge the output "
                           f"of shape {tuple(shape)} to {broadcast} (PyTorch: output with shape "
