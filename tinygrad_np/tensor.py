@@ -27,6 +27,7 @@ from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
     _BY_NUMPY as _TORCH_DTYPES,
+    _SCALAR_TYPES,
     WIDER_ACCUMULATOR,
     _check_int64 as _check_int_operand,
     cast_operand,
@@ -212,8 +213,12 @@ def _float_only(op: str, tensor: Tensor) -> None:
     """PyTorch's refusal of an integer or bool input to an op defined for floats only
     (`mean`, `var`, `std`, `norm`): it would have to guess the result's dtype."""
     if tensor._data.dtype.kind not in "fc":
-        raise TensorError(f"{op}(): expected a floating-point input, got {tensor.dtype.name}; "
-                          f"convert it first, e.g. x.float().{op}(...) or pass dtype=")
+        words = "std and var only support floating point and complex dtypes" if op in (
+            "std", "var") else (f"{op}(): could not infer output dtype. Input dtype must be "
+                                f"either a floating point or complex dtype. Got: "
+                                f"{_SCALAR_TYPES.get(tensor.dtype.name, tensor.dtype.name)}")
+        raise TensorError(f"{words} ({op}() of a {tensor.dtype.name} tensor: convert it first, "
+                          f"e.g. x.float().{op}(...) or pass dtype=)")
 
 
 def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
@@ -223,8 +228,9 @@ def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
         return
     if dims is None:
         error = IndexError if op.startswith("arg") else TensorError
-        raise error(f"{op}(): expected reduction dim to be specified for input.numel() == 0 "
-                    f"(shape {tensor.shape})")
+        raise error(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    f"Specify the reduction dim with the 'dim' argument. (shape "
+                    f"{tensor.shape})")
     for dim in (dims,) if isinstance(dims, (int, np.integer)) else dims:
         if tensor.ndim and tensor.shape[dim] == 0:
             raise IndexOutOfBounds(f"{op}(): expected reduction dim {dim} to have non-zero "
@@ -3899,7 +3905,8 @@ class Tensor:
         """PyTorch's spelling of clip: limit values to [min, max] (`x.clamp(min=0)`); one
         bound at least, as PyTorch."""
         if min is None and max is None:
-            raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
+            raise TensorError("torch.clamp: At least one of 'min' or 'max' must not be None "
+                              "(clamp: at least one bound is needed)")
         if min is not None and max is not None and isinstance(min, Tensor) is not isinstance(
                 max, Tensor) and any(isinstance(b, Tensor) and b.ndim for b in (min, max)):
             raise TypeError(f"clamp() received an invalid combination of arguments - got "
@@ -5541,8 +5548,8 @@ class Tensor:
         axis = _wrap_dim("topk", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:
-            raise RuntimeError(f"topk: selected index k={k} out of range for dim {dim} of "
-                               f"size {size}")
+            raise RuntimeError(f"selected index k out of range (topk: selected index k={k} out "
+                               f"of range for dim {dim} of size {size})")
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             if data.dtype.kind in "iuf" and 0 < k <= data.shape[axis] // 2:
@@ -5849,8 +5856,9 @@ class Tensor:
         `repeats=`)."""
         sizes = _shape_args(_sized("repeat", sizes, repeats, "repeats"))
         if len(sizes) < self.ndim:
-            raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
-                               f"{self.ndim} dims; give at least one per dim")
+            raise RuntimeError(f"Number of dimensions of repeat dims can not be smaller than "
+                               f"number of dimensions of tensor (repeat: {len(sizes)} repeat "
+                               f"sizes for a tensor with {self.ndim} dims; give one per dim)")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
         if sizes and min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
             result = [count * size for count, size in zip(sizes, shape)]
@@ -6027,8 +6035,8 @@ class Tensor:
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
             if step < 0 or step == 0 and length:  # (0 splits an empty dim, as PyTorch)
-                raise TensorError(f"split: split_size must be positive, got {step} (0 only "
-                                  f"for a dim of size 0)")
+                raise TensorError(f"split_size can only be 0 if dimension size is 0, but got "
+                                  f"dimension size of {length} (split: split_size {step})")
             sizes = [min(step, length - start) for start in range(0, length, step or 1)] or [0]
         else:
             sizes = [int(size) for size in int_tuple(  # ('a', 1.5: PyTorch's TypeError)
@@ -6100,7 +6108,7 @@ class Tensor:
         as PyTorch)."""
         chunks = int_arg(chunks)
         if chunks <= 0:
-            raise TensorError(f"chunk: chunks must be positive, got {chunks}")
+            raise TensorError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         if self.ndim == 0:
             raise TensorError("chunk: expects at least a 1-dimensional tensor")
         axis = _wrap_dim("chunk", dim, self.ndim)

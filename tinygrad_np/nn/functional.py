@@ -600,8 +600,8 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
         return pytorch_named(Normalize.apply(x, weight, bias, axes, eps, fixed), _NATIVE_BN)
     count = x._data.size // channels if channels else 0
     if count == 1:
-        raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
-                          f"got an input of shape {x.shape}")
+        raise TensorError(f"Expected more than 1 value per channel when training, got input "
+                          f"size torch.Size({list(x.shape)}) (batch_norm)")
     batch_stats: list[np.ndarray] = []
     out = pytorch_named(Normalize.apply(x, weight, bias, axes, eps, None, batch_stats),
                         "NativeBatchNormBackward0")
@@ -636,8 +636,10 @@ def layer_norm(
                           f"containing at least one element (layer_norm: got {shape} for "
                           f"input shape {x.shape})")
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
-        raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
-                          f"(*, {', '.join(map(str, shape))}), got {x.shape}")
+        raise TensorError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                          f"[*, {', '.join(map(str, shape))}], but got input of size"
+                          f"{list(x.shape)} (layer_norm: normalized_shape={shape} expects an "
+                          f"input of shape (*, {', '.join(map(str, shape))}), got {x.shape})")
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))

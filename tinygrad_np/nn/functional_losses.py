@@ -131,9 +131,9 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     valid = ids != ignore_index
     bad = valid & ((ids < 0) | (ids >= classes))
     if bad.any():
-        raise IndexOutOfBounds(f"{function}: target class ids must be in [0, {classes - 1}] for "
-                               f"{classes} classes (or ignore_index={ignore_index}), got "
-                               f"{ids[bad][0]}")
+        raise IndexOutOfBounds(f"Target {ids[bad][0]} is out of bounds. ({function}: target "
+                               f"class ids must be in [0, {classes - 1}] for {classes} classes, "
+                               f"or ignore_index={ignore_index})")
     return ids
 
 
