@@ -1557,9 +1557,10 @@ def _node_named(name: str, in_place: str = "") -> Callable:
     write into self (`inplace=True`) and PyTorch names that node `in_place`."""
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
-        def named(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        def named(*args: Any, **kwargs: Any) -> Any:  # (the input by keyword too: input=x)
+            self = args[0] if args else kwargs.get("input", kwargs.get("self"))
             before = getattr(self, "grad_fn", None) if in_place else None
-            result = method(self, *args, **kwargs)
+            result = method(*args, **kwargs)
             if in_place and result is self and result.grad_fn is not before:
                 return pytorch_named(result, in_place)
             if isinstance(result, tuple):  # (values, indices): the values' node
