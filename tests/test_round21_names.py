@@ -582,6 +582,20 @@ def test_value_error_starts_with_pytorchs_words(name, call):
     assert str(ours.value).startswith(str(theirs.value).split("\n")[0]), name
 
 
+@pytest.mark.parametrize(("name", "call"), [
+    ("tensor", lambda L: L.tensor([1, 2], requires_grad=True)),
+    ("zeros", lambda L: L.zeros(2, dtype=L.int64, requires_grad=True)),
+    ("parameter", lambda L: L.nn.Parameter(L.tensor([1, 2]))),
+    ("requires_grad_", lambda L: L.tensor([1, 2]).requires_grad_()),
+])
+def test_integer_requires_grad_in_pytorchs_words(name, call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(tg)
+    assert str(ours.value).startswith(str(theirs.value).split("\n")[0]), name
+
+
 @pytest.mark.filterwarnings("ignore")  # (mse_loss's size warning comes first)
 @pytest.mark.parametrize(("name", "call"), ERRORS, ids=[e[0] for e in ERRORS])
 def test_error_starts_with_pytorchs_words(name, call):

@@ -2275,6 +2275,12 @@ class Tensor:
             named_tensors[id(self)] = self
         self._counter: list[int] | None = None  # the version counter, made on first use
         self._requires_grad = False
+        if requires_grad and self._data.dtype.kind != "f":  # (PyTorch's constructor words;
+            raise DtypeError(  # requires_grad_() has its own, below)
+                f"Only Tensors of floating point and complex dtype can require gradients (here "
+                f"only Tensors of floating point dtype: floating-point only, there are no "
+                f"complex tensors; this one is {self._data.dtype}): convert it first, e.g. "
+                f"dtype=torch.float32")
         if requires_grad:
             self.requires_grad_(True)
         if isinstance(data, Tensor) and (requires_grad or self._data.flags.writeable) and (
