@@ -985,7 +985,7 @@ def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
     for right in (b,) if op == "logical_and" else (b, pair[1]):  # (a number: PyTorch's TypeError)
         result = COMPARISONS[op](a, right)
         assert isinstance(result, Tensor)
-        assert type(result._data) is np.ndarray and result.shape == () and result.dtype == bool
+        assert type(result._data) is np.ndarray and result.shape == () and result.dtype == np.bool_
         assert not result.requires_grad
 
 

@@ -469,7 +469,7 @@ def test_comparisons_of_0d_tensors_are_0d_arrays():
                    x.isnan(), x.isclose(2.0), Tensor(True) & Tensor(False), ~Tensor(True),
                    Tensor(np.array(3)).logical_not(), 1 < x):
         assert isinstance(result, Tensor) and type(result._data) is np.ndarray
-        assert result.shape == () and result.dtype == bool
+        assert result.shape == () and result.dtype == np.bool_
     assert (x < 3).item() is True and (np.array([1.0, 5.0]) < x).tolist() == [True, False]
 
 
@@ -586,7 +586,7 @@ def test_dtypes_follow_pytorch():
     assert ints.reciprocal().dtype == np.float32 and ints.log2().dtype == np.float32
     assert (ints % 2.5).dtype == np.float32 and (ints // 2).dtype == np.int64
     assert F.gelu(Tensor(np.ones(2, np.float32))).dtype == np.float32
-    assert Tensor(np.array([True, False])).sign().dtype == bool
+    assert Tensor(np.array([True, False])).sign().dtype == np.bool_
     assert Tensor(np.array([1, 2], np.uint8)).floor().dtype == np.uint8
 
 

@@ -139,7 +139,9 @@ class dtype:  # noqa: N801  (PyTorch's name)
     dtype (`x.dtype is torch.float32`). Its `dtype` attribute is NumPy's dtype, so any NumPy
     function takes it (`np.zeros(3, torch.float16)`), and it equals NumPy's dtype and type
     (`x.dtype == np.float32`, unlike PyTorch's); NumPy's other attributes (`kind`, `name`,
-    `type`, `char`) are NumPy's. Internal code works on the arrays' NumPy dtypes."""
+    `type`, `char`) are NumPy's. Internal code works on the arrays' NumPy dtypes. As in
+    PyTorch, a Python type or a string is no dtype: `torch.float64 == float` and
+    `torch.float32 == "float32"` are False."""
 
     __slots__ = ("name", "dtype", "kind", "itemsize", "is_floating_point", "is_complex",
                  "is_signed")
@@ -168,7 +170,10 @@ class dtype:  # noqa: N801  (PyTorch's name)
     def __eq__(self, other: object) -> bool:
         if isinstance(other, dtype) or other is None:  # (NumPy: float64 == None is True)
             return self is other
-        return bool(self.dtype == other)  # NumPy's: np.float32, np.dtype('float32'), 'float32'
+        if type(other) is str or other is float or other is int or other is bool or (
+                other is complex):  # (PyTorch's: no dtype equals a Python type or a name)
+            return False
+        return bool(self.dtype == other)  # NumPy's: np.float32, np.dtype('float32')
 
     def __hash__(self) -> int:
         return hash(self.dtype)  # NumPy's dtype's: the two are equal

@@ -87,3 +87,32 @@ GRADIENT_COUNT = ("function {op} returned an incorrect number of gradients (expe
 NO_BACKWARD = ("You must implement either the backward or vjp method for your custom "
                "autograd.Function to use it with backward mode AD ({op} must define "
                "backward(ctx, grad_output))")
+
+
+def broadcast_mismatch(shapes: list[tuple[int, ...]]) -> str | None:
+    """PyTorch's words for operands whose shapes do not broadcast, found as PyTorch finds
+    them (the shapes joined left to right, each dim compared from the last): "The size of
+    tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1"; None when
+    they broadcast."""
+    joined: tuple[int, ...] = ()
+    for shape in shapes:
+        ndim = max(len(joined), len(shape))
+        a, b = (1,) * (ndim - len(joined)) + tuple(joined), (1,) * (ndim - len(shape)) + shape
+        for dim in range(ndim - 1, -1, -1):
+            if a[dim] != b[dim] and 1 not in (a[dim], b[dim]):
+                return (f"The size of tensor a ({a[dim]}) must match the size of tensor b "
+                        f"({b[dim]}) at non-singleton dimension {dim}")
+        joined = tuple(max(x, y) if 1 in (x, y) else x for x, y in zip(a, b))
+    return None
+
+
+def op_error(op: str, arrays: list, error: Exception) -> TensorError:
+    """The error of an op whose NumPy forward raised ValueError: the op and its operands'
+    shapes named, NumPy's broadcasting complaint in PyTorch's words."""
+    shapes = [tuple(a.shape) for a in arrays if hasattr(a, "shape")]
+    text = ", ".join(map(str, shapes))
+    if "could not be broadcast" in str(error):
+        words = broadcast_mismatch(shapes)
+        if words is not None:
+            return TensorError(f"{words} ({op} on shapes {text})")
+    return TensorError(f"{op} on shapes {text}: {error}")

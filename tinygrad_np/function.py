@@ -40,7 +40,7 @@ from tinygrad_np import errors
 from tinygrad_np._decorate import ContextDecorator, flag
 from tinygrad_np.dtypes import as_result
 from tinygrad_np.node_api import NodeInfo
-from tinygrad_np.tensor import Tensor, TensorError
+from tinygrad_np.tensor import Tensor
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
 _F32 = np.dtype(np.float32)
@@ -157,9 +157,8 @@ class Function(NodeInfo):
             bool(mask >> i & 1) for i in range(count))
         try:
             raw = cls.forward(ctx, *arrays)
-        except ValueError as error:  # name the op and the operands' shapes (PyTorch's
-            shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
-            raise TensorError(f"{cls.__name__} on shapes {shapes}: {error}") from None  # class too
+        except ValueError as error:  # the op and its operands' shapes named, in PyTorch's
+            raise errors.op_error(cls.__name__, arrays, error) from None  # words (errors.py)
         # the dtype and 0-d policy (as_result), not paid by float32 arrays
         fast = type(raw) is np.ndarray and raw.dtype is _F32
         output = raw if fast else as_result(raw, arrays, cls)

@@ -39,6 +39,7 @@ from tinygrad_np.tensor import (
     _condition,
     _cut,
     _kept,
+    _node_named,
     _scalar_for,
     _viewed,
     _wrap_dim,
@@ -139,12 +140,27 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
                          "bmm has no bool kernel); convert with .long() first")
     if len(operands) == 1 and operands[0].dtype.kind in "biu" and _sums_an_index(equation):
         return Einsum.apply(equation, operands[0].long())  # a sum of one operand's integers
-    result = Einsum.apply(equation, *operands)  # or bools is int64, as PyTorch's ("ii")
+    result = pytorch_named(Einsum.apply(equation, *operands),  # or bools is int64, as PyTorch's
+                           _einsum_node(equation, len(operands)))  # ("ii")
     if len(operands) > 1:
         return result
     # NumPy returns a view of a lone operand where it can ("ij->ji", "ii->i"), as PyTorch
     # does: it shares the operand's version counter, so a saved view sees its changes
     return _viewed(operands[0], result)
+
+
+def _einsum_node(equation: str, count: int) -> str:
+    """PyTorch's last node of an einsum: one operand is permuted, then summed; a pair is
+    multiplied, or (an index contracted) bmm'ed and viewed back."""
+    inputs, arrow, output = equation.replace(" ", "").replace(".", "").partition("->")
+    terms = inputs.split(",")
+    if not arrow:
+        output = "".join(letter for letter in "".join(terms) if "".join(terms).count(letter) == 1)
+    if count == 1:
+        return "SumBackward1" if _sums_an_index(equation) else "PermuteBackward0"
+    shared = {letter for letter in set("".join(terms)) - set(output)
+              if sum(letter in term for term in terms) > 1}
+    return "ViewBackward0" if shared else "MulBackward0"
 
 
 def _sums_an_index(equation: str) -> bool:
@@ -336,8 +352,9 @@ def _with_mean(spread: Any, input: Tensor, dim: Axis, unbiased: bool | None,  # 
     if unbiased is not None and correction is not None:  # PyTorch's TypeError
         raise TypeError(f"{spread.__name__}_mean() received an invalid combination of "
                         "arguments: unbiased and correction together (pass one)")
-    return (spread(input, dim, unbiased, keepdim, correction=correction),
-            input.mean(dim, keepdim=keepdim))
+    name = "VarMeanBackward0" if spread.__name__ == "var" else "StdMeanBackward0"  # (one node,
+    return (pytorch_named(spread(input, dim, unbiased, keepdim, correction=correction), name),
+            pytorch_named(input.mean(dim, keepdim=keepdim), name))  # as PyTorch's)
 
 
 def prod(input: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
@@ -474,17 +491,20 @@ def positive(input: Any) -> Tensor:
 
 
 @xp.quiet
+@_node_named("Deg2RadBackward0")
 def deg2rad(input: Any) -> Tensor:
     """Degrees to radians (integers become the default float)."""
     return _tensor(input) * (math.pi / 180)
 
 
 @xp.quiet
+@_node_named("Rad2DegBackward0")
 def rad2deg(input: Any) -> Tensor:
     """Radians to degrees (integers become the default float)."""
     return _tensor(input) * (180 / math.pi)
 
 
+@_node_named("Logaddexp2Backward0")
 def logaddexp2(input: Any, other: Any) -> Tensor:
     """log2(2**input + 2**other) without overflow: logaddexp on the values times ln 2."""
     a, b = tensor_operand("logaddexp2", input, "input"), tensor_operand("logaddexp2", other)
@@ -498,6 +518,7 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
 
 
 @xp.quiet
+@_node_named("SincBackward0")
 def sinc(input: Any) -> Tensor:
     """sin(pi x) / (pi x), 1 at x = 0. Where |pi x| < 0.05 its Taylor series (to s^12), so
     every derivative is exact there (sin(s) / s's quotient rule cancels: the second
@@ -531,8 +552,9 @@ def copysign(input: Any, other: Any) -> Tensor:
     x = tensor_operand("copysign", input, "input")
     dtype = _float_dtype(_result_type(x, other))
     sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
-    return Copysign.apply(x if x.dtype == dtype else x.astype(dtype), np.asarray(sign, dtype),
-                          other if isinstance(other, Tensor) else None)
+    result = Copysign.apply(x if x.dtype == dtype else x.astype(dtype), np.asarray(sign, dtype),
+                            other if isinstance(other, Tensor) else None)
+    return result if isinstance(other, Tensor) else pytorch_named(result, "CopysignBackward1")
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
@@ -775,7 +797,7 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
         square = cat(columns if offset > 0 else columns[::-1], -1)
         rows = [square, _zeros((*batch, shift, n + shift), x.dtype)]
         square = cat(rows if offset > 0 else rows[::-1], -2)
-    return square.movedim((-2, -1), (first, second))
+    return pytorch_named(square.movedim((-2, -1), (first, second)), "DiagEmbedBackward0")
 
 
 def diagflat(input: Any, offset: int = 0) -> Tensor:
@@ -787,6 +809,7 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
     return Tensor(np.zeros(shape, dtype=dtype))
 
 
+@_node_named("BlockDiagBackward0")
 def block_diag(*tensors: Any) -> Tensor:
     """The tensors (0-d, 1-D as a row, or 2-D) as blocks on a diagonal, zeros elsewhere."""
     blocks = []
@@ -938,6 +961,7 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
 
 
 @xp.quiet
+@_node_named("UnsafeViewBackward0")
 def kron(input: Any, other: Any) -> Tensor:
     """The Kronecker product: blocks input[i] * other; the shorter shape padded with 1s."""
     for position, (argument, value) in enumerate((("input", input), ("other", other)), 1):
@@ -1068,7 +1092,8 @@ def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> Min
                                f"dim={dim})")
     if x.ndim == 0:
         return MinMax(x.reshape(()), x.reshape(()))
-    return MinMax(x.amin(axis, keepdim=keepdim), x.amax(axis, keepdim=keepdim))
+    return MinMax(pytorch_named(x.amin(axis, keepdim=keepdim), "AminmaxBackward0"),
+                  pytorch_named(x.amax(axis, keepdim=keepdim), "AminmaxBackward0"))
 
 
 def msort(input: Any) -> Tensor:
@@ -1082,10 +1107,10 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     x = _tensor(input)
     refuse_bool_median("nanmedian", x, dim)
     nans = np.isnan(x._data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
-    if dim is None:
+    if dim is None:  # (PyTorch's node: NanmedianBackward0)
         if nans.all() or not nans.any():
-            return x.median()
-        return x[np.asarray(~nans)].median()
+            return pytorch_named(x.median(), "NanmedianBackward0")
+        return pytorch_named(x[np.asarray(~nans)].median(), "NanmedianBackward0")
     axis = _wrap_dim("nanmedian", dim, x.ndim)
     if x.ndim == 0:
         return return_types.nanmedian(x.reshape(()), Tensor(np.asarray(0)))
@@ -1193,6 +1218,7 @@ def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> T
 
 
 @xp.quiet
+@_node_named("DistBackward0")
 def dist(input: Any, other: Any, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting), over all elements."""
     a, b = _tensor(input), _tensor(number_operand("dist", other))
@@ -1402,6 +1428,7 @@ def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
     return input.clamp_(min, max)
 
 
+@_node_named("LdexpBackward0")
 def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """input * 2**other, a float result in the promoted float dtype (gradient to both, as the
     product). The power is applied in three parts, so a result that fits does not overflow
@@ -1437,6 +1464,7 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     return result
 
 
+@_node_named("AngleBackward0")
 def angle(input: Any) -> Tensor:  # noqa: A002
     """The argument of a real number: 0 where input >= 0, pi where it is negative (NaN
     stays NaN), a float result; its gradient is 0, as PyTorch's for real inputs."""

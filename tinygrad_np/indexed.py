@@ -42,6 +42,7 @@ from tinygrad_np.tensor import (
     _mark_view,
     _need_tensor,
     _need_tensors,
+    _node_named,
     _same_dtype,
     _type_name,
     _wrap_dim,
@@ -90,6 +91,7 @@ def _zero_d_source(op: str, input: Tensor, source: Any) -> Tensor:  # noqa: A002
     return source.reshape(1)
 
 
+@_node_named("IndexAddBackward0")
 def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
               alpha: Any = 1) -> Tensor:
     """self with alpha * source[..., i, ...] added at self[..., index[i], ...] along `dim`
@@ -105,6 +107,7 @@ def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
     return input + IndexAdd.apply(source, where, input.shape)
 
 
+@_node_named("IndexCopyBackward0")
 def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # noqa: A002
     """self with self[..., index[i], ...] = source[..., i, ...] along `dim`;  dself = g
     where nothing was copied, dsource = g[..., index, ...]."""
@@ -117,6 +120,7 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # n
     return SetItem.apply(input, where, source)
 
 
+@_node_named("IndexPutBackward0")
 def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
               accumulate: bool = False) -> Tensor:
     """self with self[indices] = values (a tuple of integer or bool index tensors; values
@@ -132,7 +136,7 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         array = _index_part(part)  # (indexing's dtype rules: a uint8 tensor is a mask too)
         if isinstance(array, int):
             parts.append(np.asarray(array))
-        elif array.dtype != bool:
+        elif array.dtype != np.bool_:
             parts.append(array)
         elif array.ndim == 0:  # a new axis of 1 (True: every place) or 0 (False: none)
             parts += [] if array else [np.zeros(0, np.int64)]
@@ -153,6 +157,7 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
     return input + IndexAdd.apply(values.expand(shape), where, input.shape)
 
 
+@_node_named("ScatterReduceBackward0")
 def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  # noqa: A002
                    include_self: bool = True) -> Tensor:
     """self with the src values scattered by `index` along `dim` (as scatter_add) reduced
@@ -257,7 +262,8 @@ def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     broadcasts to input), in place."""
     probabilities = _probabilities("bernoulli_", p, input.shape)
     draws = _drawn(numpy_generator(generator), p, probabilities, input._data)  # (a view
-    return input._in_place(_copy_from, draws)  # is filled in its memory order, as PyTorch)
+    return input._in_place(_copy_from, draws,  # is filled in its memory order, as PyTorch)
+                           f"BernoulliBackward{1 if isinstance(p, Tensor) else 2}")
 
 
 def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:  # noqa: A002
@@ -270,7 +276,7 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
                            f"lambda={number_text(lambd)}")
     stream = numpy_generator(generator)
     samples = filled_in_memory_order(lambda shape: stream.exponential_(lambd, shape), input._data)
-    return input._in_place(_copy_from, samples)
+    return input._in_place(_copy_from, samples, "ExponentialBackward0")
 
 
 def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # noqa: A002
@@ -295,7 +301,8 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
         raise RuntimeError(f"{op}: {error}") from None
     if shift != 0 or scale != 1:  # median + sigma * x: one fma, as PyTorch's kernel
         samples = fused_multiply_add(samples, scale, shift)
-    return input._in_place(_copy_from, samples)
+    name = "".join(part.capitalize() for part in op.rstrip("_").split("_"))  # (log_normal_:
+    return input._in_place(_copy_from, samples, f"{name}Backward0")  # LogNormalBackward0)
 
 
 def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
@@ -306,6 +313,7 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
     if unexpected:
         raise TypeError(f"random_: unexpected keyword arguments {sorted(unexpected)}")
     dtype = input.dtype
+    overload = (2 if low is ... else 1) if high is ... else 0  # PyTorch's: (), (to), (from, to)
     if high is ...:
         low, high = (0, None) if low is ... else (0, low)
     from tinygrad_np.factories import int_bound  # (which imports the tensor module)
@@ -335,7 +343,7 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
     else:
         samples = filled_in_memory_order(
             lambda shape: stream.integers_from(low, top - low + 1, shape, dtype), input._data)
-    return input._in_place(_copy_from, samples)
+    return input._in_place(_copy_from, samples, f"RandomBackward{overload}")
 
 
 def apply_(self: Tensor, callable: Any) -> Tensor:  # noqa: A002

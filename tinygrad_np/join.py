@@ -16,7 +16,7 @@ from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat, Stack
-from tinygrad_np.tensor import Tensor, _wrap_dim
+from tinygrad_np.tensor import Tensor, _node_named, _wrap_dim
 
 
 def _tensors(op: str, tensors: Any, promote: bool = True) -> list[Tensor]:
@@ -60,7 +60,18 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     if any(t.ndim != ndim for t in tensors):
         raise RuntimeError(f"cat: tensors must have the same number of dimensions, got shapes "
                            f"{[tuple(t.shape) for t in tensors]}")
-    return Cat.apply(*tensors, _wrap_dim("cat", dim, ndim))
+    axis = _wrap_dim("cat", dim, ndim)
+    try:
+        return Cat.apply(*tensors, axis)
+    except TensorError as error:  # (PyTorch's words, found only once the join failed)
+        first = tensors[0].shape
+        for number, tensor in enumerate(tensors):
+            for d, size in enumerate(tensor.shape):
+                if d != axis and size != first[d]:
+                    raise TensorError(f"Sizes of tensors must match except in dimension {axis}. "
+                                      f"Expected size {first[d]} but got size {size} for tensor "
+                                      f"number {number} in the list. ({error})") from None
+        raise
 
 
 concat = cat
@@ -166,6 +177,7 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 
 
 @with_out
+@_node_named("CatBackward0")
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 2, (n,) taken as (1, n, 1) and (m, n) as (m, n, 1), as torch.dstack."""
     tensors = _tensors("dstack", tensors)

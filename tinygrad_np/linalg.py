@@ -20,7 +20,7 @@ import numpy as np
 
 from tinygrad_np import return_types, xp
 from tinygrad_np.errors import DtypeError, TensorError
-from tinygrad_np.node_api import several_outputs
+from tinygrad_np.node_api import pytorch_named, several_outputs
 from tinygrad_np.ops.linalg import (
     QR,
     SVD,
@@ -327,7 +327,8 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
     cutoff = (np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond)
     largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
     rank = (s > cutoff * largest).sum(axis=-1)
-    solution = Pinv.apply(a, cutoff * largest, False, parts) @ b.astype(a.dtype)
+    solution = pytorch_named(Pinv.apply(a, cutoff * largest, False, parts) @ b.astype(a.dtype),
+                             "LinalgLstsqBackward0")
     empty = Tensor(np.zeros((0,), a.dtype))
     residuals, values = empty, empty
     if driver in ("gelsd", "gelss"):
@@ -368,7 +369,7 @@ def matrix_exp(input: Tensor) -> Tensor:  # noqa: A002
     gradient (and its gradient) is the engine's. A matrix holding inf or NaN gives NaN."""
     a = _float("matrix_exp", _square("matrix_exp", input), half=True)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge: inf or NaN,
-        return _matrix_exp(a)  # as PyTorch
+        return pytorch_named(_matrix_exp(a), "LinalgMatrixExpBackward0")  # as PyTorch
 
 
 def _matrix_exp(a: Tensor) -> Tensor:
@@ -463,7 +464,8 @@ def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True
     b = _as_tensor(B)
     check_system("linalg.solve_triangular", a, b, left)
     if not left:  # X A = B  <=>  A^T X^T = B^T
-        return SolveTriangular.apply(a.mT, b.mT, not upper, unitriangular).mT
+        return pytorch_named(SolveTriangular.apply(a.mT, b.mT, not upper, unitriangular).mT,
+                             "LinalgSolveTriangularBackward0")
     return SolveTriangular.apply(a, b, upper, unitriangular)
 
 
@@ -531,7 +533,7 @@ def eigh(input: Tensor, UPLO: str = "L") -> EighResult:  # noqa: A002, N803
 
 def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: A002, N803
     """The eigenvalues of symmetric A (ascending); gradient V diag(g) V^T."""
-    return _eigh("eigvalsh", input, UPLO)[..., 0, :]
+    return pytorch_named(_eigh("eigvalsh", input, UPLO)[..., 0, :], "LinalgEighBackward0")
 
 
 def _svd_parts(a: Tensor, full_matrices: bool) -> tuple:
@@ -570,7 +572,8 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
 def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:  # noqa: N803
     """The singular values, descending; gradient U diag(g) Vh."""
     _no_driver(driver)
-    return _svd_parts(_svd_input("svdvals", _float("svdvals", _matrix("svdvals", A))), False)[1]
+    return pytorch_named(_svd_parts(_svd_input("svdvals", _float("svdvals", _matrix(
+        "svdvals", A))), False)[1], "LinalgSvdBackward0")
 
 
 def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803

@@ -26,6 +26,11 @@ _ACCUMULATORS: dict[int, weakref.ref] = {}
 _PYTORCH_SPELLING = {
     "ReLU": "Relu", "GELU": "Gelu", "ELU": "Elu", "LeakyReLU": "LeakyRelu",
     "HardTanh": "Hardtanh", "Log1p": "Log1P", "AMax": "Amax", "AMin": "Amin",
+    "LogAddExp": "Logaddexp", "LogCumSumExp": "Logcumsumexp", "Pinv": "LinalgPinv",
+    "Xlog1py": "SpecialXlog1Py", "Entr": "SpecialEntr", "Erfcx": "SpecialErfcx",
+    "Ndtri": "SpecialNdtri", "I0e": "SpecialI0E", "I1": "SpecialI1", "I1e": "SpecialI1E",
+    "LogAbsDet": "LinalgSlogdet", "Solve": "LinalgSolveEx", "Zeta": "SpecialZeta",
+    "SolveTriangular": "LinalgSolveTriangular", "LU": "LinalgLuFactorEx",
     "CrossEntropy": "NllLoss",  # (PyTorch's cross_entropy is log_softmax + nll_loss)
     "Norm2": "LinalgVectorNorm", "Cast": "ToCopy", "Windows": "Unfold", "Det": "LinalgDet",
     "Inv": "LinalgInvEx", "Cholesky": "LinalgCholeskyEx", "CDist": "Cdist",
@@ -303,7 +308,7 @@ class NodeInfo:
             f"{saved} instead. Change it after backward(), or use an out-of-place op (t = t + x).")
 
     def __repr__(self) -> str:  # (NodeInfo.name: an op may keep its own `ctx.name`)
-        return f"<{NodeInfo.name(self)} object at {id(self):#x}>"
+        return f"<{NodeInfo.name(self).rpartition('::')[2]} object at {id(self):#x}>"
 
 
 def _same_memory(a: Any, b: Any) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn.functional import log_softmax, softmax
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops import bessel as _bessel, polynomials as _polynomials
 from tinygrad_np.ops.masked import ScaledCopy
 from tinygrad_np.ops.math import Xlog1py
@@ -23,6 +24,7 @@ from tinygrad_np.tensor import (
     Tensor,
     _float_in,
     _floats_in,
+    _node_named,
     float_scalar_first,
     to_tensor as _tensor,
 )
@@ -82,6 +84,7 @@ def ndtr(input: Any) -> Tensor:  # noqa: A002
     return (_tensor(input) * -_SQRT_HALF).erfc() * 0.5
 
 
+@_node_named("SpecialLogNdtrBackward0")
 def log_ndtr(input: Any) -> Tensor:  # noqa: A002
     """log of the standard normal CDF; below x = -10 (where ndtr underflows in float32, and
     at -38 in float64) the asymptotic series log(phi(x)/-x (1 - 1/x^2 + 3/x^4 - ...)),
@@ -138,7 +141,7 @@ def sinc(input: Any) -> Tensor:  # noqa: A002
 
 
 def exp2(input: Any) -> Tensor:  # noqa: A002
-    return 2.0 ** _tensor(input)
+    return pytorch_named(2.0 ** _tensor(input), "Exp2Backward0")
 
 
 def expm1(input: Any) -> Tensor:  # noqa: A002
@@ -187,7 +190,9 @@ def erfcx(input: Any) -> Tensor:  # noqa: A002
 def zeta(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The Hurwitz zeta function sum_k (other + k)^-input (the Riemann zeta at other = 1);
     a gradient for `other` only, as PyTorch."""
-    return Zeta.apply(*_floats_in(*_tensors(input, other)))
+    overload = 2 if not isinstance(other, Tensor) else 1 if not isinstance(input, Tensor) else 0
+    return pytorch_named(Zeta.apply(*_floats_in(*_tensors(input, other))),
+                         f"SpecialZetaBackward{overload}")
 
 
 def gammainc(input: Any, other: Any) -> Tensor:  # noqa: A002

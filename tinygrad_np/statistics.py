@@ -17,6 +17,7 @@ import numpy as np
 from tinygrad_np import cpu_order, return_types
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import (
     Axis,
@@ -24,6 +25,7 @@ from tinygrad_np.tensor import (
     _axis_of,
     _broadcast_shape,
     _data,
+    _node_named,
     _wrap_dim,
     _wrap_dims,
     int_value,
@@ -205,7 +207,8 @@ def nanmean(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: 
     # (in float32 for float16, as PyTorch: a count past 65504 would be inf in float16)
     wide = np.float32 if source.dtype == np.float16 else source.dtype
     mean = (total.to(wide) / np.maximum(count, 1).astype(wide)).to(source.dtype)
-    return mean.masked_fill(np.asarray(count == 0), np.nan)
+    return pytorch_named(mean.masked_fill(np.asarray(count == 0), np.nan),  # (PyTorch's
+                         "DivBackward0")  # nansum / count)
 
 
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None,  # noqa: A002
@@ -251,6 +254,7 @@ def _check_joined(part: Tensor, input: Tensor, axis: int) -> None:  # noqa: A002
                            f"{part.shape} for input {input.shape}, dim {axis})")
 
 
+@_node_named("LinalgCrossBackward0")
 def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
     """The cross product of 3-vectors along `dim` (None: the first dim of size 3, PyTorch's
     deprecated default, here without its warning), broadcasting the two inputs (of the same

@@ -27,6 +27,7 @@ from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
     _BY_NUMPY as _TORCH_DTYPES,
+    _SCALAR_TYPES,
     WIDER_ACCUMULATOR,
     _check_int64 as _check_int_operand,
     cast_operand,
@@ -212,8 +213,12 @@ def _float_only(op: str, tensor: Tensor) -> None:
     """PyTorch's refusal of an integer or bool input to an op defined for floats only
     (`mean`, `var`, `std`, `norm`): it would have to guess the result's dtype."""
     if tensor._data.dtype.kind not in "fc":
-        raise TensorError(f"{op}(): expected a floating-point input, got {tensor.dtype.name}; "
-                          f"convert it first, e.g. x.float().{op}(...) or pass dtype=")
+        words = "std and var only support floating point and complex dtypes" if op in (
+            "std", "var") else (f"{op}(): could not infer output dtype. Input dtype must be "
+                                f"either a floating point or complex dtype. Got: "
+                                f"{_SCALAR_TYPES.get(tensor.dtype.name, tensor.dtype.name)}")
+        raise TensorError(f"{words} ({op}() of a {tensor.dtype.name} tensor: convert it first, "
+                          f"e.g. x.float().{op}(...) or pass dtype=)")
 
 
 def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
@@ -223,8 +228,9 @@ def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
         return
     if dims is None:
         error = IndexError if op.startswith("arg") else TensorError
-        raise error(f"{op}(): expected reduction dim to be specified for input.numel() == 0 "
-                    f"(shape {tensor.shape})")
+        raise error(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    f"Specify the reduction dim with the 'dim' argument. (shape "
+                    f"{tensor.shape})")
     for dim in (dims,) if isinstance(dims, (int, np.integer)) else dims:
         if tensor.ndim and tensor.shape[dim] == 0:
             raise IndexOutOfBounds(f"{op}(): expected reduction dim {dim} to have non-zero "
@@ -725,10 +731,11 @@ def warn_create_graph_cycle() -> None:
             "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
 
 
-def _copy_from(target: Tensor, src: Any) -> Tensor:
+def _copy_from(target: Tensor, src: Any, name: str = "") -> Tensor:
     """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_).
     Written into a target in a graph, a constant stays tied to it with derivative 0, so the
-    target's inputs get zero gradients (PyTorch's), not none."""
+    target's inputs get zero gradients (PyTorch's), not none; its node is PyTorch's `name`
+    (ZeroBackward0, FillBackward2, CopyBackwards, ...) when given."""
     if not isinstance(src, Tensor):
         src = _scalar_for("fill_", src, target._data.dtype)
         value = Tensor._make(np.broadcast_to(np.asarray(src).astype(target.dtype),
@@ -738,8 +745,9 @@ def _copy_from(target: Tensor, src: Any) -> Tensor:
         value = Expand.apply(src if src.dtype == target.dtype else src.astype(target.dtype),
                              target.shape)
     if target.requires_grad and is_grad_enabled():
-        return target._graph_zero() + value
-    return value
+        return pytorch_named(target._graph_zero() + value, name) if name else (
+            target._graph_zero() + value)
+    return pytorch_named(value, name) if name and value.grad_fn is not None else value
 
 
 def _dense(array: np.ndarray) -> bool:
@@ -949,9 +957,12 @@ def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
     tensor._bump_version()  # graphs that saved the old values refuse them
     place = next((where for view, where in views if view is tensor), Ellipsis)
     with enable_grad():
-        _rebind(base, SetItem.apply(base, place, result).grad_fn)
-        for view, where in views:
-            _rebind(view, GetItem.apply(base, where).grad_fn)
+        own = base is tensor and result.grad_fn is not None  # (the tensor's own memory: the
+        _rebind(base, pytorch_named(SetItem.apply(base, place, result),  # op's node, as PyTorch)
+                                    result.grad_fn.name() if own else "torch::autograd::CopySlices"
+                                    ).grad_fn)
+        for view, where in views:  # (PyTorch regenerates a written view as an as_strided)
+            _rebind(view, pytorch_named(GetItem.apply(base, where), "AsStridedBackward0").grad_fn)
 
 
 def _rebind(tensor: Tensor, node: Any) -> None:
@@ -1094,6 +1105,15 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
         if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
         _mark_view(tensor, result)
+    return result
+
+
+def _copied_unsafe(tensor: Tensor, result: Tensor) -> Tensor:
+    """`result` of reshape/flatten, PyTorch's UnsafeViewBackward0 when it had to copy (a
+    layout PyTorch cannot view either: a non-contiguous one that NumPy could not view)."""
+    if result.grad_fn is not None and tensor._data.size and not tensor._data.flags.c_contiguous \
+            and getattr(result, "_view_of", None) is None:
+        pytorch_named(result, "UnsafeViewBackward0")
     return result
 
 
@@ -1568,14 +1588,19 @@ class Size(tuple):
         return format(tuple.__repr__(self), spec)
 
 
-def _node_named(name: str) -> Callable:
+def _node_named(name: str, in_place: str = "") -> Callable:
     """Decorator of a method PyTorch records as one node named `name` (composed here of
     several ops: its result's last node takes the name; display only, see
-    node_api.pytorch_named). A method returning self unchanged renames nothing."""
+    node_api.pytorch_named). A method returning self renames nothing, unless it recorded a
+    write into self (`inplace=True`) and PyTorch names that node `in_place`."""
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
-        def named(self: Tensor, *args: Any, **kwargs: Any) -> Any:
-            result = method(self, *args, **kwargs)
+        def named(*args: Any, **kwargs: Any) -> Any:  # (the input by keyword too: input=x)
+            self = args[0] if args else kwargs.get("input", kwargs.get("self"))
+            before = getattr(self, "grad_fn", None) if in_place else None
+            result = method(*args, **kwargs)
+            if in_place and result is self and result.grad_fn is not before:
+                return pytorch_named(result, in_place)
             if isinstance(result, tuple):  # (values, indices): the values' node
                 if result[0] is not self:
                     pytorch_named(result[0], name)
@@ -1821,16 +1846,16 @@ def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype, ndim: int) -> No
     if not arrays:
         return
     if len(arrays) == 1 and value._data.size == 1 and arrays[0].ndim and (
-            arrays[0].dtype == bool):
+            arrays[0].dtype == np.bool_):
         _scalar_for("setitem", value._data.item(), dtype)
         return
-    spanned = sum(np.ndim(part) if isinstance(part, np.ndarray) and part.dtype == bool else
+    spanned = sum(np.ndim(part) if isinstance(part, np.ndarray) and part.dtype == np.bool_ else
                   part is not None and part is not Ellipsis and type(part) is not bool
                   for part in key)
     if spanned > ndim:  # (too many indices: PyTorch's IndexError first)
         return
     try:  # (index arrays that do not broadcast together are PyTorch's IndexError first)
-        np.broadcast_shapes(*((np.count_nonzero(array),) if array.dtype == bool else
+        np.broadcast_shapes(*((np.count_nonzero(array),) if array.dtype == np.bool_ else
                               array.shape for array in arrays))  # (a bool: [0] or [])
     except ValueError:
         return
@@ -1848,7 +1873,7 @@ def _spelled_out(key: Any, ndim: int) -> Any:
     arrays = [part for part in key if isinstance(part, (np.ndarray, list, bool))]
     if len(arrays) < 2:
         return key
-    used = sum(np.ndim(part) if np.asarray(part).dtype == bool else
+    used = sum(np.ndim(part) if np.asarray(part).dtype == np.bool_ else
                part is not None and part is not Ellipsis for part in key
                if type(part) is not bool)
     at = next(i for i, part in enumerate(key) if part is Ellipsis)
@@ -1880,7 +1905,7 @@ def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
             first.append(part)
         elif is_array:
             array = np.asarray(part)
-            first.extend([slice(None)] * (array.ndim if array.dtype == bool else 1))
+            first.extend([slice(None)] * (array.ndim if array.dtype == np.bool_ else 1))
             second.append(part)
         elif part is Ellipsis:
             first.append(part)
@@ -2828,7 +2853,8 @@ class Tensor:
         extras = []
         if self.grad_fn is not None:
             node = self.grad_fn  # (the class's name(): an op may keep its own `ctx.name`)
-            extras.append(f"grad_fn=<{type(node).name(node)}>")
+            extras.append(f"grad_fn=<{type(node).name(node).rpartition('::')[2]}>")  # (short:
+            # PyTorch's `torch::autograd::CopySlices` prints as `<CopySlices>`)
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name and self.name != getattr(self, "_auto_name", None):  # (not a parameter's
@@ -3014,7 +3040,8 @@ class Tensor:
             if self._data.dtype is _FLOAT16:
                 _scalar_for("pow", number, _FLOAT16)  # past 65504: PyTorch's error
             return power.Pow.apply(self, number)
-        return Pow.apply(*_binary(self, exponent))
+        result = Pow.apply(*_binary(self, exponent))  # (a tensor exponent: PyTorch's overload 1)
+        return pytorch_named(result, "PowBackward1") if isinstance(exponent, Tensor) else result
 
     def __rpow__(self, base: Any) -> Tensor:
         number = base
@@ -3103,7 +3130,7 @@ class Tensor:
         for operand in (self, other):  # in the graph with gradient 0, as PyTorch
             if isinstance(operand, Tensor) and operand.requires_grad:
                 rounded = rounded + operand._graph_zero()
-        return rounded
+        return pytorch_named(rounded, "DivBackward2")  # (PyTorch's node for a rounded div)
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
@@ -3387,7 +3414,8 @@ class Tensor:
                 raise _does_not_fit(f"copy_: the source of shape {src.shape} does not "
                                     f"broadcast to the destination's shape {self.shape}",
                                     self.shape, src.shape)
-        return self._in_place(_copy_from, src, repeats=src is self)  # (x.copy_(x): no-op)
+        return self._in_place(_copy_from, src, "torch::autograd::CopyBackwards",  # (x.copy_(x):
+                              repeats=src is self)  # no-op)
 
     def _copy_array_(self, values: Any) -> Tensor:
         """`copy_` of anything that broadcasts to self's shape (a NumPy array too): the
@@ -3397,11 +3425,12 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """Set every element to `value` (a number or a 0-d tensor), in place."""
         check_fill("fill_", value, "'value' (position 1)")
-        return self._in_place(_copy_from, value, repeats=not isinstance(value, Tensor))
+        tensor = isinstance(value, Tensor)  # (PyTorch's overloads: FillBackward2 / 3)
+        return self._in_place(_copy_from, value, f"FillBackward{2 + tensor}", repeats=not tensor)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
-        return self._in_place(_copy_from, 0, repeats=True)
+        return self._in_place(_copy_from, 0, "ZeroBackward0", repeats=True)
 
     def pow_(self, exponent: Any) -> Tensor:
         """self **= exponent, in place."""
@@ -3496,8 +3525,10 @@ class Tensor:
         if not memory.flags.c_contiguous and not self._kernel_ordered():  # PyTorch's
             # one-at-a-time draws, in memory order (a conv result is PyTorch's contiguous one)
             values = (source.normals(self.numel()) * std + mean).astype(self.dtype)
-            return self._in_place(_copy_from, rng.in_memory_order(values, memory))
-        return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std)))
+            return self._in_place(_copy_from, rng.in_memory_order(values, memory),
+                                  "NormalBackward0")
+        return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std),
+                                                   "NormalBackward0"))
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kwargs: Any) -> Tensor:
@@ -3512,11 +3543,14 @@ class Tensor:
         source = numpy_generator(generator)
         if not self._data.flags.c_contiguous:  # (PyTorch fills it in memory order)
             values = rng.uniform(source, from_, to, (self.numel(),), self.dtype)
-            return self._in_place(_copy_from, rng.in_memory_order(values, self._data))
+            return self._in_place(_copy_from, rng.in_memory_order(values, self._data),
+                                  "UniformBackward0")
         return self._in_place(lambda t: _copy_from(t, rng.uniform(source, from_, to, t.shape,
-                                                                  self.dtype)), elementwise=True)
+                                                                  self.dtype), "UniformBackward0"),
+                              elementwise=True)
 
-    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+    @_node_named("", in_place="torch::autograd::CopySlices")  # (PyTorch's: a diagonal view
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:  # filled)
         """Write `fill_value` on the main diagonal (every index equal), in place; a tall
         matrix's diagonal restarts after N + 1 rows when `wrap`, as PyTorch."""
         if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) > 1):
@@ -3526,6 +3560,7 @@ class Tensor:
         np.fill_diagonal(mask, True, wrap=wrap)
         return self._in_place(Tensor.masked_fill, mask, fill_value, repeats=True)
 
+    @_node_named("IndexFillBackward0")
     def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
         """self with `value` at positions `index` (1-D int64) along `dim`."""
         _need_tensor("index_fill", "index", index)
@@ -3969,7 +4004,8 @@ class Tensor:
         """PyTorch's spelling of clip: limit values to [min, max] (`x.clamp(min=0)`); one
         bound at least, as PyTorch."""
         if min is None and max is None:
-            raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
+            raise TensorError("torch.clamp: At least one of 'min' or 'max' must not be None "
+                              "(clamp: at least one bound is needed)")
         if min is not None and max is not None and isinstance(min, Tensor) is not isinstance(
                 max, Tensor) and any(isinstance(b, Tensor) and b.ndim for b in (min, max)):
             raise TypeError(f"clamp() received an invalid combination of arguments - got "
@@ -4030,6 +4066,7 @@ class Tensor:
     # ----- PyTorch's other names for the same ops
     subtract, multiply, divide, true_divide = sub, mul, div, div
 
+    @_node_named("SgnBackward0")
     def sgn(self) -> Tensor:
         """sign(x) (for real tensors PyTorch's sgn is sign);  d/dx = 0."""
         return self.sign()
@@ -4046,8 +4083,9 @@ class Tensor:
         return pytorch_named(self.transpose(), "TBackward0") if self.ndim == 2 else self
 
     def ravel(self) -> Tensor:
-        """All elements in one axis (flatten)."""
-        return self.flatten()
+        """All elements in one axis (flatten; PyTorch's contiguous().view(-1))."""
+        flat = self.flatten()
+        return flat if flat is self else pytorch_named(flat, "ViewBackward0")
 
     def fliplr(self) -> Tensor:
         """Reverse the order along axis 1 (of a tensor of 2 or more dims)."""
@@ -4109,6 +4147,7 @@ class Tensor:
         return Tensor._make(c_ordered(np.asarray(np.count_nonzero(self._data, axis=dims),
                                                  np.int64)), None)
 
+    @_node_named("NanToNumBackward0")
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
         """NaN, +inf and -inf replaced (by 0 and the dtype's largest finite values)."""
@@ -4324,6 +4363,7 @@ class Tensor:
             raise TensorError(f"polygamma: n must be a non-negative int, got {n}")
         return Polygamma.apply(self, int(n))
 
+    @_node_named("MvlgammaBackward0")
     def mvlgamma(self, p: int) -> Tensor:
         """The log of the multivariate gamma function of dimension p:
         p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1. Outside its domain
@@ -4454,13 +4494,14 @@ class Tensor:
             if decimals is not None:
                 raise DtypeError(f"round: decimals= is not implemented for {self._data.dtype} "
                                  "tensors (as PyTorch)")
-        decimals = decimals or 0  # (None: not given)
+        given, decimals = decimals, decimals or 0  # (None: not given)
         if not isinstance(decimals, (int, np.integer)):  # (1.5 is not truncated to 1)
             raise TypeError(f"round(): argument 'decimals' must be int, not "
                             f"{type(decimals).__name__}")
         if decimals and self._data.dtype == np.float16:
-            return Round.apply(self.float(), int(decimals)).half()
-        return Round.apply(self, int(decimals))
+            return pytorch_named(Round.apply(self.float(), int(decimals)).half(), "RoundBackward1")
+        rounded = Round.apply(self, int(decimals))  # (decimals= given: PyTorch's overload 1)
+        return rounded if given is None else pytorch_named(rounded, "RoundBackward1")
 
     def trunc(self) -> Tensor:
         """x rounded towards zero;  gradient 0."""
@@ -4489,8 +4530,13 @@ class Tensor:
         source = self.astype(np.int64) if self.dtype == np.bool_ else self
         return source ** 2
 
-    @_node_named("LerpBackward0")
     def lerp(self, end: Any, weight: Any) -> Tensor:
+        """self + weight (end - self): see _lerp; PyTorch's node LerpBackward0 for a number
+        weight, LerpBackward1 for a tensor one."""
+        result = self._lerp(end, weight)
+        return pytorch_named(result, f"LerpBackward{int(isinstance(weight, Tensor))}")
+
+    def _lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)
         (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
         float16 is computed in float32 (60000 - -60000 is inf in float16), as PyTorch."""
@@ -4715,7 +4761,7 @@ class Tensor:
     def reshape(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Same elements, new shape (one axis may be -1; also as `shape=`)."""
         shape = _shape_args(_sized("reshape", shape, size))  # (a size < -1: Reshape refuses)
-        return _viewed(self, Reshape.apply(self, shape))
+        return _copied_unsafe(self, _viewed(self, Reshape.apply(self, shape)))
 
     def view(self, *shape: Any, **size: Any) -> Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
@@ -4855,7 +4901,7 @@ class Tensor:
             raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
         shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
-        return _viewed(self, Reshape.apply(self, shape))
+        return _copied_unsafe(self, _viewed(self, Reshape.apply(self, shape)))
 
     def expand(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
@@ -4873,7 +4919,16 @@ class Tensor:
         shape = tuple(
             self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
         )
-        return _viewed(self, Expand.apply(self, shape))  # shares memory and version counter
+        try:
+            return _viewed(self, Expand.apply(self, shape))  # shares memory and version counter
+        except TensorError:  # PyTorch's words, once it failed
+            lead = len(shape) - self.ndim
+            dim = next(d for d in range(len(shape) - 1, lead - 1, -1)
+                       if self.shape[d - lead] not in (1, shape[d]))
+            raise TensorError(
+                f"The expanded size of the tensor ({shape[dim]}) must match the existing size "
+                f"({self.shape[dim - lead]}) at non-singleton dimension {dim}.  Target sizes: "
+                f"{list(shape)}.  Tensor sizes: {list(self.shape)}") from None
 
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""
@@ -4927,7 +4982,8 @@ class Tensor:
         lead = self.ndim - len(size)
         dims = tuple(range(lead)) + tuple(lead + axis for axis, want in enumerate(size)
                                           if want == 1 and self.shape[lead + axis] != 1)
-        return (self.sum(dims, keepdim=True) if dims else self).reshape(size)
+        summed = self.sum(dims, keepdim=True) if dims else self
+        return pytorch_named(summed.reshape(size), "SumBackward1") if dims else summed.reshape(size)
 
     def __getitem__(self, index: Any) -> Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
@@ -5275,6 +5331,7 @@ class Tensor:
                                f"shape {self.shape} outside dim {dim}")
         return GetItem.apply(self, _along(index, axis))
 
+    @_node_named("GatherBackward0")
     def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
         """gather with `indices` and self broadcast against each other outside `dim` (None:
         index the flattened tensor)."""
@@ -5300,6 +5357,7 @@ class Tensor:
                                   + shape[axis + 1:])
         return source._gather(axis, indices)
 
+    @_node_named("TakeBackward0")
     def take(self, index: Tensor) -> Tensor:
         """The elements at `index` (any shape) of the flattened tensor."""
         _need_tensor("take", "index", index)
@@ -5389,8 +5447,10 @@ class Tensor:
             if not isinstance(src, Tensor) or not src.ndim:  # a number: one per index entry
                 src = Tensor(np.full(index.shape, _data(src), dtype=self.dtype))
             return self.scatter_reduce(dim, Tensor._make(index, None), src, how)
-        return SetItem.apply(self, _along(index, axis), src)
+        return pytorch_named(SetItem.apply(self, _along(index, axis), src),  # (the overloads
+                             f"ScatterBackward{int(not isinstance(src, Tensor))}")  # src, value)
 
+    @_node_named("ScatterAddBackward0")
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
         _need_tensor("scatter_add", "index", index)
@@ -5434,6 +5494,7 @@ class Tensor:
                              "MaskedFillBackward0")
 
     @xp.quiet
+    @_node_named("RenormBackward0")
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
         """Each slice along `dim` whose p-norm (over the other axes) exceeds `maxnorm` scaled
         to norm maxnorm (by maxnorm / (norm + 1e-7), as PyTorch); the others unchanged."""
@@ -5478,12 +5539,13 @@ class Tensor:
             return (flat + IndexAdd.apply(values, (positions,), flat.shape)).reshape(self.shape)
         return SetItem.apply(flat, (positions,), values).reshape(self.shape)
 
+    @_node_named("MaskedScatterBackward0")
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:
         """self (broadcast with the bool `mask`) with the positions where mask is True filled,
         in row-major order, by source's first elements;  dself = g where mask is False,
         dsource = g at the filled positions (0 for unused source elements)."""
         mask = np.asarray(_data(mask))
-        if mask.dtype != bool:
+        if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_scatter: only supports boolean masks, but got mask "
                                f"with dtype {mask.dtype.name}")
         if not isinstance(source, Tensor):
@@ -5548,7 +5610,8 @@ class Tensor:
     def xlogy(self, other: Any) -> Tensor:
         """self * log(other), 0 where self is 0 (unless other is NaN), as PyTorch;
         d/dself = log(other), d/dother = self / other."""
-        return Xlogy.apply(*_floats_in(self, other, "xlogy"))
+        result = Xlogy.apply(*_floats_in(self, other, "xlogy"))  # (a number other: PyTorch's
+        return result if isinstance(other, Tensor) else pytorch_named(result, "XlogyBackward2")
 
     @_node_named("TriuBackward0")
     def triu(self, diagonal: int = 0) -> Tensor:
@@ -5592,8 +5655,8 @@ class Tensor:
         axis = _wrap_dim("topk", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:
-            raise RuntimeError(f"topk: selected index k={k} out of range for dim {dim} of "
-                               f"size {size}")
+            raise RuntimeError(f"selected index k out of range (topk: selected index k={k} out "
+                               f"of range for dim {dim} of size {size})")
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             if data.dtype.kind in "iuf" and 0 < k <= data.shape[axis] // 2:
@@ -5837,6 +5900,7 @@ class Tensor:
         return Tensor._make(c_ordered(np.asarray(result, np.uint8 if self._data.dtype ==
                                                  np.uint8 else np.bool_)), None)
 
+    @_node_named("LinalgVectorNormBackward0")
     def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False,
              dtype: Any = None) -> Tensor:
         """The vector p-norm over `dim` (all elements by default): p = 2 or 'fro'
@@ -5903,8 +5967,9 @@ class Tensor:
         `repeats=`)."""
         sizes = _shape_args(_sized("repeat", sizes, repeats, "repeats"))
         if len(sizes) < self.ndim:
-            raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
-                               f"{self.ndim} dims; give at least one per dim")
+            raise RuntimeError(f"Number of dimensions of repeat dims can not be smaller than "
+                               f"number of dimensions of tensor (repeat: {len(sizes)} repeat "
+                               f"sizes for a tensor with {self.ndim} dims; give one per dim)")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
         if sizes and min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
             result = [count * size for count, size in zip(sizes, shape)]
@@ -6040,13 +6105,14 @@ class Tensor:
     def diag(self, diagonal: int = 0) -> Tensor:
         """1-D: a square matrix with self on the `diagonal`; 2-D: that diagonal of self."""
         if self.ndim == 2:
-            return Clone.apply(self.diagonal(diagonal))  # a copy, as PyTorch's
+            return pytorch_named(Clone.apply(self.diagonal(diagonal)),  # a copy, as PyTorch's
+                                 "DiagonalBackward0_copy")  # (PyTorch 2.13's node name)
         if self.ndim != 1:
             raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
         size = self.shape[0] + abs(diagonal)
         steps = np.arange(self.shape[0])
         index = (steps, steps + diagonal) if diagonal >= 0 else (steps - diagonal, steps)
-        return IndexAdd.apply(self, index, (size, size))
+        return pytorch_named(IndexAdd.apply(self, index, (size, size)), "DiagEmbedBackward0")
 
     @xp.quiet
     def outer(self, other: Tensor = None, *, vec2: Tensor = None) -> Tensor:
@@ -6080,8 +6146,8 @@ class Tensor:
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
             if step < 0 or step == 0 and length:  # (0 splits an empty dim, as PyTorch)
-                raise TensorError(f"split: split_size must be positive, got {step} (0 only "
-                                  f"for a dim of size 0)")
+                raise TensorError(f"split_size can only be 0 if dimension size is 0, but got "
+                                  f"dimension size of {length} (split: split_size {step})")
             sizes = [min(step, length - start) for start in range(0, length, step or 1)] or [0]
         else:
             sizes = [int(size) for size in int_tuple(  # ('a', 1.5: PyTorch's TypeError)
@@ -6122,6 +6188,7 @@ class Tensor:
         from tinygrad_np.functions import dsplit
         return dsplit(self, indices_or_sections, **kwargs)
 
+    @_node_named("Rot90Backward0")
     def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         """Rotated by 90 degrees `k` times in the plane of `dims` (tg.rot90)."""
         from tinygrad_np.functions import rot90
@@ -6152,7 +6219,7 @@ class Tensor:
         as PyTorch)."""
         chunks = int_arg(chunks)
         if chunks <= 0:
-            raise TensorError(f"chunk: chunks must be positive, got {chunks}")
+            raise TensorError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         if self.ndim == 0:
             raise TensorError("chunk: expects at least a 1-dimensional tensor")
         axis = _wrap_dim("chunk", dim, self.ndim)
@@ -6388,7 +6455,7 @@ def _condition(condition: Any, where: bool = False) -> np.ndarray:
         warnings.warn("where received a uint8 condition tensor; this is deprecated (as in "
                       "PyTorch): use a bool condition", UserWarning, stacklevel=3)
         return array != 0
-    if array.dtype != bool:
+    if array.dtype != np.bool_:
         raise DtypeError(f"expected a bool condition or mask, got dtype {array.dtype}")
     return array
 

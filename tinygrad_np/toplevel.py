@@ -24,6 +24,7 @@ from tinygrad_np.nn.layers_more import (
     pixel_shuffle,
     pixel_unshuffle,
 )
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
@@ -365,7 +366,7 @@ def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
 
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
     """`narrow` as a new tensor (not a view)."""
-    return input.narrow(dim, start, length).clone()
+    return pytorch_named(input.narrow(dim, start, length).clone(), "NarrowCopyBackward0")
 
 
 def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002

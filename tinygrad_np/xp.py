@@ -156,7 +156,7 @@ def _is_basic_index(index: Any) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return all(
         part is None or part is Ellipsis or isinstance(part, (slice, int, np.integer))
-        or (isinstance(part, np.ndarray) and part.dtype == bool)
+        or (isinstance(part, np.ndarray) and part.dtype == np.bool_)
         for part in parts
     )
 
@@ -317,7 +317,7 @@ def _fancy_plan(index: Any, shape: tuple[int, ...], value_shape: tuple[int, ...]
     Ellipsis between them separates them)."""
     parts: list[Any] = []
     for part in index if isinstance(index, tuple) else (index,):
-        if isinstance(part, np.ndarray) and part.dtype == bool and part.ndim:
+        if isinstance(part, np.ndarray) and part.dtype == np.bool_ and part.ndim:
             parts.extend(part.nonzero())
         elif isinstance(part, np.ndarray) and part.dtype.kind in "iu" or isinstance(
                 part, (int, np.integer)) and not isinstance(part, (bool, np.bool_)):

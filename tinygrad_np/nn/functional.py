@@ -148,6 +148,7 @@ from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import (
     Tensor,
+    _node_named,
     _scalar_for,
     int_tuple,
     int_value,
@@ -599,8 +600,8 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
         return pytorch_named(Normalize.apply(x, weight, bias, axes, eps, fixed), _NATIVE_BN)
     count = x._data.size // channels if channels else 0
     if count == 1:
-        raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
-                          f"got an input of shape {x.shape}")
+        raise TensorError(f"Expected more than 1 value per channel when training, got input "
+                          f"size torch.Size({list(x.shape)}) (batch_norm)")
     batch_stats: list[np.ndarray] = []
     out = pytorch_named(Normalize.apply(x, weight, bias, axes, eps, None, batch_stats),
                         "NativeBatchNormBackward0")
@@ -635,8 +636,10 @@ def layer_norm(
                           f"containing at least one element (layer_norm: got {shape} for "
                           f"input shape {x.shape})")
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
-        raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
-                          f"(*, {', '.join(map(str, shape))}), got {x.shape}")
+        raise TensorError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                          f"[*, {', '.join(map(str, shape))}], but got input of size"
+                          f"{list(x.shape)} (layer_norm: normalized_shape={shape} expects an "
+                          f"input of shape (*, {', '.join(map(str, shape))}), got {x.shape})")
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
@@ -797,22 +800,26 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _activation(input, inplace, Tensor.silu)
 
 
+@_node_named("LeakyReluBackward0", in_place="LeakyReluBackward1")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
                inplace: bool = False) -> Tensor:
     """y = x for x > 0, else negative_slope x."""
     return _activation(input, inplace, Tensor.leaky_relu, negative_slope)
 
 
+@_node_named("EluBackward0", in_place="EluBackward1")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x for x > 0, else alpha (exp(x) - 1)."""
     return _activation(input, inplace, Tensor.elu, alpha)
 
 
+@_node_named("EluBackward0", in_place="EluBackward1")
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = 1.0507 elu(x, 1.6733) (PyTorch's constants)."""
     return _activation(input, inplace, Tensor.selu)
 
 
+@_node_named("CeluBackward0", in_place="CeluBackward1")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x for x > 0, else alpha (exp(x / alpha) - 1)."""
     return _activation(input, inplace, Tensor.celu, alpha)
@@ -1093,16 +1100,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             raise TensorError(f"scaled_dot_product_attention: attn_mask of shape "
                               f"{tuple(mask.shape)} does not broadcast to the attention scores' "
                               f"shape {tuple(scores.shape)} (..., L, S)") from None
-        if (mask.dtype != bool and mask.dtype != query.dtype and isinstance(attn_mask, Tensor)
+        if (mask.dtype != np.bool_ and mask.dtype != query.dtype and isinstance(attn_mask, Tensor)
                 and mask.dtype != np.float32):
             raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "
                               f"bool or float or to match query dtype, but got attn_mask.dtype: "
                               f"{mask.dtype.name} and query.dtype: {query.dtype.name}")
         if scores.dtype == np.float16 and mask.dtype == np.float32:  # a float32 mask Tensor
             scores = scores.float()  # is added in float32, as in PyTorch's kernel
-        if mask.dtype != bool:  # (a NumPy array: in the query's dtype)
+        if mask.dtype != np.bool_:  # (a NumPy array: in the query's dtype)
             mask = mask.astype(query.dtype, copy=False)
-        if mask.dtype == bool:
+        if mask.dtype == np.bool_:
             allowed = mask if causal is None else mask & causal
         else:
             scores = scores + (attn_mask if isinstance(attn_mask, Tensor)
@@ -1797,6 +1804,7 @@ def _adaptive_mean(x: Tensor, axis: int, out: int) -> Tensor:
     return linked((windows.sum(-1) / counts).movedim(-1, axis))
 
 
+@_node_named("AdaptiveMaxPool2DBackward0")
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
                         return_indices: bool = False):
     """Max over adaptive windows (see adaptive_avg_pool2d), as PyTorch; the gradient goes

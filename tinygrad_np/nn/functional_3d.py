@@ -22,7 +22,7 @@ from tinygrad_np.join import stack
 from tinygrad_np.nn import functional as F
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.shape import IndexAdd
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, _node_named
 
 
 def _triple(value: Any, argument: str, function: str) -> tuple[int, int, int]:
@@ -237,6 +237,7 @@ def _unbatch(result: Any, unbatched: bool) -> Any:
     return result.squeeze(0)
 
 
+@_node_named("MaxPool3DWithIndicesBackward0")
 def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False):
     """y[n, c, z, i, j] = max of x over the (kd, kh, kw) window there (padding counts as
@@ -257,6 +258,7 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return _unbatch(result, unbatched)
 
 
+@_node_named("AvgPool3DBackward0")
 def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -311,7 +313,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
         return F._empty_pool(x, (*x.shape[:2], *sizes), name, unbatched=unbatched)
     y = _separable(x, lambda planes: F.adaptive_avg_pool2d(planes, sizes[1:]),
                    lambda columns: F.adaptive_avg_pool2d(columns, (sizes[0], None)))
-    return _unbatch(y, unbatched)
+    return pytorch_named(_unbatch(y, unbatched), "MeanBackward1" if sizes == (1, 1, 1) and (
+        not unbatched) else "AdaptiveAvgPool3DBackward0")  # (PyTorch's, as for 2-D)
 
 
 def adaptive_max_pool3d(input: Tensor, output_size: Any,  # noqa: A002

@@ -15,7 +15,7 @@ from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.rng import drawn_like, generator
-from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, _node_named, refuse_integers, to_tensor as _tensor
 
 # PyTorch's alpha_dropout constant: -SELU's negative saturation value, SELU_SCALE * SELU_ALPHA
 _ALPHA = 1.7580993408473766
@@ -155,6 +155,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     return x / (average * alpha + k) ** beta
 
 
+@_node_named("RreluWithNoiseBackward0", in_place="RreluWithNoiseBackward1")
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
           training: bool = False, inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: in training each element <= 0 is multiplied by its own slope

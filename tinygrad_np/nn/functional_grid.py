@@ -25,7 +25,7 @@ from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affin
 from tinygrad_np.join import stack
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.sample import CornerSum
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, _node_named
 
 _MODES = ("bilinear", "nearest", "bicubic")
 _PADDINGS = ("zeros", "border", "reflection")
@@ -50,6 +50,7 @@ def _base_axis(steps: int, align_corners: bool, dtype: Any) -> np.ndarray:
     return axis if align_corners else axis * axis.dtype.type(steps - 1) / axis.dtype.type(steps)
 
 
+@_node_named("AffineGridGeneratorBackward0")
 def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
     """The sampling grid of the affine maps theta for an output of `size`: (N, H, W, 2) from
     theta (N, 2, 3) and size (N, C, H, W), grid[n, i, j] = theta[n] @ (x_j, y_i, 1); or

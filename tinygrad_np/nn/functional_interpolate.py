@@ -79,8 +79,9 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
                           f"'bilinear', 'bicubic' or 'trilinear', not {mode!r}")
     if (size is None) == (scale_factor is None):
         which = "neither" if size is None else "both"
-        raise TensorError(f"interpolate: give exactly one of size and scale_factor, got {which} "
-                          f"(input shape {x.shape})")
+        words = "either size or scale_factor should be defined" if which == "neither" else (
+            "only one of size or scale_factor should be defined")
+        raise TensorError(f"{words} (interpolate: got {which}, input shape {x.shape})")
 
 
 def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool, x: Tensor,

@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import DtypeError, IndexOutOfBounds, RankError, TensorError
+from tinygrad_np.errors import (
+    DtypeError,
+    IndexOutOfBounds,
+    RankError,
+    TensorError,
+    broadcast_mismatch,
+)
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.activation import LogSigmoid
@@ -125,9 +131,9 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     valid = ids != ignore_index
     bad = valid & ((ids < 0) | (ids >= classes))
     if bad.any():
-        raise IndexOutOfBounds(f"{function}: target class ids must be in [0, {classes - 1}] for "
-                               f"{classes} classes (or ignore_index={ignore_index}), got "
-                               f"{ids[bad][0]}")
+        raise IndexOutOfBounds(f"Target {ids[bad][0]} is out of bounds. ({function}: target "
+                               f"class ids must be in [0, {classes - 1}] for {classes} classes, "
+                               f"or ignore_index={ignore_index})")
     return ids
 
 
@@ -273,8 +279,9 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         if label_smoothing > 0:
             q = q * (1 - label_smoothing) + label_smoothing / classes
         weighted = log_probs * q if class_weights is None else log_probs * q * class_weights
-        losses = -weighted.sum(axis=1)
-        return losses.reshape(batch_shape) if reduction == "none" else _reduce(losses, reduction)
+        losses = -weighted.sum(axis=1)  # (PyTorch's last node: the mean's Div by a number)
+        return pytorch_named(losses.reshape(batch_shape) if reduction == "none" else _reduce(
+            losses, reduction), "DivBackward1" if reduction == "mean" else "NegBackward0")
 
     not_differentiable("nll_loss_forward", "weight", weight)
     same_dtype_weight(weight, input, "cross_entropy")
@@ -286,7 +293,8 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         uniform = uniform if class_weights is None else uniform * class_weights
         smooth = -uniform.sum(axis=1)
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
-    name = None if label_smoothing > 0 else nll_name(input.ndim, reduction)
+    # PyTorch adds the smoothing term to the reduced nll_loss last
+    name = "AddBackward0" if label_smoothing > 0 else nll_name(input.ndim, reduction)
     if reduction == "mean":
         losses = _weighted_mean(losses, row_weights, ids != ignore_index)
     elif reduction == "sum":
@@ -317,8 +325,9 @@ def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise
     try:
         np.broadcast_shapes(shape, target_shape)
     except ValueError:
-        raise TensorError(f"{function}: the target's shape {target_shape} does not broadcast "
-                          f"with the input's {shape}") from None
+        raise TensorError(f"{broadcast_mismatch([shape, target_shape])} ({function}: the "
+                          f"target's shape {target_shape} does not broadcast with the input's "
+                          f"{shape})") from None
     if mismatch == "allow":
         return
     if mismatch == "raise":
@@ -341,9 +350,9 @@ def fits_output(function: str, shape: tuple[int, ...], name: str, value: Any) ->
     try:
         broadcast = np.broadcast_shapes(tuple(shape), value_shape)
     except ValueError:
-        raise TensorError(f"{function}: {name} of shape {value_shape} does not broadcast with "
-                          f"the input of shape {tuple(shape)} (PyTorch: The size of tensor a "
-                          f"must match the size of tensor b)") from None
+        raise TensorError(f"{broadcast_mismatch([tuple(shape), value_shape])} ({function}: "
+                          f"{name} of shape {value_shape} does not broadcast with the input of "
+                          f"shape {tuple(shape)})") from None
     if broadcast != tuple(shape):
         raise TensorError(f"{function}: {name} of shape {value_shape} would enlarge the output "
                           f"of shape {tuple(shape)} to {broadcast} (PyTorch: output with shape "

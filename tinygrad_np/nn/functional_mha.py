@@ -34,7 +34,7 @@ def float_mask(mask: Any, name: str, dtype: Any) -> Any:
     if mask is None:
         return None
     array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if array.dtype == bool:
+    if array.dtype == np.bool_:
         return xp.where(array, np.asarray(-np.inf, dtype), np.asarray(0.0, dtype))
     if array.dtype.kind != "f":
         raise MaskDtypeError(f"only bool and floating types of {name} are supported, got "
@@ -122,12 +122,12 @@ def _canonical_mask(mask: Any, mask_name: str, other_type: Any, other_name: str,
     if mask is None:
         return None
     mask = _tensor(mask)
-    if mask.dtype != bool and mask.dtype.kind != "f":
+    if mask.dtype != np.bool_ and mask.dtype.kind != "f":
         raise AssertionTensorError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
                       "Use same type for both instead.", stacklevel=2)
-    if mask.dtype != bool:
+    if mask.dtype != np.bool_:
         return mask
     return Tensor(np.where(mask._data, -np.inf, 0.0).astype(target_type))
 

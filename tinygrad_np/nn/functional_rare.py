@@ -20,6 +20,7 @@ from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.tensor import (
     Tensor,
+    _node_named,
     _scalar_for,
     _wrap_dim,
     refuse_integers,
@@ -37,6 +38,7 @@ def _mask(condition: np.ndarray, like: Tensor) -> Any:
 
 
 @xp.quiet
+@_node_named("HardshrinkBackward0")
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x where |x| > lambd, else 0."""
     input = refuse_integers("hardshrink", _tensor(input))
@@ -44,6 +46,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     return kept + 0.0  # (+0.0: a zeroed -0.1 is 0.0, not -0.0, as PyTorch's)
 
 
+@_node_named("SoftshrinkBackward0")
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x - lambd above lambd, x + lambd below -lambd, else 0: x - clamp(x, -lambd, lambd)."""
     if lambd < 0:
@@ -59,6 +62,7 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     return input - input.tanh()
 
 
+@_node_named("ThresholdBackward0", in_place="ThresholdBackward1")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x where x > threshold, else value: a where(), so x = -inf gives value (not
     -inf * 0), and NaN keeps x and its gradient, as PyTorch's `x <= threshold ? value : x`."""

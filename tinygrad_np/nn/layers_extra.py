@@ -24,7 +24,7 @@ from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.segment import SegmentReduce, reduceat
-from tinygrad_np.tensor import Tensor, int_tuple, refuse_integers, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, _node_named, int_tuple, refuse_integers, to_tensor as _tensor
 
 
 def _shape(normalized_shape: Any) -> tuple[int, ...]:
@@ -177,6 +177,7 @@ def _bags(ids: np.ndarray, offsets: Any, include_last_offset: bool
     return ids, offs, np.append(offs[1:], ids.size)
 
 
+@_node_named("EmbeddingBagBackward0")
 def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
                   max_norm: float | None = None, norm_type: float = 2,
                   scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,

@@ -25,6 +25,7 @@ from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.tensor import (
     Tensor,
+    _node_named,
     int_value,
     refuse_integers,
     tensor_operand,
@@ -138,6 +139,7 @@ def _positive_factor(op: str, name: str, factor: int, shape: tuple) -> None:
                           f"shape {shape})")
 
 
+@_node_named("PixelShuffleBackward0")
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch (sub-pixel convolution)."""
     _at_least_3_dims("pixel_shuffle", input)
@@ -154,6 +156,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
                          "PixelShuffleBackward0")
 
 
+@_node_named("PixelUnshuffleBackward0")
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
     _at_least_3_dims("pixel_unshuffle", input)

@@ -126,7 +126,7 @@ class MultiheadAttention(Module):
         if key_padding_mask is not None:
             padding = _tensor(key_padding_mask).reshape(batch, 1, 1, length).expand(
                 -1, heads, -1, -1)
-            both_bool = merged.dtype == bool and padding.dtype == bool
+            both_bool = merged.dtype == np.bool_ and padding.dtype == np.bool_
             merged = merged | padding if both_bool else merged + padding
         return merged, 2
 

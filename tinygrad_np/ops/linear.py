@@ -28,8 +28,10 @@ class LinearFunction(Function):
     def forward(ctx, x, weight, bias):
         if x.shape[-1:] != weight.shape[1:]:
             raise TensorError(
-                f"linear: the input's last axis has {x.shape[-1] if x.ndim else 0} features, "
-                f"the weight of shape {weight.shape} expects {weight.shape[1]}"
+                f"mat1 and mat2 shapes cannot be multiplied ({x.size // max(x.shape[-1], 1)}x"
+                f"{x.shape[-1] if x.ndim else 0} and {weight.shape[1]}x{weight.shape[0]}) "
+                f"(linear: the input's last axis has {x.shape[-1] if x.ndim else 0} features, "
+                f"the weight of shape {weight.shape} expects {weight.shape[1]})"
             )
         need_x, need_weight, _ = ctx.needs_input_grad  # each kept only if the other's gradient
         ctx.save_for_backward(x if need_weight else None, weight if need_x else None)  # needs it

@@ -45,8 +45,9 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
             np.int64)
         if count and np.maximum.reduce(ids.view(np.uint64)) >= classes:
             raise IndexOutOfBounds(
-                f"cross_entropy: target class ids must be in [0, {classes - 1}] for {classes} "
-                f"classes, got values from {target.min()} to {target.max()}"
+                f"Target {target.max() if target.max() >= classes else target.min()} is out of "
+                f"bounds. (cross_entropy: target class ids must be in [0, {classes - 1}] for "
+                f"{classes} classes, got values from {target.min()} to {target.max()})"
             )
     elif target.dtype.kind == "f":
         if target.shape != logits.shape:

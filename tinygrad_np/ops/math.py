@@ -589,7 +589,7 @@ class Sign(_PiecewiseConstant):
     """y = sign(x) (-1, 0 or 1; 0 at NaN, as PyTorch, where NumPy gives NaN);  dx = 0."""
 
     def forward(ctx, x):
-        return x.copy() if x.dtype == bool else sign(x)
+        return x.copy() if x.dtype == np.bool_ else sign(x)
 
 
 

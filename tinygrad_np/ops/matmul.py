@@ -20,10 +20,29 @@ def _check_shapes(a, b) -> None:
     inner_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
     if inner_a != inner_b:
         raise TensorError(
-            f"shapes {a_shape} @ {b_shape}: the last axis of the left operand ({inner_a}) must "
-            f"equal the {'second-to-last' if len(b_shape) > 1 else 'only'} axis of the right "
-            f"one ({inner_b})"
+            f"{_pytorch_words(a_shape, b_shape)} (shapes {a_shape} @ {b_shape}: the last axis "
+            f"of the left operand ({inner_a}) must equal the "
+            f"{'second-to-last' if len(b_shape) > 1 else 'only'} axis of the right one "
+            f"({inner_b}))"
         )
+
+
+def _pytorch_words(a_shape: tuple, b_shape: tuple) -> str:
+    """PyTorch's error for `a @ b` of mismatched inner sizes, by the kernel it would run."""
+    if len(a_shape) == len(b_shape) == 1:
+        return (f"inconsistent tensor size, expected tensor [{a_shape[0]}] and src "
+                f"[{b_shape[0]}] to have the same number of elements, but got {a_shape[0]} and "
+                f"{b_shape[0]} elements respectively")
+    rows = int(np.prod(a_shape[:-1]))
+    if len(b_shape) == 1:
+        return (f"size mismatch, got input ({rows}), mat ({rows}x{a_shape[-1]}), vec "
+                f"({b_shape[0]})")
+    if len(b_shape) == 2:
+        return (f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a_shape[-1]} and "
+                f"{b_shape[0]}x{b_shape[1]})")
+    batch = int(np.prod(np.broadcast_shapes(a_shape[:-2], b_shape[:-2])))
+    return (f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, "
+            f"{a_shape[-1]}] but got: [{batch}, {b_shape[-2]}].")
 
 
 def _fortran(x) -> bool:

@@ -141,7 +141,7 @@ class SetItem(Function):
     def forward(ctx, x, index, value):
         y = x.copy()
         y[index] = value
-        ctx.index = index
+        ctx.index, ctx.one_value = index, np.ndim(value) == 0
         keeps_index(ctx, index)
         ctx.kept = np.ones(x.shape, dtype=bool)
         ctx.kept[index] = False
@@ -150,6 +150,13 @@ class SetItem(Function):
     def backward(ctx, grad_output):
         grad_x = grad_output * ctx.kept if ctx.needs_input_grad[0] else None
         return grad_x, None, _take(grad_output, ctx.index) if ctx.needs_input_grad[2] else None
+
+    def _pytorch_node(ctx):  # `t[0] = v` writes a slice (CopySlices), `t[idx] = v` index_put_s,
+        key = ctx.index if isinstance(ctx.index, tuple) else (ctx.index,)  # (`t[:] = v`: all)
+        step = indexing_node(key, ctx.kept.shape)  # `t[...] = v` fills or copies
+        if step == "AliasBackward0":
+            return "FillBackward3" if ctx.one_value else "torch::autograd::CopyBackwards"
+        return "IndexPutBackward0" if step == "IndexBackward0" else "torch::autograd::CopySlices"
 
 
 @xp.quiet  # float64 -> float32 past 3.4e38 is inf, NaN -> int: silent, as PyTorch's casts

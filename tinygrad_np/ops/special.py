@@ -219,6 +219,9 @@ class Polygamma(Function):
         (x,) = ctx.saved_tensors
         return grad_output * _polygamma(ctx.order + 1, x), None
 
+    def _pytorch_node(ctx):
+        return "DigammaBackward0" if ctx.order == 0 else None
+
 
 class Erfinv(Function):
     """y = erfinv(x);  dx = g * sqrt(pi)/2 * exp(y**2)."""

@@ -108,7 +108,7 @@ class Optimizer:
                 "as model.parameters()), got a single Tensor; wrap it in a list")
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(f"optimizer got an empty parameter list ({type(self).__name__})")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
