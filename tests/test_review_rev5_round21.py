@@ -1,0 +1,53 @@
+"""Review of session 27 (rev5): hash_tensor's dims, post-accumulate hooks' returns, typename,
+torch.utils.dlpack after `import torch`."""
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+
+def test_hash_tensor_empty_dims_mean_all_and_repeats_are_refused():
+    x = tg.arange(24.0).reshape(2, 3, 4) - 5.5
+    whole = tg.hash_tensor(x)
+    for dims in ((), []):  # (PyTorch: every dim, as dim=None)
+        hashed = tg.hash_tensor(x, dims)
+        assert hashed.shape == () and hashed.item() == whole.item()
+    assert tg.hash_tensor(x, (), keepdim=True).shape == (1, 1, 1)
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
+        tg.hash_tensor(x, (0, -3))
+    with pytest.raises(RuntimeError, match="Expected reduction dim to be specified"):
+        tg.hash_tensor(tg.zeros(0, 3), ())
+
+
+def test_post_accumulate_hook_returning_a_non_tensor_is_a_type_error():
+    p = tg.ones(3, requires_grad=True)
+    p.register_post_accumulate_grad_hook(lambda t: 0)
+    with pytest.raises(TypeError, match="expected Variable, but hook returned 'int'"):
+        (p * p).sum().backward()
+    q = tg.ones(3, requires_grad=True)
+
+    def named_hook(t):
+        return t.grad
+
+    q.register_post_accumulate_grad_hook(named_hook)
+    with pytest.raises(RuntimeError, match="should return None \\(the hook 'named_hook'\\)"):
+        (q * q).sum().backward()
+
+
+def test_typename_of_a_module_object_is_its_name():
+    assert tg.typename(np) == "numpy"  # (PyTorch's rule: __name__ when there is no __qualname__)
+    assert tg.typename(np.zeros(2)) == "numpy.ndarray" and tg.typename(3) == "int"
+    assert tg.typename(tg.nn.Parameter) == "tinygrad_np.nn.parameter.Parameter"
+
+
+def test_utils_dlpack_is_loaded_and_a_consumed_capsule_is_refused():
+    import tinygrad_np  # noqa: PLC0415
+
+    a = tg.arange(4.0)
+    capsule = tinygrad_np.utils.dlpack.to_dlpack(a)  # (no `import tinygrad_np.utils.dlpack`)
+    b = tinygrad_np.utils.dlpack.from_dlpack(capsule)
+    b[0] = 9.0
+    assert a.tolist() == [9.0, 1.0, 2.0, 3.0]
+    with pytest.raises(RuntimeError, match="can be consumed only once"):
+        tinygrad_np.utils.dlpack.from_dlpack(capsule)
