@@ -51,3 +51,17 @@ def test_utils_dlpack_is_loaded_and_a_consumed_capsule_is_refused():
     assert a.tolist() == [9.0, 1.0, 2.0, 3.0]
     with pytest.raises(RuntimeError, match="can be consumed only once"):
         tinygrad_np.utils.dlpack.from_dlpack(capsule)
+
+
+def test_vmap_refuses_item_of_a_batched_tensor_only():
+    batch, scale = tg.ones(2, 3), tg.tensor(2.0)
+    out = tg.func.vmap(lambda row: row * scale.item())(batch)  # (unbatched: PyTorch's too)
+    assert out.tolist() == [[2.0] * 3] * 2
+    out = tg.func.vmap(lambda row: row.add(row, alpha=tg.tensor(2.0)))(batch)  # (the library's
+    assert out.tolist() == [[3.0] * 3] * 2  # own .item() of a 0-d alpha)
+    assert tg.func.vmap(lambda row: row.nan_to_num(tg.tensor(1.0)))(batch).shape == (2, 3)
+    for batched in (lambda row: row.sum(), lambda row: row[0], lambda row: (row * 2).max()):
+        with pytest.raises(RuntimeError, match=r"calling \.item\(\) on a Tensor"):
+            tg.func.vmap(lambda row, f=batched: row * f(row).item())(batch)
+    inner = tg.func.vmap(lambda a: tg.func.vmap(lambda b: b * scale.item())(a))(batch)
+    assert inner.shape == (2, 3)
