@@ -65,3 +65,22 @@ def test_vmap_refuses_item_of_a_batched_tensor_only():
             tg.func.vmap(lambda row, f=batched: row * f(row).item())(batch)
     inner = tg.func.vmap(lambda a: tg.func.vmap(lambda b: b * scale.item())(a))(batch)
     assert inner.shape == (2, 3)
+
+
+def test_linear_backward_of_a_batched_input_is_one_2d_product(monkeypatch):
+    from tinygrad_np.ops import linear  # noqa: PLC0415
+
+    ranks, plain = [], linear.product
+
+    def noted(a, b, *rest):
+        ranks.append((np.ndim(a), np.ndim(b)))
+        return plain(a, b, *rest)
+
+    monkeypatch.setattr(linear, "product", noted)
+    x = tg.randn(4, 5, 6, requires_grad=True)
+    layer = tg.nn.Linear(6, 3)
+    layer(x).sum().backward()
+    assert ranks and all(rank <= 2 for pair in ranks for rank in pair), ranks
+    assert x.grad.shape == (4, 5, 6)
+    expected = np.broadcast_to(layer.weight.detach().numpy().sum(0), (4, 5, 6))
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
