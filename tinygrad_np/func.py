@@ -31,7 +31,7 @@ import numpy as np
 from tinygrad_np import autograd_function, autograd_functional, rng
 from tinygrad_np.autograd import grad as _engine_grad
 from tinygrad_np.errors import TensorError
-from tinygrad_np.function import enable_grad, is_grad_enabled
+from tinygrad_np.function import Function, enable_grad, is_grad_enabled
 from tinygrad_np.join import stack
 from tinygrad_np.tensor import Tensor
 
@@ -429,8 +429,8 @@ def _refuse_unmapped_writes(kept: list, name: str) -> None:
 
 _writes = threading.local()  # .logs: per running vmap (outermost first), the tensors
 _plain_bump = Tensor._bump_version  # written in place: {id: (tensor, slice index)}
-_plain_item = Tensor.item
-_open_vmaps = [0]  # in all threads (swapping Tensor._bump_version and item while any runs)
+_plain_item, _plain_apply = Tensor.item, Function.__dict__["apply"].__func__
+_open_vmaps = [0]  # in all threads (swapping _bump_version, item and apply while any runs)
 _swap_lock = threading.Lock()
 
 
@@ -451,10 +451,30 @@ def _noting_bump(tensor: Tensor) -> None:
                 "input")
 
 
-def _refusing_item(tensor: Tensor) -> Any:
-    """Tensor.item while a vmap runs: refused in the thread running it, as PyTorch's (a
-    batched tensor has no one value; here each slice would give its own silently)."""
+def _batched(tensor: Any) -> Any:
+    """The running vmap (its log) whose mapped inputs `tensor` is a slice of or was computed
+    from by an op (see _noting_apply), else None."""
+    tag = getattr(tensor, "_vmap_slice", None)
+    return tag[0] if tag else getattr(tensor, "_vmap_batched", None)
+
+
+def _noting_apply(cls: type, *args: Any) -> Any:
+    """Function.apply while a vmap runs: an op's result on a batched operand is batched."""
+    result = _plain_apply(cls, *args)
     if getattr(_writes, "logs", ()):
+        level = next((found for arg in args if isinstance(arg, Tensor) and (
+            found := _batched(arg)) is not None), None)
+        if level is not None and isinstance(result, Tensor):
+            result._vmap_batched = level
+    return result
+
+
+def _refusing_item(tensor: Tensor) -> Any:
+    """Tensor.item while a vmap runs: refused for a batched tensor (a slice of the mapped
+    inputs or an op's result on one) in the thread running it, as PyTorch's (it has no one
+    value; here each slice would give its own silently); an unbatched one's value as ever."""
+    level = _batched(tensor)
+    if level is not None and any(level is log for log in getattr(_writes, "logs", ())):
         raise RuntimeError("vmap: It looks like you're calling .item() on a Tensor. We don't "
                            "support vmap over calling .item() on a Tensor, please try to "
                            "rewrite what you're doing with other operations.")
@@ -473,6 +493,7 @@ def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
         _open_vmaps[0] += 1
         Tensor._bump_version = _noting_bump  # type: ignore[method-assign]
         Tensor.item = _refusing_item  # type: ignore[method-assign]
+        Function.apply = classmethod(_noting_apply)  # type: ignore[assignment]
     try:
         yield log
     finally:
@@ -482,6 +503,7 @@ def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
             if not _open_vmaps[0]:
                 Tensor._bump_version = _plain_bump  # type: ignore[method-assign]
                 Tensor.item = _plain_item  # type: ignore[method-assign]
+                Function.apply = classmethod(_plain_apply)  # type: ignore[assignment]
 
 
 class VmapInfo(NamedTuple):

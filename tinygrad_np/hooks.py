@@ -194,9 +194,13 @@ def run_post_accumulate_hooks(found: dict, only: set | None, create_graph: bool 
                 for hook in hooks:
                     with set_grad_enabled(create_graph):
                         returned = hook(key)
+                    if returned is not None and not isinstance(returned, Tensor):
+                        raise TypeError(f"expected Variable, but hook returned "
+                                        f"'{type(returned).__name__}'")
                     if returned is not None and returned is not key:  # (`p.add_(...)` is p)
+                        name = getattr(hook.func, "__name__", hook.func)
                         raise RuntimeError("Tensor post accumulate grad hooks should return "
-                                           f"None (the hook {getattr(hook, '__name__', hook)!r})")
+                                           f"None (the hook {name!r})")
 
 
 # grad_fn.register_prehook and grad_fn.register_hook (node_api.py's NodeInfo calls these).

@@ -5681,8 +5681,10 @@ class Tensor:
                 return self._empty_median()
             if nans is not None and nans.any():
                 return pytorch_named(PickShared.apply(self, np.asarray(nans)), "MedianBackward0")
-            middle = (flat.size - 1) // 2  # (a stable sort: -0.0 and 0.0 in their order)
-            value = np.sort(flat, kind="stable")[middle:middle + 1]  # (an array: its dtype)
+            middle = (flat.size - 1) // 2
+            value = np.partition(flat, middle)[middle:middle + 1]  # (an array: its dtype)
+            if value[0] == 0 and flat.dtype.kind == "f":  # -0.0 and 0.0 in their order: a
+                value = np.sort(flat, kind="stable")[middle:middle + 1]  # stable sort's pick
             return pytorch_named(PickShared.apply(self, np.asarray(self._data == value[0]),
                                                   value), "MedianBackward0")
 

@@ -320,9 +320,11 @@ def typename(obj: Any) -> str:
     name (PyTorch's rule: `typename(nn.Parameter)` names the class), else its type's."""
     if isinstance(obj, Tensor):
         return f"torch.{obj.type().split('.')[-1]}"
-    named = obj if hasattr(obj, "__qualname__") else type(obj)
-    module = getattr(named, "__module__", "") or ""
-    return named.__qualname__ if module in ("", "builtins") else f"{module}.{named.__qualname__}"
+    module, name = getattr(obj, "__module__", "") or "", getattr(obj, "__qualname__", None)
+    name = getattr(obj, "__name__", None) if name is None else name  # (a module: its name)
+    if name is None:
+        module, name = type(obj).__module__ or "", type(obj).__qualname__
+    return name if module in ("", "builtins") else f"{module}.{name}"
 
 
 def is_storage(obj: Any) -> bool:

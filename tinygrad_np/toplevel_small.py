@@ -101,7 +101,12 @@ def _capsule_array(capsule: Any) -> np.ndarray:
     PyTorch's tensor from one writes to the shared memory (the read-only view keeps it alive)."""
     import ctypes  # noqa: PLC0415 (only here)
 
-    shared = np.from_dlpack(_Capsule(capsule))
+    try:
+        shared = np.from_dlpack(_Capsule(capsule))
+    except ValueError:  # (NumPy's "PyCapsule_GetPointer called with incorrect name")
+        raise RuntimeError("from_dlpack received an invalid capsule. Note that DLTensor capsules "
+                           "can be consumed only once, so you might have already constructed a "
+                           "tensor from it once.") from None
     if shared.size == 0 or min(shared.strides, default=0) < 0:
         return shared
     extent = sum((n - 1) * s for n, s in zip(shared.shape, shared.strides)) + shared.itemsize
@@ -461,13 +466,17 @@ def hash_tensor(input: Tensor, dim: int | Sequence[int] | None = None, *,  # noq
     if mode != 0:
         raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
     array = input._data
-    if dim is None and array.size == 0:
+    dim = None if not isinstance(dim, int) and dim is not None and not len(dim) else dim
+    if dim is None and array.size == 0:  # (() and [] are all dims too, as PyTorch's)
         raise RuntimeError("hash_tensor: Expected reduction dim to be specified for "
                            "input.numel() == 0. Specify the reduction dim with the 'dim' "
                            "argument.")
     dims = tuple(range(array.ndim)) if dim is None else (dim,) if isinstance(dim, int) else \
         tuple(dim)
     dims = tuple(_wrapped_dim(d, max(array.ndim, 1)) for d in dims)
+    if len(set(dims)) < len(dims):
+        repeated = next(d for i, d in enumerate(dims) if d in dims[:i])
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
     for axis in dims:
         if array.ndim and array.shape[axis] == 0:
             raise IndexError(f"hash_tensor: Expected reduction dim {axis} to have non-zero size.")
