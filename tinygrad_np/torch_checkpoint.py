@@ -27,6 +27,7 @@ are read by `read_legacy`, with the same unpickler and limits.
 from __future__ import annotations
 
 import collections
+import io
 import math
 import operator
 import pickle
@@ -533,10 +534,7 @@ class _LegacyUnpickler(_Unpickler):
 
 def _counted_load(stream: Any, budget: _Budget, make: Any) -> Any:
     """Unpickle one pickle of `stream` (by `make(stream)`), its cost counted first."""
-    start = stream.tell()
-    operations, cost = _pickle_cost(stream)
-    budget.take(cost, f"a pickle of {operations:,} opcodes")
-    stream.seek(start)
+    _pickle_cost(stream, budget, "a pickle")
     return make(stream).load()
 
 
@@ -629,17 +627,27 @@ def read(archive: zipfile.ZipFile, path: str, max_bytes: int, mapped: str | None
                          f"({type(error).__name__}: {str(error)[:200]})") from None
 
 
-def _pickle_cost(stream: Any) -> tuple[int, int]:
-    """The opcodes of a pickle and what unpickling it may allocate: PICKLE_COST bytes per
-    opcode, 4 per byte of a string or bytes argument (a str of 1-byte UTF-8 characters and
-    one 4-byte one takes 4 bytes per character), 2 per byte of a long int. Read without
-    building anything."""
+def _pickle_cost(stream: Any, budget: _Budget, what: str, size: int | None = None) -> None:
+    """Count against `budget` what unpickling the pickle `stream` may allocate, read without
+    building anything: PICKLE_COST bytes per opcode, 4 per byte of a string or bytes argument
+    (a str of 1-byte UTF-8 characters and one 4-byte one takes 4 bytes per character), 2 per
+    byte of a long int. That is at most PICKLE_COST per byte: a pickle of known `size` whose
+    bytes at that rate fit in 1/16 of what is left is counted so, unread; another is read
+    until its cost passes the limit (a hostile pickle of millions of opcodes is refused
+    early, not after reading it all)."""
+    if size is not None and size * PICKLE_COST * 16 <= budget.left:
+        return budget.take(size * PICKLE_COST, what)
+    start = stream.tell()
     operations = cost = 0
     for _, argument, _ in pickletools.genops(stream):
         operations += 1
         cost += PICKLE_COST + (4 * len(argument) if isinstance(argument, str | bytes) else
                                argument.bit_length() // 4 if isinstance(argument, int) else 0)
-    return operations, cost
+        if cost > budget.left:
+            break
+    stream.seek(start)
+    budget.take(cost, f"{what}: {operations:,} opcodes or more, counted {PICKLE_COST} bytes "
+                "each and 4 per byte of their strings for the objects unpickling makes,")
 
 
 def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
@@ -654,13 +662,10 @@ def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
     budget = _Budget(max_bytes)
     size = pickles[0].file_size
     budget.take(size, f"data.pkl ({size:,} bytes)")
-    with archive.open(pickles[0]) as stream:
-        operations, cost = _pickle_cost(stream)
-    budget.take(cost, f"data.pkl ({size:,} bytes, {operations:,} opcodes, counted {PICKLE_COST} "
-                "bytes each and 4 per byte of their strings for the objects unpickling makes)")
+    stream = io.BytesIO(archive.read(pickles[0]))  # (read once: a zip member's stream is slow)
+    _pickle_cost(stream, budget, f"data.pkl ({size:,} bytes)", size)
     byteorder = archive.read(prefix + "byteorder") if prefix + "byteorder" in names else b"little"
     if byteorder not in (b"little", b"big"):
         raise ValueError(f"unknown byte order {byteorder[:20]!r}")
-    with archive.open(pickles[0]) as stream:
-        result = _Unpickler(stream, archive, prefix, budget, byteorder.decode(), mapped).load()
+    result = _Unpickler(stream, archive, prefix, budget, byteorder.decode(), mapped).load()
     return Tensor(result.array) if isinstance(result, _Storage) else result  # torch.save(storage)

@@ -1,0 +1,45 @@
+"""Review of session 27's file-format work (tg.save writing PyTorch's format, tg.load reading
+it): fixes found by the adversarial review, each checked against PyTorch or fixed values."""
+
+import io
+import re
+import zipfile
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+torch = pytest.importorskip("torch")
+
+
+def _zip_checkpoint(pickled: bytes) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", pickled)
+        archive.writestr("archive/byteorder", "little")
+        archive.writestr("archive/version", "3\n")
+    buffer.seek(0)
+    return buffer
+
+
+def test_many_opcode_pickle_refused_before_reading_it_all():
+    # 200,000 empty lists: 400,000 opcodes; a budget of about 1,000 of them stops the count
+    # there (after the 400 kB the pickle itself takes), not after reading the whole pickle
+    pickled = b"\x80\x02" + b"]0" * 200_000 + b"."
+    with pytest.raises(ValueError, match="max_bytes") as caught:
+        tg.load(_zip_checkpoint(pickled), max_bytes=1_000_000)
+    counted = int(re.search(r"([\d,]+) opcodes or more", str(caught.value))[1].replace(",", ""))
+    assert counted < 5000  # (of 400,000)
+
+
+def test_pickle_with_a_large_string_loads_under_a_tight_budget():
+    # 100 kB of bytes: at 256 bytes per byte of pickle it would need 25 MB; counted by
+    # opcode (4 per byte of a string) it fits in 2 MB, as it did before the fast path
+    value = {"blob": bytes(range(256)) * 400, "w": torch.arange(6.0).reshape(2, 3)}
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    buffer.seek(0)
+    loaded = tg.load(buffer, max_bytes=2_000_000)
+    assert loaded["blob"] == value["blob"]
+    np.testing.assert_array_equal(loaded["w"].numpy(), value["w"].numpy())
