@@ -43,3 +43,16 @@ def test_pickle_with_a_large_string_loads_under_a_tight_budget():
     loaded = tg.load(buffer, max_bytes=2_000_000)
     assert loaded["blob"] == value["blob"]
     np.testing.assert_array_equal(loaded["w"].numpy(), value["w"].numpy())
+
+
+def test_numpy_str_values_and_keys_save_as_str():
+    # np.str_ is a str: saved as one (as the .npz format did), so that torch.load's
+    # weights-only unpickler and tg.load read the file (a NumPy <U scalar they refuse)
+    labels = list(np.array(["cat", "dog"]))
+    buffer = io.BytesIO()
+    tg.save({"classes": labels, "index": {np.str_("cat"): 0}, "w": tg.ones(2)}, buffer)
+    for reader in (tg.load, torch.load):
+        buffer.seek(0)
+        loaded = reader(buffer)
+        assert loaded["classes"] == ["cat", "dog"] and type(loaded["classes"][0]) is str
+        assert loaded["index"] == {"cat": 0}

@@ -137,6 +137,8 @@ class _Pickler(pickle._Pickler):
             return _Reduce(self.name("torch", "device"), (str(obj),))
         if isinstance(obj, Size):
             return _Reduce(self.name("torch", "Size"), (tuple(int(n) for n in obj),))
+        if isinstance(obj, np.str_):  # (a str to `save`, as it was in earlier versions' files)
+            return str(obj)
         if isinstance(obj, np.ndarray | np.generic):
             return None
         if isinstance(obj, collections.defaultdict):  # (subclasses as the type they extend)
