@@ -3,6 +3,7 @@ it): fixes found by the adversarial review, each checked against PyTorch or fixe
 
 import io
 import re
+import warnings
 import zipfile
 
 import numpy as np
@@ -56,3 +57,23 @@ def test_numpy_str_values_and_keys_save_as_str():
         loaded = reader(buffer)
         assert loaded["classes"] == ["cat", "dog"] and type(loaded["classes"][0]) is str
         assert loaded["index"] == {"cat": 0}
+
+
+@pytest.mark.parametrize("zipped", [True, False])
+def test_storages_saved_inside_a_dict_load_as_tensors(zipped):
+    # a storage saved by itself loads as a 1-D tensor of its values, at the top level (as
+    # before) and inside dicts and lists too (was the loader's private storage object)
+    values = torch.arange(3.0)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # (TypedStorage is deprecated)
+        warnings.simplefilter("ignore")
+        typed = torch.arange(2).storage()
+    torch.save({"raw": values.untyped_storage(), "typed": [typed], "t": torch.ones(2)[1:]}, buffer,
+               _use_new_zipfile_serialization=zipped)
+    buffer.seek(0)
+    loaded = tg.load(buffer)
+    assert isinstance(loaded["raw"], tg.Tensor) and loaded["raw"].dtype == tg.uint8
+    np.testing.assert_array_equal(loaded["raw"].numpy().view(np.float32), [0.0, 1.0, 2.0])
+    assert isinstance(loaded["typed"][0], tg.Tensor)
+    np.testing.assert_array_equal(loaded["typed"][0].numpy(), [0, 1])
+    np.testing.assert_array_equal(loaded["t"].numpy(), [1.0])

@@ -76,12 +76,31 @@ _OTHER_DTYPE = re.compile(r"(b?float|complex|c?half|q?u?int|bits)\w*")
 
 class _Storage:
     """A storage read from the archive: the only thing the rebuild functions take.
-    `views`: an untyped storage's bytes seen as each dtype asked for (`_rebuild_tensor_v3`)."""
+    `views`: an untyped storage's bytes seen as each dtype asked for (`_rebuild_tensor_v3`);
+    `bare`: its references in the pickle not taken by a tensor (a storage saved by itself)."""
 
-    __slots__ = ("array", "untyped", "views")
+    __slots__ = ("array", "bare", "untyped", "views")
 
     def __init__(self, array: np.ndarray, untyped: bool = False) -> None:
-        self.array, self.untyped, self.views = array, untyped, {}
+        self.array, self.untyped, self.views, self.bare = array, untyped, {}, 0
+
+
+def _storages_as_tensors(value: Any, seen: set[int]) -> Any:
+    """`value` with the storages saved by themselves (`torch.save(t.untyped_storage())`, a
+    dict of them) as 1-D Tensors of their values, inside dicts, lists and tuples too."""
+    if isinstance(value, _Storage):
+        return Tensor(value.array)
+    if not isinstance(value, dict | list | tuple) or id(value) in seen:
+        return value
+    seen.add(id(value))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _storages_as_tensors(item, seen)
+    elif isinstance(value, list):
+        value[:] = [_storages_as_tensors(item, seen) for item in value]
+    elif type(value) is tuple:
+        return tuple(_storages_as_tensors(item, seen) for item in value)
+    return value
 
 
 class _Type:
@@ -127,6 +146,7 @@ def _make_rebuild(budget: _Budget, dry: bool = False) -> Any:
         `dry`: a legacy file's first pass, which only learns the storages (an empty tensor)."""
         if not isinstance(storage, _Storage) or type(offset) is not int:
             raise ValueError("a tensor is not built from a storage of the file")
+        storage.bare -= 1
         if dry:
             return Tensor(np.zeros(0, storage.array.dtype))
         size, stride = _ints(size, "size"), _ints(stride, "stride")
@@ -166,6 +186,7 @@ def _make_rebuild_v3(rebuild: Any, byteorder: str) -> Any:
         storage type: uint16, uint32, uint64)."""
         if not isinstance(storage, _Storage) or not storage.untyped:
             raise ValueError("a tensor is not built from an untyped storage of the file")
+        storage.bare -= 1
         name = dtype.name if isinstance(dtype, dtypes.dtype) else None
         if name in _MISSING_NAMES:  # (bfloat16, float8, complex: no NumPy type to view as)
             raise ValueError(f"it holds a tensor of torch.{name}, a dtype tinygrad_np does not "
@@ -473,7 +494,14 @@ class _Unpickler(pickle._Unpickler):
         if key not in self.storages:
             self.storages[key] = _Storage(self._storage(key, _STORAGES[kind], count),
                                           untyped=kind == _UNTYPED)
+        self.storages[key].bare += 1
         return self.storages[key]
+
+    def load(self) -> Any:
+        result = super().load()
+        if any(storage.bare > 0 for storage in self.storages.values()):
+            return _storages_as_tensors(result, set())
+        return result
 
     def _storage(self, key: str, dtype: Any, count: int) -> np.ndarray:
         wide = dtype is _BFLOAT16
@@ -583,7 +611,7 @@ def _read_legacy(stream: Any, budget: _Budget) -> Any:
     result = _counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, byteorder,
                                                                        arrays))
     stream.seek(end)
-    return Tensor(result.array) if isinstance(result, _Storage) else result
+    return result
 
 
 def member_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
@@ -667,5 +695,4 @@ def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
     byteorder = archive.read(prefix + "byteorder") if prefix + "byteorder" in names else b"little"
     if byteorder not in (b"little", b"big"):
         raise ValueError(f"unknown byte order {byteorder[:20]!r}")
-    result = _Unpickler(stream, archive, prefix, budget, byteorder.decode(), mapped).load()
-    return Tensor(result.array) if isinstance(result, _Storage) else result  # torch.save(storage)
+    return _Unpickler(stream, archive, prefix, budget, byteorder.decode(), mapped).load()
