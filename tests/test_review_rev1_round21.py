@@ -77,3 +77,22 @@ def test_storages_saved_inside_a_dict_load_as_tensors(zipped):
     assert isinstance(loaded["typed"][0], tg.Tensor)
     np.testing.assert_array_equal(loaded["typed"][0].numpy(), [0, 1])
     np.testing.assert_array_equal(loaded["t"].numpy(), [1.0])
+
+
+def test_conv_and_pool_results_save_with_the_strides_stride_reports():
+    # conv/pool results are stored batch innermost but are contiguous to PyTorch (and to
+    # `stride()`): the file gives torch.load a contiguous tensor, as torch.save's would be
+    conv = tg.nn.Conv2d(3, 4, 3)
+    out = conv(tg.randn(2, 3, 8, 8)).detach()
+    pooled = tg.nn.functional.max_pool2d(out, 2)
+    buffer = io.BytesIO()
+    tg.save({"out": out, "pooled": pooled, "param": tg.nn.Parameter(out)}, buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer)
+    for name, ours in (("out", out), ("pooled", pooled), ("param", out)):
+        assert loaded[name].is_contiguous()
+        assert loaded[name].stride() == ours.stride() == torch.empty(ours.shape).stride()
+        np.testing.assert_array_equal(loaded[name].detach().numpy(), ours.numpy())
+    buffer.seek(0)
+    back = tg.load(buffer)
+    assert back["out"].stride() == out.stride() and back["out"].is_contiguous()
