@@ -8,9 +8,10 @@ scalars and `argparse.Namespace`, checked before they are built), so a file cann
 storages reach the rebuild functions only as `_Storage` objects made here (a file cannot
 hand them anything else), and a pickle's BUILD step (setting state) is refused on everything
 but ordered dicts, Namespaces (names only) and NumPy dtypes and arrays (numeric, checked).
-Before anything is allocated its bytes are counted against `max_bytes`: the pickle (read
-once without building anything: PICKLE_COST bytes per opcode and 4 per byte of its strings,
-what unpickling it can allocate), each storage (its size checked against the archive),
+Before anything is allocated its bytes are counted against `max_bytes`: the pickle
+(PICKLE_COST bytes per byte of it when that is small; else read without building anything,
+PICKLE_COST bytes per opcode and 4 per byte of its strings, what unpickling it can
+allocate), each storage (its size checked against the archive),
 each tensor copied out of its storage (each view is checked to lie inside it) and each
 `bytearray(n)`. Anything wrong is a ValueError naming the file. Tensors of dtypes without
 a legacy storage type (uint16, uint32, uint64: `_rebuild_tensor_v3` over an untyped storage)
