@@ -117,3 +117,18 @@ def test_tensor_of_plain_data_skips_the_torch_check(monkeypatch):
     np.testing.assert_array_equal(copied.numpy(), [0.0, 1.0, 2.0])
     with pytest.warns(UserWarning, match="copy construct"):
         tg.tensor(copied)
+
+
+def test_asarray_of_plain_data_skips_the_torch_check(monkeypatch):
+    import tinygrad_np.functions as functions
+    calls = []
+    real = functions.is_torch_tensor
+    monkeypatch.setattr(functions, "is_torch_tensor", lambda v: calls.append(v) or real(v))
+    array = np.ones(3, np.float32)
+    assert np.shares_memory(tg.asarray(array).numpy(), array)
+    tg.asarray([1.0, 2.0])
+    assert calls == []
+    source = torch.arange(3.0)
+    shared = tg.asarray(source)  # (a torch tensor: its memory, as torch.asarray of an array)
+    source[0] = 7.0
+    np.testing.assert_array_equal(shared.numpy(), [7.0, 1.0, 2.0])
