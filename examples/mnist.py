@@ -9,8 +9,8 @@ Each run writes a folder (`runs/mnist-<timestamp>/`, or `--out DIR`) holding
   curves.png     loss and accuracy curves (needs matplotlib)
   graph.svg      the computation graph of the loss of a small batch (graph.dot without
                  the Graphviz program `dot`)
-  model.npz      the weights, written with tg.save
-and finally loads model.npz into a fresh model and evaluates it again.
+  model.pt       the weights, written with tg.save (PyTorch's format: torch.load reads it)
+and finally loads model.pt into a fresh model and evaluates it again.
 
 The images are read by `tinygrad_np.datasets.load_mnist` from the repository's
 `data/mnist/` folder (or $TINYGRAD_NP_MNIST, or a download into the user cache).
@@ -465,7 +465,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> dict:
 
     print(write_curves(history, out / "curves.png", args.lesson))
     print(write_graph(model, data, out))
-    weights = out / "model.npz"
+    weights = out / "model.pt"
     tg.save(model.state_dict(), weights)
     print(f"wrote {weights}")
 

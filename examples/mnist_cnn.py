@@ -10,7 +10,7 @@
 Adam with a cosine learning-rate decay, batch 128, 5 epochs, float32: about 99.2 % test
 accuracy (see the README for the measured figures). The same progress bar, per-epoch lines
 and run folder as examples/mnist.py: `runs/mnist-cnn-<timestamp>/` with metrics.json,
-curves.png, graph.svg (the CNN's graph) and model.npz, reloaded and re-evaluated at the end.
+curves.png, graph.svg (the CNN's graph) and model.pt, reloaded and re-evaluated at the end.
 
 Before training it keeps freed memory inside the process (`tinygrad_np.allocator`): each
 step makes and drops the same multi-megabyte activations, and glibc's defaults would hand
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> dict:
           f"{training_seconds / args.epochs:.1f} s per epoch)")
     print(mnist.write_curves(history, out / "curves.png", lesson=False, title="CNN"))
     print(mnist.write_graph(model, data, out))
-    weights = out / "model.npz"
+    weights = out / "model.pt"
     tg.save(model.state_dict(), weights)
     print(f"wrote {weights}")
 

@@ -87,7 +87,7 @@ def test_mnist_script_writes_a_run_folder(tmp_path):
     assert completed.returncode == 0, completed.stderr
     (run,) = (tmp_path / "runs").glob("mnist-*")
     names = {path.name for path in run.iterdir()}
-    assert {"metrics.json", "curves.png", "model.npz"} <= names
+    assert {"metrics.json", "curves.png", "model.pt"} <= names
     assert "graph.svg" in names or "graph.dot" in names
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["mode"] == "mlp" and metrics["train_images"] == 2000
@@ -97,7 +97,7 @@ def test_mnist_script_writes_a_run_folder(tmp_path):
     assert metrics["reloaded_test_accuracy"] == metrics["test_accuracy"]
     assert metrics["parameters"] == 784 * 64 + 64 + 64 * 10 + 10
     assert "epoch  1/1" in completed.stdout and "identical" in completed.stdout
-    assert set(tg.load(run / "model.npz")) == {"0.weight", "0.bias", "2.weight", "2.bias"}
+    assert set(tg.load(run / "model.pt")) == {"0.weight", "0.bias", "2.weight", "2.bias"}
 
 
 def test_mnist_default_in_process_with_progress_bar(tmp_path, capsys):

@@ -22,7 +22,7 @@ def test_mnist_cnn_job_writes_a_run_folder(tmp_path):
     assert completed.returncode == 0, completed.stderr
     (run,) = (tmp_path / "runs").glob("mnist-cnn-*")
     names = {path.name for path in run.iterdir()}
-    assert {"metrics.json", "curves.png", "model.npz"} <= names
+    assert {"metrics.json", "curves.png", "model.pt"} <= names
     assert "graph.svg" in names or "graph.dot" in names
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["mode"] == "cnn" and metrics["train_images"] == 1000
@@ -32,5 +32,5 @@ def test_mnist_cnn_job_writes_a_run_folder(tmp_path):
     assert 0.25 < metrics["test_accuracy"] <= 1
     assert metrics["reloaded_test_accuracy"] == metrics["test_accuracy"]
     assert "malloc:" in completed.stdout and "identical" in completed.stdout
-    assert set(tg.load(run / "model.npz")) == {"0.weight", "0.bias", "3.weight", "3.bias",
+    assert set(tg.load(run / "model.pt")) == {"0.weight", "0.bias", "3.weight", "3.bias",
                                                 "7.weight", "7.bias"}

@@ -93,6 +93,9 @@ def refuse_negative_strides(op: str, data: Any) -> None:
                          f"making a copy of your array with array.copy().)")
 
 
+_PLAIN_DATA = frozenset({np.ndarray, list, tuple, float, int, bool})  # (no torch tensor)
+
+
 def tensor(data: Any, *args: Any, dtype: Any = None, requires_grad: bool = False,
            name: str | None = None, device: Any = None, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (as `torch.tensor`; the keywords are keywords
@@ -105,10 +108,10 @@ def tensor(data: Any, *args: Any, dtype: Any = None, requires_grad: bool = False
         warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                       "unexpected behavior.\nConsider using tensor.detach() first.",
                       UserWarning, stacklevel=2)  # (PyTorch's: the value is read, no graph)
-    if isinstance(data, Tensor) or is_torch_tensor(data):
-        copy_construct_warning("torch.tensor")  # (a real torch tensor: its values, detached)
     source = data._data if isinstance(data, Tensor) else (
-        torch_values(data) if is_torch_tensor(data) else data)
+        data if type(data) in _PLAIN_DATA or not is_torch_tensor(data) else torch_values(data))
+    if source is not data:  # a Tensor, or a real torch tensor (its values, detached)
+        copy_construct_warning("torch.tensor")
     # (an array first: `Tensor` reads a list or an int in PyTorch's legacy way)
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else _to_array(
         source, dtype)

@@ -11,7 +11,8 @@ import numpy as np
 
 def is_torch_tensor(value: Any) -> bool:
     """Whether `value` is a PyTorch tensor (or Parameter) of the real torch package."""
-    return type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach") and (
+    module = type(value).__module__
+    return (module == "torch" or module.startswith("torch.")) and hasattr(value, "detach") and (
         hasattr(value, "untyped_storage"))
 
 

@@ -18,7 +18,7 @@ from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands, torch_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
-from tinygrad_np.factories import _item, _laid_out_like, randint
+from tinygrad_np.factories import _PLAIN_DATA, _item, _laid_out_like, randint
 from tinygrad_np.foreign import is_torch_tensor, torch_values
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, vstack
@@ -1350,8 +1350,8 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
     ValueError with `copy=False`). A tensor's copy stays in its graph, as PyTorch's, unless
     `requires_grad=False`."""
     as_device(device, "asarray")
-    if is_torch_tensor(obj):  # a real torch tensor: its values, sharing its memory
-        obj = torch_values(obj)
+    if type(obj) not in _PLAIN_DATA and is_torch_tensor(obj):
+        obj = torch_values(obj)  # a real torch tensor: its values, sharing its memory
     source = obj._data if isinstance(obj, Tensor) else obj
     converts = (dtype is not None and isinstance(source, np.ndarray)
                 and np.dtype(dtype) != source.dtype)

@@ -8,9 +8,10 @@ scalars and `argparse.Namespace`, checked before they are built), so a file cann
 storages reach the rebuild functions only as `_Storage` objects made here (a file cannot
 hand them anything else), and a pickle's BUILD step (setting state) is refused on everything
 but ordered dicts, Namespaces (names only) and NumPy dtypes and arrays (numeric, checked).
-Before anything is allocated its bytes are counted against `max_bytes`: the pickle (read
-once without building anything: PICKLE_COST bytes per opcode and 4 per byte of its strings,
-what unpickling it can allocate), each storage (its size checked against the archive),
+Before anything is allocated its bytes are counted against `max_bytes`: the pickle
+(PICKLE_COST bytes per byte of it when that is small; else read without building anything,
+PICKLE_COST bytes per opcode and 4 per byte of its strings, what unpickling it can
+allocate), each storage (its size checked against the archive),
 each tensor copied out of its storage (each view is checked to lie inside it) and each
 `bytearray(n)`. Anything wrong is a ValueError naming the file. Tensors of dtypes without
 a legacy storage type (uint16, uint32, uint64: `_rebuild_tensor_v3` over an untyped storage)
@@ -27,6 +28,7 @@ are read by `read_legacy`, with the same unpickler and limits.
 from __future__ import annotations
 
 import collections
+import io
 import math
 import operator
 import pickle
@@ -75,12 +77,31 @@ _OTHER_DTYPE = re.compile(r"(b?float|complex|c?half|q?u?int|bits)\w*")
 
 class _Storage:
     """A storage read from the archive: the only thing the rebuild functions take.
-    `views`: an untyped storage's bytes seen as each dtype asked for (`_rebuild_tensor_v3`)."""
+    `views`: an untyped storage's bytes seen as each dtype asked for (`_rebuild_tensor_v3`);
+    `bare`: its references in the pickle not taken by a tensor (a storage saved by itself)."""
 
-    __slots__ = ("array", "untyped", "views")
+    __slots__ = ("array", "bare", "untyped", "views")
 
     def __init__(self, array: np.ndarray, untyped: bool = False) -> None:
-        self.array, self.untyped, self.views = array, untyped, {}
+        self.array, self.untyped, self.views, self.bare = array, untyped, {}, 0
+
+
+def _storages_as_tensors(value: Any, seen: set[int]) -> Any:
+    """`value` with the storages saved by themselves (`torch.save(t.untyped_storage())`, a
+    dict of them) as 1-D Tensors of their values, inside dicts, lists and tuples too."""
+    if isinstance(value, _Storage):
+        return Tensor(value.array)
+    if not isinstance(value, dict | list | tuple) or id(value) in seen:
+        return value
+    seen.add(id(value))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _storages_as_tensors(item, seen)
+    elif isinstance(value, list):
+        value[:] = [_storages_as_tensors(item, seen) for item in value]
+    elif type(value) is tuple:
+        return tuple(_storages_as_tensors(item, seen) for item in value)
+    return value
 
 
 class _Type:
@@ -126,6 +147,7 @@ def _make_rebuild(budget: _Budget, dry: bool = False) -> Any:
         `dry`: a legacy file's first pass, which only learns the storages (an empty tensor)."""
         if not isinstance(storage, _Storage) or type(offset) is not int:
             raise ValueError("a tensor is not built from a storage of the file")
+        storage.bare -= 1
         if dry:
             return Tensor(np.zeros(0, storage.array.dtype))
         size, stride = _ints(size, "size"), _ints(stride, "stride")
@@ -165,6 +187,7 @@ def _make_rebuild_v3(rebuild: Any, byteorder: str) -> Any:
         storage type: uint16, uint32, uint64)."""
         if not isinstance(storage, _Storage) or not storage.untyped:
             raise ValueError("a tensor is not built from an untyped storage of the file")
+        storage.bare -= 1
         name = dtype.name if isinstance(dtype, dtypes.dtype) else None
         if name in _MISSING_NAMES:  # (bfloat16, float8, complex: no NumPy type to view as)
             raise ValueError(f"it holds a tensor of torch.{name}, a dtype tinygrad_np does not "
@@ -472,7 +495,14 @@ class _Unpickler(pickle._Unpickler):
         if key not in self.storages:
             self.storages[key] = _Storage(self._storage(key, _STORAGES[kind], count),
                                           untyped=kind == _UNTYPED)
+        self.storages[key].bare += 1
         return self.storages[key]
+
+    def load(self) -> Any:
+        result = super().load()
+        if any(storage.bare > 0 for storage in self.storages.values()):
+            return _storages_as_tensors(result, set())
+        return result
 
     def _storage(self, key: str, dtype: Any, count: int) -> np.ndarray:
         wide = dtype is _BFLOAT16
@@ -533,10 +563,7 @@ class _LegacyUnpickler(_Unpickler):
 
 def _counted_load(stream: Any, budget: _Budget, make: Any) -> Any:
     """Unpickle one pickle of `stream` (by `make(stream)`), its cost counted first."""
-    start = stream.tell()
-    operations, cost = _pickle_cost(stream)
-    budget.take(cost, f"a pickle of {operations:,} opcodes")
-    stream.seek(start)
+    _pickle_cost(stream, budget, "a pickle")
     return make(stream).load()
 
 
@@ -585,7 +612,7 @@ def _read_legacy(stream: Any, budget: _Budget) -> Any:
     result = _counted_load(stream, budget, lambda s: _LegacyUnpickler(s, budget, byteorder,
                                                                        arrays))
     stream.seek(end)
-    return Tensor(result.array) if isinstance(result, _Storage) else result
+    return result
 
 
 def member_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
@@ -629,17 +656,27 @@ def read(archive: zipfile.ZipFile, path: str, max_bytes: int, mapped: str | None
                          f"({type(error).__name__}: {str(error)[:200]})") from None
 
 
-def _pickle_cost(stream: Any) -> tuple[int, int]:
-    """The opcodes of a pickle and what unpickling it may allocate: PICKLE_COST bytes per
-    opcode, 4 per byte of a string or bytes argument (a str of 1-byte UTF-8 characters and
-    one 4-byte one takes 4 bytes per character), 2 per byte of a long int. Read without
-    building anything."""
+def _pickle_cost(stream: Any, budget: _Budget, what: str, size: int | None = None) -> None:
+    """Count against `budget` what unpickling the pickle `stream` may allocate, read without
+    building anything: PICKLE_COST bytes per opcode, 4 per byte of a string or bytes argument
+    (a str of 1-byte UTF-8 characters and one 4-byte one takes 4 bytes per character), 2 per
+    byte of a long int. That is at most PICKLE_COST per byte: a pickle of known `size` whose
+    bytes at that rate fit in 1/16 of what is left is counted so, unread; another is read
+    until its cost passes the limit (a hostile pickle of millions of opcodes is refused
+    early, not after reading it all)."""
+    if size is not None and size * PICKLE_COST * 16 <= budget.left:
+        return budget.take(size * PICKLE_COST, what)
+    start = stream.tell()
     operations = cost = 0
     for _, argument, _ in pickletools.genops(stream):
         operations += 1
         cost += PICKLE_COST + (4 * len(argument) if isinstance(argument, str | bytes) else
                                argument.bit_length() // 4 if isinstance(argument, int) else 0)
-    return operations, cost
+        if cost > budget.left:
+            break
+    stream.seek(start)
+    budget.take(cost, f"{what}: {operations:,} opcodes or more, counted {PICKLE_COST} bytes "
+                "each and 4 per byte of their strings for the objects unpickling makes,")
 
 
 def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
@@ -654,13 +691,9 @@ def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
     budget = _Budget(max_bytes)
     size = pickles[0].file_size
     budget.take(size, f"data.pkl ({size:,} bytes)")
-    with archive.open(pickles[0]) as stream:
-        operations, cost = _pickle_cost(stream)
-    budget.take(cost, f"data.pkl ({size:,} bytes, {operations:,} opcodes, counted {PICKLE_COST} "
-                "bytes each and 4 per byte of their strings for the objects unpickling makes)")
+    stream = io.BytesIO(archive.read(pickles[0]))  # (read once: a zip member's stream is slow)
+    _pickle_cost(stream, budget, f"data.pkl ({size:,} bytes)", size)
     byteorder = archive.read(prefix + "byteorder") if prefix + "byteorder" in names else b"little"
     if byteorder not in (b"little", b"big"):
         raise ValueError(f"unknown byte order {byteorder[:20]!r}")
-    with archive.open(pickles[0]) as stream:
-        result = _Unpickler(stream, archive, prefix, budget, byteorder.decode(), mapped).load()
-    return Tensor(result.array) if isinstance(result, _Storage) else result  # torch.save(storage)
+    return _Unpickler(stream, archive, prefix, budget, byteorder.decode(), mapped).load()

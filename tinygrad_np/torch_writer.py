@@ -137,6 +137,8 @@ class _Pickler(pickle._Pickler):
             return _Reduce(self.name("torch", "device"), (str(obj),))
         if isinstance(obj, Size):
             return _Reduce(self.name("torch", "Size"), (tuple(int(n) for n in obj),))
+        if isinstance(obj, np.str_):  # (a str to `save`, as it was in earlier versions' files)
+            return str(obj)
         if isinstance(obj, np.ndarray | np.generic):
             return None
         if isinstance(obj, collections.defaultdict):  # (subclasses as the type they extend)
@@ -155,11 +157,14 @@ class _Pickler(pickle._Pickler):
 
     def tensor(self, tensor: Tensor) -> _Reduce:
         from tinygrad_np.nn.parameter import Parameter  # noqa: PLC0415 (nn sits above this)
+        array = tensor._data  # (a conv result kept batch innermost is row-major to PyTorch:
+        if tensor._kernel_ordered():  # written so, with the strides `stride()` gives)
+            array = np.ascontiguousarray(array)
         if isinstance(tensor, Parameter):
-            data = self.tensor_call(tensor._data, False)
+            data = self.tensor_call(array, False)
             return _Reduce(self.name("torch._utils", "_rebuild_parameter"),
                            (data, tensor.requires_grad, collections.OrderedDict()))
-        return self.tensor_call(tensor._data, tensor.requires_grad)
+        return self.tensor_call(array, tensor.requires_grad)
 
     def tensor_call(self, array: np.ndarray, requires_grad: bool) -> _Reduce:
         storage, offset, strides = self.storage_of(array)
