@@ -2489,8 +2489,11 @@ class Tensor:
         # NumPy 2 gives empty arrays zero strides, and conv results are stored batch innermost
         # (see device.batch_innermost): PyTorch's are row-major
         if self._data.size == 0 or self._kernel_ordered():
-            strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
-                            for axis in range(self.ndim))
+            steps, step = [], 1
+            for size in reversed(self._data.shape):
+                steps.append(step)
+                step *= max(size, 1)
+            strides = tuple(reversed(steps))
         elif 1 in self.shape and 0 in strides:  # NumPy's 0 for a size-1 axis (None, expand):
             strides = self._unit_axis_strides(strides)  # PyTorch's row-major step there
         if dim is None:
@@ -5618,8 +5621,10 @@ class Tensor:
                 return self._empty_median()
             if nans is not None and nans.any():
                 return pytorch_named(PickShared.apply(self, np.asarray(nans)), "MedianBackward0")
-            middle = (flat.size - 1) // 2  # (a stable sort: -0.0 and 0.0 in their order)
-            value = np.sort(flat, kind="stable")[middle:middle + 1]  # (an array: its dtype)
+            middle = (flat.size - 1) // 2  # (an array: its dtype)
+            value = np.partition(flat, middle)[middle:middle + 1]  # (O(n): 10x a stable sort)
+            if value[0] == 0:  # -0.0 and 0.0 in their order, as PyTorch's stable sort
+                value = flat[flat == 0][middle - np.count_nonzero(flat < 0):][:1]
             return pytorch_named(PickShared.apply(self, np.asarray(self._data == value[0]),
                                                   value), "MedianBackward0")
 
