@@ -40,3 +40,53 @@ def test_conv_result_stride_is_cheap() -> None:
     x = tg.randn(8, 8, 16, 16)
     assert _best(c.stride, 2000) < 3 * _best(x.stride, 2000) + 1e-6
     assert tg.empty(0, 3, 2).stride() == torch.empty(0, 3, 2).stride()
+
+
+def _user_permuted(lib: object, kind: str) -> object:
+    # a dense NCHW tensor stored batch innermost by the user (not a conv result): PyTorch's is
+    # not contiguous there, and its *_like draws and fills go in memory order
+    permuted = lib.arange(120.0).reshape(3, 4, 5, 2).permute(3, 0, 1, 2)
+    if kind == "view":
+        return permuted
+    if kind == "clone":
+        return permuted.clone()
+    if kind == "detach":
+        return permuted.detach()
+    if kind == "from_numpy":
+        return lib.from_numpy(np.arange(120.0).reshape(3, 4, 5, 2).transpose(3, 0, 1, 2))
+    if kind == "empty_like":
+        return lib.empty_like(permuted).fill_(1.0)
+    return lib.empty_strided((2, 3, 4, 5), (1, 40, 10, 2)).fill_(1.0)
+
+
+@pytest.mark.parametrize("kind", ["view", "clone", "detach", "from_numpy", "empty_like",
+                                  "empty_strided"])
+def test_user_permute_to_batch_innermost_is_not_a_conv_result(kind: str) -> None:
+    results = []
+    for lib, functional in ((torch, torch.nn.functional), (tg, F)):
+        x = _user_permuted(lib, kind)
+        lib.manual_seed(3)
+        drawn = lib.randn_like(x)
+        lib.manual_seed(3)
+        filled = x.clone().normal_()
+        lib.manual_seed(3)
+        dropped = functional.dropout(x, 0.5)
+        results.append((x.stride(), x.is_contiguous(), drawn.stride(),
+                        *(t.numpy().copy() for t in (drawn, filled, dropped))))
+    (*theirs_meta, d0, f0, m0), (*ours_meta, d1, f1, m1) = results
+    assert ours_meta == theirs_meta
+    for ours, theirs in ((d1, d0), (f1, f0), (m1, m0)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_conv_results_still_count_as_contiguous() -> None:
+    results = []
+    for lib, functional in ((torch, torch.nn.functional), (tg, F)):
+        lib.manual_seed(0)
+        c = functional.conv2d(lib.randn(2, 3, 4, 5), lib.randn(6, 3, 3, 3), padding=1).relu()
+        lib.manual_seed(1)
+        drawn = lib.randn_like(c)
+        results.append((c.stride(), c.is_contiguous(), c[:].is_contiguous(),
+                        drawn.numpy().copy()))
+    assert results[1][:3] == results[0][:3]
+    np.testing.assert_allclose(results[1][3], results[0][3], rtol=1e-6)

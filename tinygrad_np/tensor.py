@@ -1111,6 +1111,8 @@ def _mark_view(tensor: Tensor, view: Tensor) -> None:
     under no_grad of a tensor that requires grad, it requires grad too, as PyTorch's (a leaf
     of its own: no grad_fn; written in place only under no_grad, see _refuse_no_grad_view)."""
     _share_counter(tensor, view)._view_of = _base_of(tensor)
+    if view._data.ndim == 4 and not batch_innermost(tensor._data):  # (a permute to a conv
+        user_ordered(view._data)  # result's order is not contiguous: device.batch_innermost)
     if not view._requires_grad and tensor._requires_grad:
         view._requires_grad = True
     if _is_multi_view(tensor):  # a view of one output of split/chunk/unbind (unfold too)
@@ -2527,8 +2529,8 @@ class Tensor:
 
     def _kernel_ordered(self) -> bool:
         """A conv or pooling result (or an elementwise one of it) kept batch innermost, which
-        PyTorch's is contiguous; not a view (your own `permute` to that order is not)."""
-        return batch_innermost(self._data) and getattr(self, "_view_of", None) is None
+        PyTorch's is contiguous (your own `permute` to that order is not: _mark_view)."""
+        return batch_innermost(self._data)
 
     def storage_offset(self) -> int:
         """Where the first element sits in the memory block it shares with the tensors it is a
@@ -6444,6 +6446,7 @@ from tinygrad_np.device import (  # noqa: E402
     is_laid_out,
     preserve_format,
     strided,
+    user_ordered,
 )
 from tinygrad_np.function import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.hooks import (  # noqa: E402
