@@ -90,3 +90,17 @@ def test_conv_results_still_count_as_contiguous() -> None:
                         drawn.numpy().copy()))
     assert results[1][:3] == results[0][:3]
     np.testing.assert_allclose(results[1][3], results[0][3], rtol=1e-6)
+
+
+def test_max_of_everything_keeps_its_signed_zero_as_before() -> None:
+    # the amax/amin first-zero rule reached max()/min() without dim, where PyTorch's max_all
+    # kernel does not keep the first zero: [0.0, -0.0, -2.0] gave 0.0, PyTorch -0.0
+    for values in ([0.0, -0.0, -2.0, -2.0], [[-2.0, -0.0, -1.0], [-0.0, 0.0, -2.0]]):
+        for op in ("max", "min"):
+            data = values if op == "max" else np.negative(values).tolist()
+            ours = getattr(tg.tensor(data), op)().item()
+            theirs = getattr(torch.tensor(data), op)().item()
+            assert (ours, np.signbit(ours)) == (theirs, np.signbit(theirs)), (op, data)
+    ours, theirs = tg.tensor([0.0, -0.0, -2.0]).amax().item(), torch.tensor(
+        [0.0, -0.0, -2.0]).amax().item()
+    assert np.signbit(ours) == np.signbit(theirs)  # (amax keeps the first: unchanged)
