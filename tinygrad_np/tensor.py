@@ -1111,8 +1111,9 @@ def _mark_view(tensor: Tensor, view: Tensor) -> None:
     under no_grad of a tensor that requires grad, it requires grad too, as PyTorch's (a leaf
     of its own: no grad_fn; written in place only under no_grad, see _refuse_no_grad_view)."""
     _share_counter(tensor, view)._view_of = _base_of(tensor)
-    if view._data.ndim == 4 and not batch_innermost(tensor._data):  # (a permute to a conv
-        user_ordered(view._data)  # result's order is not contiguous: device.batch_innermost)
+    data = view._data  # (a permute to a conv result's order, batch innermost: not contiguous)
+    if data.ndim == 4 and data.strides[0] == data.itemsize and not batch_innermost(tensor._data):
+        user_ordered(data)
     if not view._requires_grad and tensor._requires_grad:
         view._requires_grad = True
     if _is_multi_view(tensor):  # a view of one output of split/chunk/unbind (unfold too)
