@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import sys
+import weakref
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -359,7 +360,10 @@ def laid_out(array: np.ndarray, form: Any, where: str) -> np.ndarray:
     if order is not None:
         return array.transpose(order).copy(order="C").transpose(np.argsort(order))
     dense = form is not contiguous_format and not overlapping(array)
-    return array.copy(order="K" if dense else "C")
+    copy = array.copy(order="K" if dense else "C")
+    if id(array) in _PERMUTED:  # (a clone of your permute: not contiguous either)
+        user_ordered(copy)
+    return copy
 
 
 def batch_innermost(array: np.ndarray) -> bool:
@@ -370,7 +374,20 @@ def batch_innermost(array: np.ndarray) -> bool:
         return False
     batch, _, height, width = array.shape
     step = batch * array.itemsize
-    return array.strides == (array.itemsize, height * width * step, width * step, step)
+    return array.strides == (array.itemsize, height * width * step, width * step,
+                             step) and id(array) not in _PERMUTED
+
+
+# Arrays in that order that are the user's own (a permute view, from_numpy, empty_strided):
+# PyTorch's are not contiguous there. id -> weak reference, dropped when the array dies.
+_PERMUTED: dict[int, weakref.ref] = {}
+
+
+def user_ordered(array: np.ndarray) -> None:
+    """Note that `array`, if stored batch innermost, is the user's layout, not a kernel's."""
+    if batch_innermost(array):
+        key = id(array)
+        _PERMUTED[key] = weakref.ref(array, lambda _, key=key: _PERMUTED.pop(key, None))
 
 
 def overlapping(array: np.ndarray) -> bool:

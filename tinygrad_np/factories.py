@@ -24,6 +24,7 @@ from tinygrad_np.device import (
     laid_out,
     overlapping,
     preserve_format,
+    user_ordered,
 )
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
@@ -322,6 +323,7 @@ def _laid_out_like(array: np.ndarray, model: np.ndarray, form: Any, op: str) -> 
         return array
     result = np.empty_like(model, dtype=array.dtype)  # (NumPy's order "K")
     result[...] = array
+    user_ordered(result)  # (batch innermost here: like a permute of yours, not contiguous)
     return result
 
 
@@ -400,6 +402,7 @@ def empty_strided(size: Any, stride: Any, *, dtype: Any = None, requires_grad: b
     reach = 1 + sum((n - 1) * step for n, step in zip(size, stride)) if all(size) else 0
     array = np.ndarray(size, dtype, buffer=np.zeros(reach, dtype),
                        strides=[step * dtype.itemsize for step in stride])
+    user_ordered(array)  # (batch innermost: PyTorch's is not contiguous, no conv result)
     return _made(array, None, requires_grad, device, "empty_strided", layout, pin_memory)
 
 

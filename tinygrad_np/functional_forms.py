@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import inference_tensors, return_types
-from tinygrad_np.device import as_device
+from tinygrad_np.device import as_device, user_ordered
 from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.errors import DataError
 from tinygrad_np.factories import refuse_negative_strides
@@ -489,6 +489,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
         raise ValueError(f"from_numpy: the array's byte order ({array.dtype.str}) is not "
                          "the machine's, so a tensor cannot share its memory, as PyTorch "
                          "refuses; pass array.astype(array.dtype.newbyteorder('='))")
+    user_ordered(array)  # (batch innermost: PyTorch's is not contiguous, no conv result)
     return Tensor(array)
 
 

@@ -1131,6 +1131,9 @@ def _mark_view(tensor: Tensor, view: Tensor) -> None:
     under no_grad of a tensor that requires grad, it requires grad too, as PyTorch's (a leaf
     of its own: no grad_fn; written in place only under no_grad, see _refuse_no_grad_view)."""
     _share_counter(tensor, view)._view_of = _base_of(tensor)
+    data = view._data  # (a permute to a conv result's order, batch innermost: not contiguous)
+    if data.ndim == 4 and data.strides[0] == data.itemsize and not batch_innermost(tensor._data):
+        user_ordered(data)
     if not view._requires_grad and tensor._requires_grad:
         view._requires_grad = True
     if _is_multi_view(tensor):  # a view of one output of split/chunk/unbind (unfold too)
@@ -2514,8 +2517,11 @@ class Tensor:
         # NumPy 2 gives empty arrays zero strides, and conv results are stored batch innermost
         # (see device.batch_innermost): PyTorch's are row-major
         if self._data.size == 0 or self._kernel_ordered():
-            strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
-                            for axis in range(self.ndim))
+            steps, step = [], 1
+            for size in reversed(self._data.shape):
+                steps.append(step)
+                step *= max(size, 1)
+            strides = tuple(reversed(steps))
         elif 1 in self.shape and 0 in strides:  # NumPy's 0 for a size-1 axis (None, expand):
             strides = self._unit_axis_strides(strides)  # PyTorch's row-major step there
         if dim is None:
@@ -2549,8 +2555,8 @@ class Tensor:
 
     def _kernel_ordered(self) -> bool:
         """A conv or pooling result (or an elementwise one of it) kept batch innermost, which
-        PyTorch's is contiguous; not a view (your own `permute` to that order is not)."""
-        return batch_innermost(self._data) and getattr(self, "_view_of", None) is None
+        PyTorch's is contiguous (your own `permute` to that order is not: _mark_view)."""
+        return batch_innermost(self._data)
 
     def storage_offset(self) -> int:
         """Where the first element sits in the memory block it shares with the tensors it is a
@@ -5681,10 +5687,10 @@ class Tensor:
                 return self._empty_median()
             if nans is not None and nans.any():
                 return pytorch_named(PickShared.apply(self, np.asarray(nans)), "MedianBackward0")
-            middle = (flat.size - 1) // 2
-            value = np.partition(flat, middle)[middle:middle + 1]  # (an array: its dtype)
-            if value[0] == 0 and flat.dtype.kind == "f":  # -0.0 and 0.0 in their order: a
-                value = np.sort(flat, kind="stable")[middle:middle + 1]  # stable sort's pick
+            middle = (flat.size - 1) // 2  # (an array: its dtype)
+            value = np.partition(flat, middle)[middle:middle + 1]  # (O(n): 10x a stable sort)
+            if value[0] == 0:  # -0.0 and 0.0 in their order, as PyTorch's stable sort
+                value = flat[flat == 0][middle - np.count_nonzero(flat < 0):][:1]
             return pytorch_named(PickShared.apply(self, np.asarray(self._data == value[0]),
                                                   value), "MedianBackward0")
 
@@ -6508,6 +6514,7 @@ from tinygrad_np.device import (  # noqa: E402
     is_laid_out,
     preserve_format,
     strided,
+    user_ordered,
 )
 from tinygrad_np.function import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.hooks import (  # noqa: E402

@@ -1345,8 +1345,8 @@ def _renamed_like(result: Tensor, final: Tensor) -> Tensor:
 def _keep_channels_last(input: Tensor, output: Tensor) -> Tensor:  # noqa: A002
     """`output` laid out channels-last when `input` is (PyTorch's conv and pooling keep the
     input's memory format), its node still the op's (`ConvolutionBackward0`, not a clone's)."""
-    if input.ndim != 4 or input._data.flags.c_contiguous or not input.is_contiguous(
-            memory_format=channels_last):
+    if input.ndim != 4 or input._data.flags.c_contiguous or input._kernel_ordered() or (
+            not input.is_contiguous(memory_format=channels_last)):  # (a conv result: row-major)
         return output
     return _renamed_like(output, output.contiguous(memory_format=channels_last))
 

@@ -84,7 +84,8 @@ class Max(Function):
         axes = _normalize_axis(axis, x.ndim, type(ctx).__name__.lower())
         extreme = ctx.reduce(x, axis=axes, keepdims=True)
         hits = x == extreme
-        if extreme.dtype.kind == "f" and x.ndim and (extreme == 0).any():
+        if extreme.dtype.kind == "f" and x.ndim and (axis is not None or not ctx.nan_hits) and (
+                extreme == 0).any():  # (PyTorch's max() of everything: not the first zero)
             extreme = _first_zero(x, hits, axes, extreme)
         if ctx.nan_hits and extreme.dtype.kind == "f" and np.isnan(extreme).any():
             hits |= np.isnan(x) & np.isnan(extreme)

@@ -65,10 +65,14 @@ class Expand(Function):
 def keeps_index(ctx: Function, index: Any) -> Function:
     """Mark ctx as keeping an index array (xp.KEPT) when `index` (a key) holds one, as
     PyTorch's indexing saves its index tensors (slices and ints: nothing)."""
-    if any(type(part) in (np.ndarray, list) for part in (
-            index if type(index) is tuple else (index,))):
-        ctx.saved_versions = xp.KEPT
+    for part in index if type(index) is tuple else (index,):  # (a loop: 2x a generator's
+        if type(part) in _ARRAYS:  # any(), on every recorded x[...])
+            ctx.saved_versions = xp.KEPT
+            break
     return ctx
+
+
+_ARRAYS = (np.ndarray, list)
 
 
 class GetItem(Function):
