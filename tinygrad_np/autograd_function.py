@@ -611,26 +611,30 @@ def _saved_as_tensors(ctx: Function, saved: tuple | None) -> tuple:
             raise ctx.stale_error(index, counter[0], version)
     slots, parts = ctx.saved_slots, getattr(ctx, "_saved_parts", {})
     callers, parents = vars(ctx).get("_callers", ()), getattr(ctx, "parents", ())
+    counters = {index: counter for index, counter, _ in ctx.saved_versions}
     found = []
     for index, value in enumerate(saved):
         slot = slots[index] if index < len(slots) else None
         if value is None or isinstance(value, Tensor):
             found.append(value)
-        elif index in parts:  # an output of several (packed): its part
-            found.append(Tensor._make(_part(ctx, value, parts[index]), None))
-        elif slot == -1:
-            found.append(Tensor._make(value, ctx))
-        elif slot is not None and slot < len(parents):
-            caller = callers[slot]() if slot < len(callers) and callers[slot] else None
-            parent = parents[slot]
-            if caller is not None and caller._data is value:
-                found.append(caller)
-            elif isinstance(parent, Tensor):
-                found.append(parent)
-            else:
-                found.append(Tensor._make(value, parent))
-        else:  # a value forward derived (saved as it is)
-            found.append(Tensor._make(value, None) if isinstance(value, np.ndarray) else value)
+            continue
+        caller = callers[slot]() if slot is not None and 0 <= slot < len(callers) and (
+            callers[slot]) else None
+        parent = parents[slot] if slot is not None and 0 <= slot < len(parents) else None
+        if caller is not None and caller._data is value:
+            found.append(caller)
+        elif isinstance(parent, Tensor):
+            found.append(parent)
+        elif not isinstance(value, np.ndarray):
+            found.append(value)
+        elif index not in counters:  # a value forward derived, on no tensor's counter: a
+            found.append(Tensor._make(value.copy(), None))  # copy (a write cannot reach it)
+        else:  # the output (of several: its part) or a non-leaf input: on the saved entry's
+            # counter, so an in-place change through it makes backward refuse, as PyTorch's
+            tensor = Tensor._make(_part(ctx, value, parts[index]) if index in parts else value,
+                                  ctx if slot == -1 and index not in parts else parent)
+            tensor._counter = counters[index]
+            found.append(tensor)
     return tuple(found)
 
 
