@@ -71,6 +71,14 @@ def keeps_index(ctx: Function, index: Any) -> Function:
     return ctx
 
 
+def keeps_no_index(result: Any) -> Any:
+    """`result` of a SetItem whose PyTorch op saves no index (diagonal_scatter,
+    as_strided_scatter): its node not marked by keeps_index, so backward() leaves it usable."""
+    if result.grad_fn is not None:
+        result.grad_fn.saved_versions = ()
+    return result
+
+
 class GetItem(Function):
     """y = x[index];  dx = zeros like x with g added at index (repeated indices accumulate)."""
 

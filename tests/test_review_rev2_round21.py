@@ -1,0 +1,120 @@
+"""Session 27 review (rev2): regressions in the merged autograd/tools changes (custom
+Functions' saved_tensors, the second-backward refusals), pinned against PyTorch 2.13."""
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+
+def _functions(lib):
+    class Derived(lib.autograd.Function):  # saves a value forward derived
+        @staticmethod
+        def forward(ctx, a):
+            e = a.exp()
+            ctx.save_for_backward(e)
+            return e * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (e,) = ctx.saved_tensors
+            return g * e * 2
+
+    class Output(lib.autograd.Function):  # saves its output
+        @staticmethod
+        def forward(ctx, a):
+            e = a.exp()
+            ctx.save_for_backward(e)
+            return e
+
+        @staticmethod
+        def backward(ctx, g):
+            (e,) = ctx.saved_tensors
+            return g * e
+
+    class Input(lib.autograd.Function):  # saves a non-leaf input
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * g * a
+
+    return {"derived": Derived, "output": Output, "input": Input}
+
+
+@pytest.mark.parametrize("kind", ["derived", "output", "input"])
+def test_a_write_into_grad_fn_saved_tensors_never_gives_a_silently_wrong_gradient(kind):
+    # `y.grad_fn.saved_tensors` hands out Tensors: a write into one under no_grad used to
+    # change the very array backward reads (the derived value, the output: gradients 100 off).
+    # PyTorch's backward refuses; here it refuses or gives the gradient of forward's values.
+    results = []
+    for lib in (torch, tg):
+        x = lib.tensor([0.5, 1.5, -1.0], dtype=lib.float64, requires_grad=True)
+        function = _functions(lib)[kind]
+        y = function.apply(x * 1 if kind == "input" else x)
+        saved = y.grad_fn.saved_tensors[0]
+        with lib.no_grad():
+            saved.add_(100)
+        try:
+            y.sum().backward()
+        except RuntimeError as error:
+            assert "modified by an inplace operation" in str(error)
+            results.append(None)
+        else:
+            results.append(x.grad.numpy())
+    assert results[0] is None
+    if results[1] is not None:  # (the values forward saw: the right gradient)
+        expected = {"derived": 2 * np.exp([0.5, 1.5, -1.0]), "output": np.exp([0.5, 1.5, -1.0]),
+                    "input": [1.0, 3.0, -2.0]}[kind]
+        np.testing.assert_allclose(results[1], expected)
+
+
+def test_grad_fn_saved_tensors_still_gives_the_callers_tensors_and_the_output():
+    functions = _functions(tg)
+    x = tg.tensor([0.5, 1.5], dtype=tg.float64, requires_grad=True)
+    a = x * 1
+    y = functions["input"].apply(a)
+    assert y.grad_fn.saved_tensors[0] is a
+    out = functions["output"].apply(x)
+    saved = out.grad_fn.saved_tensors[0]
+    assert saved.grad_fn is out.grad_fn
+    np.testing.assert_allclose(saved.numpy(), np.exp([0.5, 1.5]))
+    (g,) = tg.autograd.grad(out.sum(), x, create_graph=True)
+    (gg,) = tg.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), np.exp([0.5, 1.5]))
+
+
+@pytest.mark.parametrize("op", ["diagonal_scatter", "as_strided_scatter"])
+def test_scatters_whose_pytorch_node_saves_no_index_allow_a_second_backward(op):
+    # SetItem now marks its node as keeping an index (freed by backward(), as PyTorch's
+    # index_put); diagonal_scatter and as_strided_scatter are made of it, but PyTorch's
+    # nodes save nothing, so a second backward() through them works there. (The values are
+    # checked on their own: PyTorch 2.13's as_strided_scatter gives the input's gradient at
+    # the written places, the complement of the right one.)
+    for lib in (torch, tg):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), dtype=lib.float64, requires_grad=True)
+        src = lib.zeros(2, dtype=lib.float64, requires_grad=True)
+        if op == "diagonal_scatter":
+            y = lib.diagonal_scatter(x, src)
+        else:
+            y = lib.as_strided_scatter(x, src, (2,), (4,))
+        y.sum().backward()
+        (y * 2).sum().backward()
+    written = np.array([[1.0, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(x.grad.numpy(), 3 * (1 - written))
+    np.testing.assert_array_equal(src.grad.numpy(), [3.0, 3.0])
+
+
+def test_index_put_still_refuses_a_second_backward_as_pytorch():
+    x = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    y = tg.index_put(x, (tg.tensor([0]),), tg.tensor(1.0, dtype=tg.float64))
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.sum().backward()
