@@ -65,9 +65,10 @@ class Expand(Function):
 def keeps_index(ctx: Function, index: Any) -> Function:
     """Mark ctx as keeping an index array (xp.KEPT) when `index` (a key) holds one, as
     PyTorch's indexing saves its index tensors (slices and ints: nothing)."""
-    if any(type(part) in (np.ndarray, list) for part in (
-            index if type(index) is tuple else (index,))):
-        ctx.saved_versions = xp.KEPT
+    for part in index if type(index) is tuple else (index,):  # (a loop: x[i] is a hot path)
+        if type(part) is np.ndarray or type(part) is list:
+            ctx.saved_versions = xp.KEPT
+            break
     return ctx
 
 
@@ -79,12 +80,29 @@ def keeps_no_index(result: Any) -> Any:
     return result
 
 
+def _take_axis(index: Any) -> int | None:
+    """k when `index` is k full slices and one integer array (np.take's form), else None."""
+    if type(index) is not tuple or not index or type(index[-1]) is not np.ndarray or (
+            index[-1].dtype.kind not in "iu" or not index[-1].ndim):
+        return None
+    for part in index[:-1]:
+        if type(part) is not slice or part != _EVERY:
+            return None
+    return len(index) - 1
+
+
+_EVERY = slice(None)
+
+
 class GetItem(Function):
     """y = x[index];  dx = zeros like x with g added at index (repeated indices accumulate)."""
 
     def forward(ctx, x, index):
         ctx.input_shape = x.shape
         ctx.index = index
+        axis = _take_axis(index)  # x[:, idx] (one integer array after full slices): np.take,
+        if axis is not None:  # C-ordered at once (NumPy's gather is not, and a copy of it
+            return np.take(x, index[axis], axis)  # in C order costs several gathers)
         y = x[index]
         if type(y) is not np.ndarray:  # one element: a 0-d view (NumPy copies), as PyTorch
             y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
