@@ -136,3 +136,24 @@ def test_a_gather_along_a_later_dim_is_c_ordered_without_a_transposed_copy():
     ours = min(timeit.repeat(lambda: x[:, :, idx], number=20, repeat=15))
     numpys = min(timeit.repeat(lambda: data[:, :, index], number=20, repeat=15))
     assert ours < 3 * numpys
+
+
+@pytest.mark.parametrize("case", ["bilinear", "linear", "bicubic", "affine_grid"])
+def test_resizes_and_affine_grid_allow_a_second_backward_as_pytorch(case):
+    # Their constant matrices were Tensors, so the matmul's node kept a tensor's version and
+    # backward() freed it; PyTorch's nodes save no tensor: a second backward() works there.
+    for lib in (torch, tg):
+        functional = lib.nn.functional
+        if case == "affine_grid":
+            x = lib.tensor(np.arange(6.0).reshape(1, 2, 3), dtype=lib.float64,
+                           requires_grad=True)
+            y = functional.affine_grid(x, (1, 1, 2, 2), align_corners=False)
+        else:
+            x = lib.tensor(np.arange(6.0).reshape(1, 1, 2, 3), dtype=lib.float64,
+                           requires_grad=True)
+            y = functional.interpolate(x[0] if case == "linear" else x, scale_factor=2,
+                                       mode=case)
+        y.sum().backward()
+        first = x.grad.numpy().copy()
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), 2 * first)
