@@ -611,7 +611,6 @@ def _saved_as_tensors(ctx: Function, saved: tuple | None) -> tuple:
             raise ctx.stale_error(index, counter[0], version)
     slots, parts = ctx.saved_slots, getattr(ctx, "_saved_parts", {})
     callers, parents = vars(ctx).get("_callers", ()), getattr(ctx, "parents", ())
-    counters = {index: counter for index, counter, _ in ctx.saved_versions}
     found = []
     for index, value in enumerate(saved):
         slot = slots[index] if index < len(slots) else None
@@ -627,13 +626,14 @@ def _saved_as_tensors(ctx: Function, saved: tuple | None) -> tuple:
             found.append(parent)
         elif not isinstance(value, np.ndarray):
             found.append(value)
-        elif index not in counters:  # a value forward derived, on no tensor's counter: a
-            found.append(Tensor._make(value.copy(), None))  # copy (a write cannot reach it)
+        elif (counter := next((c for i, c, _ in ctx.saved_versions if i == index),
+                              None)) is None:  # a value forward derived, on no tensor's
+            found.append(Tensor._make(value.copy(), None))  # counter: a copy (no write reaches it)
         else:  # the output (of several: its part) or a non-leaf input: on the saved entry's
             # counter, so an in-place change through it makes backward refuse, as PyTorch's
             tensor = Tensor._make(_part(ctx, value, parts[index]) if index in parts else value,
                                   ctx if slot == -1 and index not in parts else parent)
-            tensor._counter = counters[index]
+            tensor._counter = counter
             found.append(tensor)
     return tuple(found)
 
