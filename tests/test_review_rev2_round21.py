@@ -157,3 +157,36 @@ def test_resizes_and_affine_grid_allow_a_second_backward_as_pytorch(case):
         first = x.grad.numpy().copy()
         y.sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+
+
+def test_a_custom_forward_may_keep_an_attribute_named_like_a_builtin_nodes_saved_one():
+    # Custom nodes hide the built-in nodes' `_saved_self`, `_saved_other`, ... (PyTorch's have
+    # none), but as read-only properties: `ctx._saved_self = a` in forward raised.
+    results = []
+    for lib in (torch, tg):
+        class Keep(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx._saved_self, ctx._saved_other, ctx._raw_saved_result = a, 3.0, None
+                return a * 3
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx._saved_other
+
+        class Plain(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        x = lib.ones(2, requires_grad=True)
+        y = Keep.apply(x)
+        y.sum().backward()
+        assert y.grad_fn._saved_self is x
+        assert not hasattr(Plain.apply(x).grad_fn, "_saved_self")
+        results.append(x.grad.numpy())
+    np.testing.assert_array_equal(results[1], results[0])

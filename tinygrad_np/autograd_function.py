@@ -395,12 +395,19 @@ def _unwrap(grad: Any, held: set[int]) -> Any:
     return grad._data.copy() if id(grad._data) in held else grad._data
 
 
-def _absent(attribute: str) -> property:
-    """A built-in node's attribute that PyTorch's custom nodes do not have (AttributeError)."""
-    def absent(ctx: Any) -> Any:
-        raise AttributeError(f"'{ctx._op_name}Backward' object has no attribute '{attribute}'")
+class _absent:  # noqa: N801 (used as a function)
+    """A built-in node's attribute that PyTorch's custom nodes do not have (AttributeError),
+    unless the user's forward sets it (`ctx._saved_self = x`): a non-data descriptor, so the
+    instance's own attribute wins, as on PyTorch's ctx."""
 
-    return property(absent)
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+
+    def __get__(self, ctx: Any, owner: Any = None) -> Any:
+        if ctx is None:
+            return self
+        raise AttributeError(f"'{ctx._op_name}Backward' object has no attribute "
+                             f"'{self.attribute}'")
 
 
 class Function(engine.Function):
