@@ -190,3 +190,28 @@ def test_a_custom_forward_may_keep_an_attribute_named_like_a_builtin_nodes_saved
         assert not hasattr(Plain.apply(x).grad_fn, "_saved_self")
         results.append(x.grad.numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_backward_hooks_and_grad_fn_can_be_set_as_in_pytorch():
+    # The merge made `_backward_hooks` and `_grad_fn` read-only properties: code that clears
+    # a tensor's hooks with `t._backward_hooks = OrderedDict()` (as PyTorch allows) raised
+    # AttributeError, and so did `y._grad_fn = None` (PyTorch's in-place detach).
+    import collections
+
+    results = []
+    for lib in (torch, tg):
+        x = lib.ones(2, requires_grad=True)
+        x.register_hook(lambda g: g * 2)
+        x._backward_hooks = collections.OrderedDict()
+        (x * 1).sum().backward()
+        cleared = x.grad.numpy().copy()
+        x.grad = None
+        x._backward_hooks = collections.OrderedDict([(0, lambda g: g * 3)])
+        (x * 1).sum().backward()
+        y = x * 2
+        y._grad_fn = None
+        with pytest.raises(RuntimeError, match="can be only set to None"):
+            y._grad_fn = x.grad_fn or 1
+        results.append((cleared, x.grad.numpy(), y.requires_grad, y.grad_fn))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs)
