@@ -81,9 +81,9 @@ def keeps_no_index(result: Any) -> Any:
 
 
 def _take_axis(index: Any) -> int | None:
-    """k when `index` is k full slices and one integer array (np.take's form), else None."""
-    if type(index) is not tuple or not index or type(index[-1]) is not np.ndarray or (
-            index[-1].dtype.kind not in "iu" or not index[-1].ndim):
+    """k when `index` (a tuple ending in an array) is k full slices and one integer array
+    (np.take's form), else None."""
+    if index[-1].dtype.kind not in "iu" or not index[-1].ndim:
         return None
     for part in index[:-1]:
         if type(part) is not slice or part != _EVERY:
@@ -100,9 +100,11 @@ class GetItem(Function):
     def forward(ctx, x, index):
         ctx.input_shape = x.shape
         ctx.index = index
-        axis = _take_axis(index)  # x[:, idx] (one integer array after full slices): np.take,
-        if axis is not None:  # C-ordered at once (NumPy's gather is not, and a copy of it
-            return np.take(x, index[axis], axis)  # in C order costs several gathers)
+        # x[:, idx] (one integer array after full slices): np.take, C-ordered at once
+        # (NumPy's gather is not, and a copy of it in C order costs several gathers)
+        if type(index) is tuple and index and type(index[-1]) is np.ndarray and (
+                axis := _take_axis(index)) is not None:
+            return np.take(x, index[axis], axis)
         y = x[index]
         if type(y) is not np.ndarray:  # one element: a 0-d view (NumPy copies), as PyTorch
             y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
