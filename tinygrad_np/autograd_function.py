@@ -395,12 +395,19 @@ def _unwrap(grad: Any, held: set[int]) -> Any:
     return grad._data.copy() if id(grad._data) in held else grad._data
 
 
-def _absent(attribute: str) -> property:
-    """A built-in node's attribute that PyTorch's custom nodes do not have (AttributeError)."""
-    def absent(ctx: Any) -> Any:
-        raise AttributeError(f"'{ctx._op_name}Backward' object has no attribute '{attribute}'")
+class _absent:  # noqa: N801 (used as a function)
+    """A built-in node's attribute that PyTorch's custom nodes do not have (AttributeError),
+    unless the user's forward sets it (`ctx._saved_self = x`): a non-data descriptor, so the
+    instance's own attribute wins, as on PyTorch's ctx."""
 
-    return property(absent)
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+
+    def __get__(self, ctx: Any, owner: Any = None) -> Any:
+        if ctx is None:
+            return self
+        raise AttributeError(f"'{ctx._op_name}Backward' object has no attribute "
+                             f"'{self.attribute}'")
 
 
 class Function(engine.Function):
@@ -616,21 +623,25 @@ def _saved_as_tensors(ctx: Function, saved: tuple | None) -> tuple:
         slot = slots[index] if index < len(slots) else None
         if value is None or isinstance(value, Tensor):
             found.append(value)
-        elif index in parts:  # an output of several (packed): its part
-            found.append(Tensor._make(_part(ctx, value, parts[index]), None))
-        elif slot == -1:
-            found.append(Tensor._make(value, ctx))
-        elif slot is not None and slot < len(parents):
-            caller = callers[slot]() if slot < len(callers) and callers[slot] else None
-            parent = parents[slot]
-            if caller is not None and caller._data is value:
-                found.append(caller)
-            elif isinstance(parent, Tensor):
-                found.append(parent)
-            else:
-                found.append(Tensor._make(value, parent))
-        else:  # a value forward derived (saved as it is)
-            found.append(Tensor._make(value, None) if isinstance(value, np.ndarray) else value)
+            continue
+        caller = callers[slot]() if slot is not None and 0 <= slot < len(callers) and (
+            callers[slot]) else None
+        parent = parents[slot] if slot is not None and 0 <= slot < len(parents) else None
+        if caller is not None and caller._data is value:
+            found.append(caller)
+        elif isinstance(parent, Tensor):
+            found.append(parent)
+        elif not isinstance(value, np.ndarray):
+            found.append(value)
+        elif (counter := next((c for i, c, _ in ctx.saved_versions if i == index),
+                              None)) is None:  # a value forward derived, on no tensor's
+            found.append(Tensor._make(value.copy(), None))  # counter: a copy (no write reaches it)
+        else:  # the output (of several: its part) or a non-leaf input: on the saved entry's
+            # counter, so an in-place change through it makes backward refuse, as PyTorch's
+            tensor = Tensor._make(_part(ctx, value, parts[index]) if index in parts else value,
+                                  ctx if slot == -1 and index not in parts else parent)
+            tensor._counter = counter
+            found.append(tensor)
     return tuple(found)
 
 

@@ -22,7 +22,7 @@ from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.join import cat
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import ScatterExtreme, SegmentReduce
-from tinygrad_np.ops.shape import IndexAdd, SetItem
+from tinygrad_np.ops.shape import IndexAdd, SetItem, keeps_no_index
 from tinygrad_np.rng import (
     drawn_like,
     filled_in_memory_order,
@@ -509,7 +509,8 @@ def as_strided_scatter(input: Tensor, src: Tensor, size: Any, stride: Any,  # no
     if src.shape != places.shape:
         raise RuntimeError(f"as_strided_scatter: expected src to have the shape {places.shape} "
                            f"of the strided view, got {src.shape}")
-    return SetItem.apply(x.reshape(-1), (places,), _source(src, x)).reshape(x.shape)
+    return keeps_no_index(SetItem.apply(x.reshape(-1), (places,), _source(src, x))).reshape(
+        x.shape)
 
 
 def _strided_places(x: Tensor, size: Any, stride: Any, storage_offset: int | None) -> Any:

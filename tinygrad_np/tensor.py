@@ -2698,6 +2698,13 @@ class Tensor:
         """PyTorch's other name of `grad_fn` (it may not be deleted)."""
         return self.grad_fn
 
+    @_grad_fn.setter
+    def _grad_fn(self, value: Any) -> None:
+        """Only None, which detaches self in place, as PyTorch's."""
+        if value is not None:
+            raise RuntimeError("_grad_fn can be only set to None")
+        self.detach_()
+
     @_grad_fn.deleter
     def _grad_fn(self) -> None:
         raise RuntimeError("Deletion of _grad_fn not allowed. Detach tensor instead!")
@@ -2709,6 +2716,16 @@ class Tensor:
         hooks = [hook.func for hook in getattr(owner, "_hooks" if owner is self else "hooks", ())
                  if type(hook) is functools.partial]  # (register_hook's entries: hooks.py)
         return dict(enumerate(hooks)) or None
+
+    @_backward_hooks.setter
+    def _backward_hooks(self, hooks: dict | None) -> None:
+        """register_hook's functions replaced by `hooks`' values (None or {}: removed), as
+        PyTorch's (`t._backward_hooks = OrderedDict()` clears them)."""
+        owner, field = (self, "_hooks") if self.grad_fn is None else (self.grad_fn, "hooks")
+        setattr(owner, field, [hook for hook in getattr(owner, field, ())
+                               if type(hook) is not functools.partial])
+        for hook in (hooks or {}).values():
+            self.register_hook(hook)
 
     @_backward_hooks.deleter
     def _backward_hooks(self) -> None:

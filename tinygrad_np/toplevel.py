@@ -25,6 +25,7 @@ from tinygrad_np.nn.layers_more import (
     pixel_unshuffle,
 )
 from tinygrad_np.node_api import pytorch_named
+from tinygrad_np.ops.shape import keeps_no_index
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
@@ -299,7 +300,7 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
     moved = x.movedim((first, second), (-2, -1))
     out = _scattered("diagonal_scatter", moved, src,
                      (Ellipsis, positions + max(-offset, 0), positions + max(offset, 0)))
-    return out.movedim((-2, -1), (first, second))
+    return keeps_no_index(out).movedim((-2, -1), (first, second))
 
 
 __all__ += ["gradient", "select_scatter", "slice_scatter", "diagonal_scatter"]

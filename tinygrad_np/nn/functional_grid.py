@@ -81,7 +81,8 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
         shape = [1] * spatial
         shape[spatial - 1 - k] = n
         base[..., k] = _base_axis(n, bool(align_corners), theta.dtype).reshape(shape)
-    grid = Tensor(base.reshape(1, -1, spatial + 1)) @ theta.transpose(1, 2)
+    grid = base.reshape(1, -1, spatial + 1) @ theta.transpose(1, 2)  # (an array: no
+    # tensor's version to keep, so a second backward() works, as PyTorch's)
     return grid.reshape(*size[:1], *size[2:], spatial)
 
 

@@ -200,7 +200,7 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
                  align_corners: bool, antialias: bool = False, plane: int = 0) -> Tensor:
     if antialias:
         matrix = _antialias_matrix(x.shape[axis], n_out, scale, mode, align_corners)
-        return (x.movedim(axis, -1) @ Tensor(matrix.T.astype(x.dtype))).movedim(-1, axis)
+        return (x.movedim(axis, -1) @ matrix.T.astype(x.dtype)).movedim(-1, axis)
     n_in = x.shape[axis]
     if mode in ("nearest", "nearest-exact"):  # nearest-exact: the nearest source centre
         index = _nearest_index(n_in, n_out, scale, mode == "nearest-exact", x, plane)
@@ -212,7 +212,8 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
         taps = _cubic_sources(n_in, n_out, scale, align_corners) if mode == "bicubic" else \
             _linear_taps(n_in, n_out, scale, align_corners)
         matrix = _taps_matrix(n_in, n_out, *taps).T.astype(x.dtype)
-        return (x.movedim(axis, -1) @ Tensor(matrix)).movedim(-1, axis)
+        return (x.movedim(axis, -1) @ matrix).movedim(-1, axis)  # (an array: a
+        # constant the node keeps, not a tensor's version, as PyTorch's saves nothing)
     if mode == "bicubic":
         indices, weights = _cubic_sources(n_in, n_out, scale, align_corners)
         terms = [x._index_select(axis, i) * w.astype(x.dtype).reshape(shape)

@@ -73,6 +73,26 @@ def keeps_index(ctx: Function, index: Any) -> Function:
 
 
 _ARRAYS = (np.ndarray, list)
+def keeps_no_index(result: Any) -> Any:
+    """`result` of a SetItem whose PyTorch op saves no index (diagonal_scatter,
+    as_strided_scatter): its node not marked by keeps_index, so backward() leaves it usable."""
+    if result.grad_fn is not None:
+        result.grad_fn.saved_versions = ()
+    return result
+
+
+def _take_axis(index: Any) -> int | None:
+    """k when `index` (a tuple ending in an array) is k full slices and one integer array
+    (np.take's form), else None."""
+    if index[-1].dtype.kind not in "iu" or not index[-1].ndim:
+        return None
+    for part in index[:-1]:
+        if type(part) is not slice or part != _EVERY:
+            return None
+    return len(index) - 1
+
+
+_EVERY = slice(None)
 
 
 class GetItem(Function):
@@ -81,6 +101,11 @@ class GetItem(Function):
     def forward(ctx, x, index):
         ctx.input_shape = x.shape
         ctx.index = index
+        # x[:, idx] (one integer array after full slices): np.take, C-ordered at once
+        # (NumPy's gather is not, and a copy of it in C order costs several gathers)
+        if type(index) is tuple and index and type(index[-1]) is np.ndarray and (
+                axis := _take_axis(index)) is not None:
+            return np.take(x, index[axis], axis)
         y = x[index]
         if type(y) is not np.ndarray:  # one element: a 0-d view (NumPy copies), as PyTorch
             y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
