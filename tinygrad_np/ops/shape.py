@@ -77,7 +77,8 @@ class GetItem(Function):
     def forward(ctx, x, index):
         ctx.input_shape = x.shape
         ctx.index = index
-        y = x[index]
+        axis = _taken_axis(index, x.ndim)
+        y = x[index] if axis is None else np.take(x, index[-1], axis)
         if type(y) is not np.ndarray:  # one element: a 0-d view (NumPy copies), as PyTorch
             y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
         elif not y.flags.c_contiguous and not np.may_share_memory(x, y):
@@ -89,6 +90,22 @@ class GetItem(Function):
 
     def _pytorch_node(ctx):
         return indexing_node(ctx.index, ctx.input_shape)
+
+
+_EVERY = slice(None)
+
+
+def _taken_axis(index: Any, ndim: int) -> int | None:
+    """The axis of an index_select-like key (`:`, ..., `:`, one 1-D integer array), else None.
+    np.take gathers it C-ordered directly: NumPy's x[:, idx] result is laid out index-major,
+    and copying that to C order cost 6x the gather ((64, 256, 64)[..., idx]: 20 vs 2 ms)."""
+    if type(index) is not tuple or not 0 < len(index) <= ndim:
+        return None
+    array = index[-1]
+    if type(array) is not np.ndarray or array.ndim != 1 or array.dtype.kind not in "iu" or \
+            any(type(part) is not slice or part != _EVERY for part in index[:-1]):
+        return None
+    return len(index) - 1
 
 
 def indexing_node(key: Any, shape: tuple) -> str:
