@@ -46,3 +46,26 @@ def test_index_select_gathers_c_ordered_without_a_relayout_copy(dim, monkeypatch
         ours.index_select(dim, tg.tensor([x.shape[dim]]))
     z = ours[:, tg.tensor([4, -1])] if dim == 1 else ours[..., tg.tensor([1])]
     assert z.is_contiguous()
+
+
+def test_sorted_runs_backward_leaves_an_index_without_repeats_to_one_assignment():
+    # the sorted-runs branch (nearest upsampling, repeat_interleave) took every sorted index,
+    # also one without repeats, where _add_at's single assignment is 1.2-5x faster
+    # (index_select(1, arange(64)) backward on (64, 256, 64): 3.8 -> 10.3 ms)
+    from tinygrad_np import xp
+
+    values = np.arange(32 * 8, dtype=np.float32).reshape(32, 8)
+    out = np.zeros((32, 16), np.float32)
+    assert not xp._add_sorted_runs(out, (slice(None), np.arange(8)), values)
+    assert not out.any()
+    index = np.array([0, 0, 1, 3, 3, 3, 9, 15])
+    assert xp._add_sorted_runs(out, (slice(None), index), values)
+    expected = np.zeros((32, 16), np.float32)
+    np.add.at(expected, (slice(None), index), values)
+    np.testing.assert_array_equal(out, expected)
+    for each in (np.arange(0, 16, 2), index):
+        x = tg.tensor(np.ones((32, 16), np.float32), requires_grad=True)
+        x.index_select(1, tg.tensor(each)).backward(tg.tensor(values))
+        expected = np.zeros((32, 16), np.float32)
+        np.add.at(expected, (slice(None), each), values)
+        np.testing.assert_array_equal(x.grad.numpy(), expected)
