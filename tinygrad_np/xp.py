@@ -265,7 +265,7 @@ def _add_sorted_runs(out: np.ndarray, index: Any, values: np.ndarray) -> bool:
             values.size <= _NARROW_ROW * array.size or array[0] < 0:
         return False
     array = array.astype(np.int64, copy=False)  # (an unsigned difference would wrap)
-    steps = np.diff(array)
+    steps = array[1:] - array[:-1]  # (np.diff: 3 us more of Python around it)
     if steps.all() or (steps < 0).any():  # (no repeat: _add_at's one assignment, 1.2-5x
         return False  # faster than the runs here)
     starts = np.concatenate(([0], np.flatnonzero(steps) + 1))
