@@ -69,3 +69,43 @@ def test_sorted_runs_backward_leaves_an_index_without_repeats_to_one_assignment(
         expected = np.zeros((32, 16), np.float32)
         np.add.at(expected, (slice(None), each), values)
         np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_amax_amin_one_op_keeps_dtype_and_pytorch_values(dtype, include_self):
+    # the one-op branch (ScatterExtreme) returns the input's dtype itself: the merge's
+    # re-cast after it was dead code, removed
+    torch = pytest.importorskip("torch")
+    x = np.array([[1, 3, 2, -0.0], [0, 5, 1, 7]], dtype=dtype)
+    src = np.array([[4, 3, 1], [2, 2, 9]], dtype=dtype)
+    index = np.array([[0, 0, 2], [1, 1, 1]])
+    for reduce in ("amax", "amin"):
+        ours = tg.tensor(x, requires_grad=True)
+        y = ours.scatter_reduce(1, tg.tensor(index), tg.tensor(src), reduce,
+                                include_self=include_self)
+        theirs = torch.tensor(x, requires_grad=True)
+        expected = theirs.scatter_reduce(1, torch.tensor(index), torch.tensor(src), reduce,
+                                         include_self=include_self)
+        assert y.dtype == ours.dtype and str(y.grad_fn.name()) == expected.grad_fn.name()
+        np.testing.assert_array_equal(y.detach().numpy(), expected.detach().numpy())
+        y.backward(tg.ones_like(y))
+        expected.backward(torch.ones_like(expected))
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")
+def test_scatter_reduce_and_index_reduce_nodes_are_pytorchs():
+    # ViewBackward0 before the merge, ScatterExtremeBackward0 for float amax/amin after it
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        index, src = lib.tensor([[0, 1], [1, 1]]), lib.ones(2, 2)
+        names = [x.scatter_reduce(1, index, src, how).grad_fn.name()
+                 for how in ("amax", "amin", "sum", "prod", "mean")]
+        assert names == ["ScatterReduceBackward0"] * 5
+        zero_d = lib.ones((), requires_grad=True).scatter_reduce(0, lib.tensor(0), lib.ones(()),
+                                                                 "amax")
+        assert zero_d.grad_fn.name() == "ScatterReduceBackward0"
+        reduced = x.index_reduce(0, lib.tensor([0, 0]), lib.ones(2, 3), "amax")
+        assert reduced.grad_fn.name() == "IndexReduceBackward0"
