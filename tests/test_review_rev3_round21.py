@@ -109,3 +109,24 @@ def test_scatter_reduce_and_index_reduce_nodes_are_pytorchs():
         assert zero_d.grad_fn.name() == "ScatterReduceBackward0"
         reduced = x.index_reduce(0, lib.tensor([0, 0]), lib.ones(2, 3), "amax")
         assert reduced.grad_fn.name() == "IndexReduceBackward0"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unidirectional_lstm_output_node_and_no_view_without_graph(dtype):
+    # the LSTMLayer op returns h and c stacked (2, L, N, H) and the output is its h half: with
+    # a graph that view is kept (an in-place write to it is caught, as PyTorch's oneDNN node
+    # saves its output) and named as PyTorch's node; without one (eval, no_grad) it was a
+    # view keeping c alive too, where PyTorch's output is no view
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+        model = lib.nn.LSTM(3, 4, num_layers=2).to(getattr(lib, dtype))
+        x = lib.ones(5, 2, 3, dtype=getattr(lib, dtype), requires_grad=True)
+        out, (h, c) = model(x)
+        name = "MkldnnRnnLayerBackward0" if dtype == "float32" else "StackBackward0"
+        assert out.grad_fn.name() == name
+        np.testing.assert_array_equal(out[-1].detach().numpy(), h[-1].detach().numpy())
+        with lib.no_grad():
+            out, _ = model(x)
+        assert not out._is_view() and out._base is None and out.is_contiguous()
+        assert out.untyped_storage().nbytes() == out.numel() * out.element_size()

@@ -371,6 +371,12 @@ class RNNBase(Module):
                 last = 0 if direction else -1
                 finals.append((both[0, last], both[1, last]))
             x = _join_directions(outputs)
+        if directions == 1 and x.grad_fn is None:  # (no graph: copied, so that the output
+            x = x.clone()  # is no view keeping the op's c sequence alive, as PyTorch's)
+        elif directions == 1:  # (a view of the op's saved result: an in-place write to it
+            # is caught, as PyTorch's; named as its node, oneDNN's in float32, else a stack)
+            pytorch_named(x, "MkldnnRnnLayerBackward0" if x.dtype == np.float32
+                          else "StackBackward0")
         return x, finals
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
