@@ -20,6 +20,7 @@ from tinygrad_np.device import _memory_order, laid_out
 from tinygrad_np.errors import IndexOutOfBounds
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.join import cat
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import ScatterExtreme, SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem, keeps_no_index
@@ -176,8 +177,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     _same_dtype("scatter_reduce", input, src, "src")
     if input.ndim == 0:
         _wrap_dim("scatter_reduce", dim, 0)
-        return scatter_reduce(input.reshape(1), 0, index.reshape(-1),
-                              _source(src, input).reshape(-1), reduce, include_self).reshape(())
+        return pytorch_named(scatter_reduce(input.reshape(1), 0, index.reshape(-1), _source(
+            src, input).reshape(-1), reduce, include_self).reshape(()), _SCATTER_REDUCE)
     axis = _wrap_dim("scatter_reduce", dim, input.ndim)
     if index.ndim != input.ndim:
         raise RuntimeError(f"scatter_reduce: index has {index.ndim} dims but self has "
@@ -196,8 +197,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     if places == 0:
         return input.clone()
     if reduce in ("amax", "amin") and input.dtype.kind == "f":  # (one op, the same values)
-        result = ScatterExtreme.apply(input, src, targets, reduce, include_self)
-        return result if result.dtype == input.dtype else result.astype(input.dtype)
+        return pytorch_named(ScatterExtreme.apply(input, src, targets, reduce, include_self),
+                             _SCATTER_REDUCE)  # (x's dtype)
     scattered = np.bincount(targets, minlength=places) > 0
     own = np.arange(places) if include_self else np.flatnonzero(~scattered)
     groups = np.concatenate([own, targets])  # self's value first, then src in index order
@@ -213,7 +214,10 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
         result = result // divisor if input.dtype.kind in "iub" else result / divisor
     if result.dtype != input.dtype:  # (an integer sum widens to int64: self's dtype, as PyTorch)
         result = result.astype(input.dtype)
-    return result.reshape(input.shape)
+    return pytorch_named(result.reshape(input.shape), _SCATTER_REDUCE)
+
+
+_SCATTER_REDUCE = "ScatterReduceBackward0"  # (PyTorch's node, whichever way it is composed)
 
 
 def _probabilities(op: str, p: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -463,8 +467,8 @@ def index_reduce(input: Tensor, dim: int, index: Any, source: Any, reduce: str, 
     where, source = _along_dim("index_reduce", input, dim, index, source)
     axis = len(where) - 1
     spread = np.expand_dims(where[-1], tuple(i for i in range(source.ndim) if i != axis))
-    return scatter_reduce(input, axis, np.broadcast_to(spread, source.shape), source, reduce,
-                          include_self)
+    return pytorch_named(scatter_reduce(input, axis, np.broadcast_to(spread, source.shape),
+                                        source, reduce, include_self), "IndexReduceBackward0")
 
 
 def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002

@@ -253,8 +253,8 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
 def _add_sorted_runs(out: np.ndarray, index: Any, values: np.ndarray) -> bool:
     """The rounds of _add_at for index_select's backward with a non-decreasing index (nearest
     upsampling's 0, 0, 1, 1, ...; repeat_interleave): (:, ..., :, index) with rows of more
-    than _NARROW_ROW elements and fewer than _MOST_ROUNDS repeats. Each place's run is
-    consecutive, so the k-th members are the runs' starts + k: no sort, no transposed
+    than _NARROW_ROW elements and some but fewer than _MOST_ROUNDS repeats. Each place's run
+    is consecutive, so the k-th members are the runs' starts + k: no sort, no transposed
     buffer, the same additions in the same order (the first member assigned, the next added).
     False (nothing done) for any other index."""
     if type(index) is not tuple or not index or len(index) > out.ndim:
@@ -265,9 +265,9 @@ def _add_sorted_runs(out: np.ndarray, index: Any, values: np.ndarray) -> bool:
             values.size <= _NARROW_ROW * array.size or array[0] < 0:
         return False
     array = array.astype(np.int64, copy=False)  # (an unsigned difference would wrap)
-    steps = np.diff(array)
-    if (steps < 0).any():
-        return False
+    steps = array[1:] - array[:-1]  # (np.diff: 3 us more of Python around it)
+    if steps.all() or (steps < 0).any():  # (no repeat: _add_at's one assignment, 1.2-5x
+        return False  # faster than the runs here)
     starts = np.concatenate(([0], np.flatnonzero(steps) + 1))
     lengths = np.diff(np.append(starts, array.size))
     longest = int(lengths.max())

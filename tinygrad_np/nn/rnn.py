@@ -2,9 +2,10 @@
 
 Parameter names, shapes, gate order and initialisation are PyTorch's, so a PyTorch state dict
 loads unchanged. Everything is composed from Tensor ops (linear, sigmoid, tanh, slicing,
-cat/stack), so the gradients come from the engine. A layer projects its input 16 time steps at
-a time (x W_ih^T + b_ih for the 16 steps in one matmul); only the h W_hh^T part runs step by
-step.
+cat/stack), so the gradients come from the engine; a float32/float64 LSTM without packing or
+proj_size runs each layer and direction as one op (ops/recurrent.py's LSTMLayer, the same
+values). A layer projects its input 16 time steps at a time (x W_ih^T + b_ih for the 16 steps
+in one matmul); only the h W_hh^T part runs step by step.
 
 Gate order, with gx = x W_ih^T + b_ih and gh = h W_hh^T + b_hh split into equal chunks:
     RNN   h' = tanh(gx + gh)  (or relu)
@@ -370,6 +371,12 @@ class RNNBase(Module):
                 last = 0 if direction else -1
                 finals.append((both[0, last], both[1, last]))
             x = _join_directions(outputs)
+        if directions == 1 and x.grad_fn is None:  # (no graph: copied, so that the output
+            x = x.clone()  # is no view keeping the op's c sequence alive, as PyTorch's)
+        elif directions == 1:  # (a view of the op's saved result: an in-place write to it
+            # is caught, as PyTorch's; named as its node, oneDNN's in float32, else a stack)
+            pytorch_named(x, "MkldnnRnnLayerBackward0" if x.dtype == np.float32
+                          else "StackBackward0")
         return x, finals
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
@@ -566,28 +573,6 @@ class RNNCellBase(Module):
         bound = 1 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for parameter in self.parameters():
             init.uniform_(parameter, -bound, bound)
-
-    def _run_lstm(self, x: Tensor, state: list[State]) -> tuple[Tensor, list[State]]:
-        """_run for an LSTM without packing or projection: each layer and direction one
-        LSTMLayer op over the whole sequence (its input projected by one matmul)."""
-        directions = 2 if self.bidirectional else 1
-        finals = []
-        for layer in range(self.num_layers):
-            blocks = x.split(_BLOCK)  # (projected block by block, as _run: the same sums)
-            if layer > 0 and self.dropout > 0 and self.training:
-                blocks = [F.dropout(block, self.dropout, True) for block in blocks]
-            outputs = []
-            for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh, _ = self._weights(layer, direction)
-                h0, c0 = state[layer * directions + direction]
-                parts = [F.linear(block, w_ih, b_ih) for block in blocks]
-                projected = cat(parts) if len(parts) > 1 else parts[0]
-                both = LSTMLayer.apply(projected, h0, c0, w_hh, b_hh, bool(direction))
-                outputs.append(both[0])
-                last = 0 if direction else -1
-                finals.append((both[0, last], both[1, last]))
-            x = _join_directions(outputs)
-        return x, finals
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """The input as (N, H_in), and whether it had a batch axis."""
