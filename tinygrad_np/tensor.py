@@ -4916,19 +4916,25 @@ class Tensor:
             raise RuntimeError(f"expand: the expanded size of the tensor (-1) isn't allowed in a "
                                f"leading, non-existing dimension {shape.index(-1)} (shape "
                                f"{self.shape} to {shape})")
-        shape = tuple(
+        given, shape = shape, tuple(
             self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
         )
         try:
             return _viewed(self, Expand.apply(self, shape))  # shares memory and version counter
-        except TensorError:  # PyTorch's words, once it failed
-            lead = len(shape) - self.ndim
-            dim = next(d for d in range(len(shape) - 1, lead - 1, -1)
-                       if self.shape[d - lead] not in (1, shape[d]))
+        except TensorError as error:  # PyTorch's words, once it failed
+            if offset < 0:
+                raise TensorError(f"expand({self.type()}{{{list(self.shape)}}}, size="
+                                  f"{list(given)}): the number of sizes provided ({len(given)}) "
+                                  f"must be greater or equal to the number of dimensions in the "
+                                  f"tensor ({self.ndim})") from None
+            dim = next((d for d in range(len(shape) - 1, offset - 1, -1)
+                        if self.shape[d - offset] not in (1, shape[d])), None)
+            if dim is None:  # (a size below -1)
+                raise error from None
             raise TensorError(
                 f"The expanded size of the tensor ({shape[dim]}) must match the existing size "
-                f"({self.shape[dim - lead]}) at non-singleton dimension {dim}.  Target sizes: "
-                f"{list(shape)}.  Tensor sizes: {list(self.shape)}") from None
+                f"({self.shape[dim - offset]}) at non-singleton dimension {dim}.  Target sizes: "
+                f"{list(given)}.  Tensor sizes: {list(self.shape)}") from None
 
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""
