@@ -18,3 +18,24 @@ def test_expand_to_fewer_sizes_is_pytorchs_error_not_stop_iteration():
         tg.zeros(1, 3).expand(-2, 3)
     with pytest.raises(RuntimeError, match=r"Target sizes: \[-1, 5\]"):  # the sizes as given
         tg.zeros(3, 2).expand(-1, 5)
+
+
+def test_broadcast_words_only_for_shapes_that_failed_to_broadcast():
+    # op_error compared all operands' shapes as if elementwise: batched matmul, einsum and a
+    # bad bias in linear got a made-up mismatch (matmul's inner sizes 3 and 4 at dim 3)
+    z = tg.zeros
+    with pytest.raises(RuntimeError, match=r"tensor a \(4\) must match the size of tensor b "
+                       r"\(5\) at non-singleton dimension 0"):
+        z(4, 2, 2, 3) @ z(5, 2, 3, 4)
+    with pytest.raises(RuntimeError, match=r"tensor a \(2\) must match the size of tensor b "
+                       r"\(3\) at non-singleton dimension 0"):  # (inner sizes wrong too)
+        z(2, 2, 3) @ z(3, 4, 4)
+    with pytest.raises(RuntimeError) as caught:
+        tg.einsum("bij,bjk->bik", z(2, 2, 3), z(3, 3, 4))
+    assert "must match" not in str(caught.value)
+    with pytest.raises(RuntimeError, match=r"tensor a \(4\) must match the size of tensor b "
+                       r"\(5\) at non-singleton dimension 1"):  # (x W^T: (2, 4) + bias (5,))
+        tg.nn.functional.linear(z(2, 3), z(4, 3), z(5))
+    with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b "
+                       r"\(2\) at non-singleton dimension 1"):  # (elementwise: as before)
+        z(2, 3) + z(2, 2)
