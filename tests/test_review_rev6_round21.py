@@ -39,3 +39,22 @@ def test_broadcast_words_only_for_shapes_that_failed_to_broadcast():
     with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b "
                        r"\(2\) at non-singleton dimension 1"):  # (elementwise: as before)
         z(2, 3) + z(2, 2)
+
+
+def test_svdvals_eigvalsh_lu_are_outputs_of_pytorchs_one_node():
+    # the merge named svdvals' and eigvalsh's slice nodes LinalgSvdBackward0/LinalgEighBackward0
+    # but left their next_functions at the inner SVDBackward0/EighBackward0 (PyTorch's: the
+    # input's AccumulateGrad), svdvals' output_nr 0 (PyTorch's 1), and lu's L and U next to
+    # TrilBackward0/AliasBackward0, both output_nr 0 (PyTorch's 0 and 1)
+    a = tg.tensor([[2.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 4.0]], requires_grad=True)
+    cases = [(tg.linalg.svdvals(a), "LinalgSvdBackward0", 1),
+             (tg.linalg.eigvalsh(a), "LinalgEighBackward0", 0),
+             *zip(tg.linalg.lu(a)[1:], ("LinalgLuBackward0",) * 2, (0, 1))]
+    for out, name, output_nr in cases:
+        assert out.grad_fn.name() == name
+        assert out.output_nr == output_nr
+        assert [n.name() for n, _ in out.grad_fn.next_functions] == [
+            "torch::autograd::AccumulateGrad"]
+    s = tg.linalg.svdvals(a)
+    s.pow(2).sum().backward()  # (the gradient unchanged: 2 A for sum(s^2) = ||A||_F^2)
+    assert abs(a.grad.numpy() - 2 * a.detach().numpy()).max() < 1e-5
