@@ -120,6 +120,17 @@ def product_node(ctx: Any) -> str:
 
 
 @xp.quiet  # overflow is inf, silently, as in PyTorch
+def _batched(a, b):
+    """a @ b, batch dims that do not broadcast in PyTorch's words."""
+    try:
+        return product(a, b)
+    except ValueError:
+        words = broadcast_mismatch([a.shape[:-2], b.shape[:-2]])
+        if words is None:
+            raise
+        raise TensorError(words) from None
+
+
 class MatMul(Function):
     """y = a @ b;  da = g @ b^T,  db = a^T @ g.
 
@@ -132,13 +143,7 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad  # each kept only if the other's gradient needs it
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.layout = a.ndim, b.ndim, need_a and _fortran(a), need_b and _fortran(b)
-        try:
-            return product(a, b)
-        except ValueError:  # batch dims that do not broadcast: PyTorch's words
-            words = broadcast_mismatch([a.shape[:-2], b.shape[:-2]])
-            if words is None:
-                raise
-            raise TensorError(words) from None
+        return _batched(a, b)
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
