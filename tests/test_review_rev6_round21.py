@@ -58,3 +58,16 @@ def test_svdvals_eigvalsh_lu_are_outputs_of_pytorchs_one_node():
     s = tg.linalg.svdvals(a)
     s.pow(2).sum().backward()  # (the gradient unchanged: 2 A for sum(s^2) = ||A||_F^2)
     assert abs(a.grad.numpy() - 2 * a.detach().numpy()).max() < 1e-5
+
+
+def test_solve_of_vectors_or_from_the_right_and_xlog1py_of_a_number_node_names():
+    # the spelling table named Solve LinalgSolveExBackward0 but a vector B (a select after
+    # it) and left=False (a transpose) showed the step's node; xlog1py(x, 2.0) is PyTorch's
+    # overload 2 (as xlogy's, fixed in the merge), xlog1py(2.0, y) overload 1
+    a = tg.tensor([[3.0, 1.0], [0.5, 2.0]], requires_grad=True)
+    v = tg.tensor([0.5, 1.5], requires_grad=True)
+    for out in (tg.linalg.solve(a, v), tg.linalg.solve(a, a, left=False), tg.linalg.solve(a, a)):
+        assert out.grad_fn.name() == "LinalgSolveExBackward0"
+    assert tg.special.xlog1py(v, 2.0).grad_fn.name() == "SpecialXlog1PyBackward2"
+    assert tg.special.xlog1py(2.0, v).grad_fn.name() == "SpecialXlog1PyBackward1"
+    assert tg.special.xlog1py(v, v).grad_fn.name() == "SpecialXlog1PyBackward0"

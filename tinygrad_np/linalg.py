@@ -255,11 +255,12 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
 
 def solve_system(a: Tensor, b: Tensor, left: bool, through_singular: bool) -> Tensor:
     """solve's X; `through_singular` (solve_ex): a singular A gives LAPACK's inf and NaN."""
-    if not left:
-        return solve_system(a.mT, b.mT, True, through_singular).mT
+    if not left:  # (PyTorch's node names the result whatever the steps here)
+        return pytorch_named(solve_system(a.mT, b.mT, True, through_singular).mT,
+                             "LinalgSolveExBackward0")
     vector = is_vector(a, b)
     x = Solve.apply(a, b[..., None] if vector else b, through_singular)
-    return x[..., 0] if vector else x
+    return pytorch_named(x[..., 0], "LinalgSolveExBackward0") if vector else x
 
 
 def is_vector(a: Tensor, b: Tensor) -> bool:
