@@ -1111,8 +1111,8 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
 def _copied_unsafe(tensor: Tensor, result: Tensor) -> Tensor:
     """`result` of reshape/flatten, PyTorch's UnsafeViewBackward0 when it had to copy (a
     layout PyTorch cannot view either: a non-contiguous one that NumPy could not view)."""
-    if result.grad_fn is not None and tensor._data.size and not tensor._data.flags.c_contiguous \
-            and getattr(result, "_view_of", None) is None:
+    if not tensor._data.flags.c_contiguous and tensor._data.size and (  # (the usual reshape:
+            result.grad_fn is not None) and getattr(result, "_view_of", None) is None:  # 1 test)
         pytorch_named(result, "UnsafeViewBackward0")
     return result
 
