@@ -71,3 +71,18 @@ def test_solve_of_vectors_or_from_the_right_and_xlog1py_of_a_number_node_names()
     assert tg.special.xlog1py(v, 2.0).grad_fn.name() == "SpecialXlog1PyBackward2"
     assert tg.special.xlog1py(2.0, v).grad_fn.name() == "SpecialXlog1PyBackward1"
     assert tg.special.xlog1py(v, v).grad_fn.name() == "SpecialXlog1PyBackward0"
+
+
+def test_in_place_activation_of_a_view_keeps_pytorchs_as_strided_node():
+    # _node_named's in-place rename overwrote a written view's AsStridedBackward0 (PyTorch's)
+    # with LeakyReluBackward1 / EluBackward1 / CopySlices; the base's node is CopySlices
+    F = tg.nn.functional
+    writes = (lambda v: F.leaky_relu(v, 0.1, inplace=True), lambda v: F.elu(v, inplace=True),
+              lambda v: F.celu(v, inplace=True), lambda v: v.fill_diagonal_(0.0))
+    for write in writes:
+        x = tg.tensor([[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]], requires_grad=True)
+        base = x * 1
+        view = base[:, :2]
+        assert write(view).grad_fn.name() == "AsStridedBackward0"
+        assert base.grad_fn.name() == "torch::autograd::CopySlices"
+    assert F.leaky_relu(x * 1, inplace=True).grad_fn.name() == "LeakyReluBackward1"

@@ -1592,15 +1592,16 @@ def _node_named(name: str, in_place: str = "") -> Callable:
     """Decorator of a method PyTorch records as one node named `name` (composed here of
     several ops: its result's last node takes the name; display only, see
     node_api.pytorch_named). A method returning self renames nothing, unless it recorded a
-    write into self (`inplace=True`) and PyTorch names that node `in_place`."""
+    write into self (`inplace=True`) and PyTorch names that node `in_place` (not a view's)."""
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def named(*args: Any, **kwargs: Any) -> Any:  # (the input by keyword too: input=x)
             self = args[0] if args else kwargs.get("input", kwargs.get("self"))
             before = getattr(self, "grad_fn", None) if in_place else None
             result = method(*args, **kwargs)
-            if in_place and result is self and result.grad_fn is not before:
-                return pytorch_named(result, in_place)
+            if in_place and result is self and result.grad_fn is not before:  # (a view
+                return result if getattr(self, "_view_of", None) is not None else (  # written:
+                    pytorch_named(result, in_place))  # PyTorch's AsStridedBackward0, kept)
             if isinstance(result, tuple):  # (values, indices): the values' node
                 if result[0] is not self:
                     pytorch_named(result[0], name)
