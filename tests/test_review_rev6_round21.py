@@ -86,3 +86,12 @@ def test_in_place_activation_of_a_view_keeps_pytorchs_as_strided_node():
         assert write(view).grad_fn.name() == "AsStridedBackward0"
         assert base.grad_fn.name() == "torch::autograd::CopySlices"
     assert F.leaky_relu(x * 1, inplace=True).grad_fn.name() == "LeakyReluBackward1"
+
+
+def test_comparison_of_shapes_that_do_not_broadcast_in_pytorchs_words():
+    # the merge put PyTorch's words first for arithmetic, not comparisons ("eq: shapes ...")
+    with pytest.raises(RuntimeError, match=r"^The size of tensor a \(3\) must match the size of "
+                       r"tensor b \(2\) at non-singleton dimension 1 \(eq on shapes"):
+        tg.zeros(2, 3) == tg.zeros(3, 2)  # noqa: B015
+    with pytest.raises(ValueError, match=r"tensor b \(4\) at non-singleton dimension 1"):
+        tg.zeros(2, 3) < tg.zeros(4)  # noqa: B015

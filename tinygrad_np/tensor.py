@@ -44,6 +44,7 @@ from tinygrad_np.errors import (  # noqa: F401
     IndexOutOfBounds,
     IntegerOverflowError,
     TensorError,
+    op_error,
 )
 from tinygrad_np.printing import tensor_text
 
@@ -3840,9 +3841,8 @@ class Tensor:
             mine, other, _ = promoted_operands(mine, other)  # both to the result dtype first)
         try:
             return Tensor._make(np.asarray(ufunc(mine, other)), None)
-        except ValueError as error:
-            raise TensorError(f"{op}: shapes {self.shape} and {np.shape(other)} do not "
-                              f"broadcast ({error})") from None
+        except ValueError as error:  # (PyTorch's words, as other ops')
+            raise op_error(op, [mine, np.asarray(other)], error) from None
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
                keepdims: bool | None = None) -> Tensor:
