@@ -95,3 +95,16 @@ def test_comparison_of_shapes_that_do_not_broadcast_in_pytorchs_words():
         tg.zeros(2, 3) == tg.zeros(3, 2)  # noqa: B015
     with pytest.raises(ValueError, match=r"tensor b \(4\) at non-singleton dimension 1"):
         tg.zeros(2, 3) < tg.zeros(4)  # noqa: B015
+
+
+def test_lerp_of_shapes_that_do_not_broadcast_names_self_end_weight_in_order():
+    # the merged words came from lerp's inner step end - self: tensor a and b swapped
+    with pytest.raises(RuntimeError, match=r"^The size of tensor a \(2\) must match the size of "
+                       r"tensor b \(4\) at non-singleton dimension 0 \(lerp on shapes \(2, 3\), "
+                       r"\(4, 3\), \(\)\)"):
+        tg.lerp(tg.zeros(2, 3), tg.zeros(4, 3), 0.5)
+    with pytest.raises(RuntimeError, match=r"tensor a \(2\) must match the size of tensor b "
+                       r"\(4\)"):
+        tg.zeros(2, 3).lerp(tg.zeros(2, 3), tg.zeros(4, 3))
+    with pytest.raises(RuntimeError, match="expected dtype"):  # (other errors: as they were)
+        tg.zeros(2).lerp(tg.zeros(2, dtype=tg.float64), 0.5)

@@ -44,6 +44,7 @@ from tinygrad_np.errors import (  # noqa: F401
     IndexOutOfBounds,
     IntegerOverflowError,
     TensorError,
+    broadcast_mismatch,
     op_error,
 )
 from tinygrad_np.printing import tensor_text
@@ -4534,7 +4535,14 @@ class Tensor:
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self): see _lerp; PyTorch's node LerpBackward0 for a number
         weight, LerpBackward1 for a tensor one."""
-        result = self._lerp(end, weight)
+        try:
+            result = self._lerp(end, weight)
+        except TensorError as error:  # (PyTorch's words of self, end, weight: not of a step)
+            shapes = [tuple(self.shape), np.shape(_data(end)), np.shape(_data(weight))]
+            words = broadcast_mismatch(shapes)
+            if words is None or "must match" not in str(error):
+                raise
+            raise TensorError(f"{words} (lerp on shapes {', '.join(map(str, shapes))})") from None
         return pytorch_named(result, f"LerpBackward{int(isinstance(weight, Tensor))}")
 
     def _lerp(self, end: Any, weight: Any) -> Tensor:
