@@ -108,3 +108,13 @@ def test_lerp_of_shapes_that_do_not_broadcast_names_self_end_weight_in_order():
         tg.zeros(2, 3).lerp(tg.zeros(2, 3), tg.zeros(4, 3))
     with pytest.raises(RuntimeError, match="expected dtype"):  # (other errors: as they were)
         tg.zeros(2).lerp(tg.zeros(2, dtype=tg.float64), 0.5)
+
+
+def test_clamp_with_tensor_bounds_that_do_not_broadcast_in_pytorchs_words():
+    # np.clip's own complaint ("objects cannot be broadcast to a single shape") kept NumPy's
+    # words where the merge gave the ufuncs' PyTorch's
+    with pytest.raises(RuntimeError, match=r"^The size of tensor a \(2\) must match the size of "
+                       r"tensor b \(4\) at non-singleton dimension 0 \(Clip on shapes"):
+        tg.zeros(2, 3).clamp(tg.zeros(4, 3))
+    with pytest.raises(ValueError, match=r"tensor a \(5\) must match the size of tensor b \(3\)"):
+        tg.zeros(5).clamp(max=tg.zeros(3))

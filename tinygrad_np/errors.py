@@ -115,10 +115,12 @@ def op_error(op: str, arrays: list, error: Exception) -> TensorError:
     or einsum's, nor be the failing ones, a bias added inside linear)."""
     shapes = [tuple(a.shape) for a in arrays if hasattr(a, "shape")]
     text = ", ".join(map(str, shapes))
-    named = str(error).partition("could not be broadcast together with shapes ")[2]
+    said = str(error)  # (ufuncs' words, then np.broadcast_arrays' / np.clip's)
+    named = said.partition("could not be broadcast together with shapes ")[2] or (
+        said.partition("cannot be broadcast to a single shape.  Mismatch is between ")[2])
     if named:
-        words = broadcast_mismatch([tuple(int(n) for n in shape.split(",") if n) for shape in
-                                    re.findall(r"\(([\d,]*)\)", named)])
+        words = broadcast_mismatch([tuple(int(n) for n in shape.split(",") if n.strip())
+                                    for shape in re.findall(r"\(([\d, ]*)\)", named)])
         if words is not None:
             return TensorError(f"{words} ({op} on shapes {text})")
     return TensorError(f"{op} on shapes {text}: {error}")
