@@ -118,3 +118,14 @@ def test_clamp_with_tensor_bounds_that_do_not_broadcast_in_pytorchs_words():
         tg.zeros(2, 3).clamp(tg.zeros(4, 3))
     with pytest.raises(ValueError, match=r"tensor a \(5\) must match the size of tensor b \(3\)"):
         tg.zeros(5).clamp(max=tg.zeros(3))
+
+
+def test_adaptive_max_pool3d_node_is_pytorchs():
+    # the names merge gave max_pool3d, avg_pool3d, adaptive_avg_pool3d PyTorch's nodes, not
+    # adaptive_max_pool3d (ViewBackward0 of its separable steps)
+    x = tg.randn(1, 2, 5, 6, 4, requires_grad=True)
+    assert tg.nn.functional.adaptive_max_pool3d(x, 2).grad_fn.name() == \
+        "AdaptiveMaxPool3DBackward0"
+    values, _ = tg.nn.functional.adaptive_max_pool3d(x, (1, 2, 3), return_indices=True)
+    assert values.grad_fn.name() == "AdaptiveMaxPool3DBackward0"
+    assert tg.nn.AdaptiveMaxPool3d(2)(x[0]).grad_fn.name() == "AdaptiveMaxPool3DBackward0"
