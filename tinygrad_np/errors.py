@@ -2,6 +2,8 @@
 raise ValueError, TypeError or IndexError; each class here is both, so a ported script's
 `except RuntimeError` and a NumPy user's `except ValueError` catch the same error."""
 
+import re
+
 
 class TensorError(RuntimeError, ValueError):
     """A value or a shape the op cannot take where PyTorch raises RuntimeError and NumPy
@@ -108,11 +110,17 @@ def broadcast_mismatch(shapes: list[tuple[int, ...]]) -> str | None:
 
 def op_error(op: str, arrays: list, error: Exception) -> TensorError:
     """The error of an op whose NumPy forward raised ValueError: the op and its operands'
-    shapes named, NumPy's broadcasting complaint in PyTorch's words."""
+    shapes named, NumPy's elementwise broadcasting complaint in PyTorch's words, found from
+    the shapes NumPy names (those that failed: an op's operands need not broadcast, matmul's
+    or einsum's, nor be the failing ones, a bias added inside linear)."""
     shapes = [tuple(a.shape) for a in arrays if hasattr(a, "shape")]
     text = ", ".join(map(str, shapes))
-    if "could not be broadcast" in str(error):
-        words = broadcast_mismatch(shapes)
+    said = str(error)  # (ufuncs' words, then np.broadcast_arrays' / np.clip's)
+    named = said.partition("could not be broadcast together with shapes ")[2] or (
+        said.partition("cannot be broadcast to a single shape.  Mismatch is between ")[2])
+    if named:
+        words = broadcast_mismatch([tuple(int(n) for n in shape.split(",") if n.strip())
+                                    for shape in re.findall(r"\(([\d, ]*)\)", named)])
         if words is not None:
             return TensorError(f"{words} ({op} on shapes {text})")
     return TensorError(f"{op} on shapes {text}: {error}")

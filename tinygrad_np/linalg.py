@@ -255,11 +255,12 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
 
 def solve_system(a: Tensor, b: Tensor, left: bool, through_singular: bool) -> Tensor:
     """solve's X; `through_singular` (solve_ex): a singular A gives LAPACK's inf and NaN."""
-    if not left:
-        return solve_system(a.mT, b.mT, True, through_singular).mT
+    if not left:  # (PyTorch's node names the result whatever the steps here)
+        return pytorch_named(solve_system(a.mT, b.mT, True, through_singular).mT,
+                             "LinalgSolveExBackward0")
     vector = is_vector(a, b)
     x = Solve.apply(a, b[..., None] if vector else b, through_singular)
-    return x[..., 0] if vector else x
+    return pytorch_named(x[..., 0], "LinalgSolveExBackward0") if vector else x
 
 
 def is_vector(a: Tensor, b: Tensor) -> bool:
@@ -533,11 +534,9 @@ def eigh(input: Tensor, UPLO: str = "L") -> EighResult:  # noqa: A002, N803
 
 def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: A002, N803
     """The eigenvalues of symmetric A (ascending); gradient V diag(g) V^T."""
-    return pytorch_named(_eigh("eigvalsh", input, UPLO)[..., 0, :], "LinalgEighBackward0")
-
-
-def _svd_parts(a: Tensor, full_matrices: bool) -> tuple:
-    return _svd_unpacked(a, full_matrices, SVD.apply(a, full_matrices))
+    packed = _eigh("eigvalsh", input, UPLO)  # (output 0 of PyTorch's eigh node)
+    return several_outputs((packed[..., 0, :], packed[..., 1:, :]), "LinalgEighBackward0",
+                           packed.grad_fn)[0]
 
 
 def _svd_unpacked(a: Tensor, full_matrices: bool, packed: Tensor) -> tuple:
@@ -572,8 +571,10 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
 def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:  # noqa: N803
     """The singular values, descending; gradient U diag(g) Vh."""
     _no_driver(driver)
-    return pytorch_named(_svd_parts(_svd_input("svdvals", _float("svdvals", _matrix(
-        "svdvals", A))), False)[1], "LinalgSvdBackward0")
+    a = _svd_input("svdvals", _float("svdvals", _matrix("svdvals", A)))
+    packed = SVD.apply(a, False)  # (output 1 of PyTorch's svd node)
+    return several_outputs(_svd_unpacked(a, False, packed), "LinalgSvdBackward0",
+                           packed.grad_fn)[1]
 
 
 def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803

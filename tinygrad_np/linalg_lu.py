@@ -32,7 +32,7 @@ from tinygrad_np.linalg import (
     solve_triangular,
     svdvals,
 )
-from tinygrad_np.node_api import pytorch_named
+from tinygrad_np.node_api import several_outputs
 from tinygrad_np.ops.linalg import LU, Geqrf, lu_packed, permutation, zero_pivot
 from tinygrad_np.tensor import Tensor, number_operand, to_tensor
 
@@ -85,7 +85,7 @@ def lu(A: Tensor, *, pivot: bool = True) -> LUResult:  # noqa: N803
     triangular, U (k, n) upper triangular."""
     packed, pivots, _ = lu_factor_ex(A, pivot=pivot)
     return LUResult(Tensor(permutation(pivots._data, packed.shape[-2], packed.dtype)),
-                    *(pytorch_named(part, "LinalgLuBackward0") for part in _unpacked(packed)))
+                    *several_outputs(_unpacked(packed), "LinalgLuBackward0", packed.grad_fn))
 
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,  # noqa: N803

@@ -133,7 +133,9 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x log(1 + y): 0 where x is 0 (NaN where y is NaN), as PyTorch (y = -1 at x = 0 gives 0,
     and a gradient log(1 + y) for x)."""
-    return Xlog1py.apply(*_floats_in(float_scalar_first(input, other), other, "xlog1py"))
+    result = Xlog1py.apply(*_floats_in(float_scalar_first(input, other), other, "xlog1py"))
+    number = 1 if not isinstance(input, Tensor) else 2 if not isinstance(other, Tensor) else 0
+    return pytorch_named(result, f"SpecialXlog1PyBackward{number}") if number else result
 
 
 def sinc(input: Any) -> Tensor:  # noqa: A002

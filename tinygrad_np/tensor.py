@@ -44,6 +44,8 @@ from tinygrad_np.errors import (  # noqa: F401
     IndexOutOfBounds,
     IntegerOverflowError,
     TensorError,
+    broadcast_mismatch,
+    op_error,
 )
 from tinygrad_np.printing import tensor_text
 
@@ -1111,8 +1113,8 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
 def _copied_unsafe(tensor: Tensor, result: Tensor) -> Tensor:
     """`result` of reshape/flatten, PyTorch's UnsafeViewBackward0 when it had to copy (a
     layout PyTorch cannot view either: a non-contiguous one that NumPy could not view)."""
-    if result.grad_fn is not None and tensor._data.size and not tensor._data.flags.c_contiguous \
-            and getattr(result, "_view_of", None) is None:
+    if not tensor._data.flags.c_contiguous and tensor._data.size and (  # (the usual reshape:
+            result.grad_fn is not None) and getattr(result, "_view_of", None) is None:  # 1 test)
         pytorch_named(result, "UnsafeViewBackward0")
     return result
 
@@ -1595,15 +1597,16 @@ def _node_named(name: str, in_place: str = "") -> Callable:
     """Decorator of a method PyTorch records as one node named `name` (composed here of
     several ops: its result's last node takes the name; display only, see
     node_api.pytorch_named). A method returning self renames nothing, unless it recorded a
-    write into self (`inplace=True`) and PyTorch names that node `in_place`."""
+    write into self (`inplace=True`) and PyTorch names that node `in_place` (not a view's)."""
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def named(*args: Any, **kwargs: Any) -> Any:  # (the input by keyword too: input=x)
             self = args[0] if args else kwargs.get("input", kwargs.get("self"))
             before = getattr(self, "grad_fn", None) if in_place else None
             result = method(*args, **kwargs)
-            if in_place and result is self and result.grad_fn is not before:
-                return pytorch_named(result, in_place)
+            if in_place and result is self and result.grad_fn is not before:  # (a view
+                return result if getattr(self, "_view_of", None) is not None else (  # written:
+                    pytorch_named(result, in_place))  # PyTorch's AsStridedBackward0, kept)
             if isinstance(result, tuple):  # (values, indices): the values' node
                 if result[0] is not self:
                     pytorch_named(result[0], name)
@@ -3862,9 +3865,8 @@ class Tensor:
             mine, other, _ = promoted_operands(mine, other)  # both to the result dtype first)
         try:
             return Tensor._make(np.asarray(ufunc(mine, other)), None)
-        except ValueError as error:
-            raise TensorError(f"{op}: shapes {self.shape} and {np.shape(other)} do not "
-                              f"broadcast ({error})") from None
+        except ValueError as error:  # (PyTorch's words, as other ops')
+            raise op_error(op, [mine, np.asarray(other)], error) from None
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
                keepdims: bool | None = None) -> Tensor:
@@ -4556,7 +4558,14 @@ class Tensor:
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self): see _lerp; PyTorch's node LerpBackward0 for a number
         weight, LerpBackward1 for a tensor one."""
-        result = self._lerp(end, weight)
+        try:
+            result = self._lerp(end, weight)
+        except TensorError as error:  # (PyTorch's words of self, end, weight: not of a step)
+            shapes = [tuple(self.shape), np.shape(_data(end)), np.shape(_data(weight))]
+            words = broadcast_mismatch(shapes)
+            if words is None or "must match" not in str(error):
+                raise
+            raise TensorError(f"{words} (lerp on shapes {', '.join(map(str, shapes))})") from None
         return pytorch_named(result, f"LerpBackward{int(isinstance(weight, Tensor))}")
 
     def _lerp(self, end: Any, weight: Any) -> Tensor:
@@ -4939,19 +4948,25 @@ class Tensor:
             raise RuntimeError(f"expand: the expanded size of the tensor (-1) isn't allowed in a "
                                f"leading, non-existing dimension {shape.index(-1)} (shape "
                                f"{self.shape} to {shape})")
-        shape = tuple(
+        given, shape = shape, tuple(
             self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
         )
         try:
             return _viewed(self, Expand.apply(self, shape))  # shares memory and version counter
-        except TensorError:  # PyTorch's words, once it failed
-            lead = len(shape) - self.ndim
-            dim = next(d for d in range(len(shape) - 1, lead - 1, -1)
-                       if self.shape[d - lead] not in (1, shape[d]))
+        except TensorError as error:  # PyTorch's words, once it failed
+            if offset < 0:
+                raise TensorError(f"expand({self.type()}{{{list(self.shape)}}}, size="
+                                  f"{list(given)}): the number of sizes provided ({len(given)}) "
+                                  f"must be greater or equal to the number of dimensions in the "
+                                  f"tensor ({self.ndim})") from None
+            dim = next((d for d in range(len(shape) - 1, offset - 1, -1)
+                        if self.shape[d - offset] not in (1, shape[d])), None)
+            if dim is None:  # (a size below -1)
+                raise error from None
             raise TensorError(
                 f"The expanded size of the tensor ({shape[dim]}) must match the existing size "
-                f"({self.shape[dim - lead]}) at non-singleton dimension {dim}.  Target sizes: "
-                f"{list(shape)}.  Tensor sizes: {list(self.shape)}") from None
+                f"({self.shape[dim - offset]}) at non-singleton dimension {dim}.  Target sizes: "
+                f"{list(given)}.  Tensor sizes: {list(self.shape)}") from None
 
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""

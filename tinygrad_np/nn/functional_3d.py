@@ -317,6 +317,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
         not unbatched) else "AdaptiveAvgPool3DBackward0")  # (PyTorch's, as for 2-D)
 
 
+@_node_named("AdaptiveMaxPool3DBackward0")  # (PyTorch's, as for 2-D: whatever the sizes)
 def adaptive_max_pool3d(input: Tensor, output_size: Any,  # noqa: A002
                         return_indices: bool = False):
     """Max over adaptive (d, h, w) windows (see adaptive_avg_pool3d), as PyTorch; the

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import TensorError, broadcast_mismatch
 from tinygrad_np.function import Function
 
 
@@ -40,6 +40,9 @@ def _pytorch_words(a_shape: tuple, b_shape: tuple) -> str:
     if len(b_shape) == 2:
         return (f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a_shape[-1]} and "
                 f"{b_shape[0]}x{b_shape[1]})")
+    words = broadcast_mismatch([a_shape[:-2], b_shape[:-2]])  # (batch dims first, as PyTorch)
+    if words is not None:
+        return words
     batch = int(np.prod(np.broadcast_shapes(a_shape[:-2], b_shape[:-2])))
     return (f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, "
             f"{a_shape[-1]}] but got: [{batch}, {b_shape[-2]}].")
@@ -117,6 +120,17 @@ def product_node(ctx: Any) -> str:
 
 
 @xp.quiet  # overflow is inf, silently, as in PyTorch
+def _batched(a, b):
+    """a @ b, batch dims that do not broadcast in PyTorch's words."""
+    try:
+        return product(a, b)
+    except ValueError:
+        words = broadcast_mismatch([a.shape[:-2], b.shape[:-2]])
+        if words is None:
+            raise
+        raise TensorError(words) from None
+
+
 class MatMul(Function):
     """y = a @ b;  da = g @ b^T,  db = a^T @ g.
 
@@ -129,7 +143,7 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad  # each kept only if the other's gradient needs it
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.layout = a.ndim, b.ndim, need_a and _fortran(a), need_b and _fortran(b)
-        return product(a, b)
+        return _batched(a, b)
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
