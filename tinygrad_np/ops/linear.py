@@ -65,8 +65,8 @@ class LinearFunction(Function):
         # count written out: -1 cannot be inferred for nn.Linear(0, n) or (n, 0)).
         samples = math.prod(grad_output.shape[:-1])
         rows = grad_output.reshape((samples, grad_output.shape[-1]))
-        grad_x = product(rows, weight).reshape((*grad_output.shape[:-1], weight.shape[1])) \
-            if need_x else None  # (one BLAS call for any batch axes, as forward)
+        grad_x = product(grad_output, weight) if need_x else None  # (per batch entry: the
+        # stacked product's sums, which one folded product would round otherwise)
         grad_weight = product(rows.T, x.reshape((samples, x.shape[-1]))) if need_weight else None
         grad_bias = None
         if need_bias:  # float16 summed in float32, as PyTorch
